@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Shared test fixtures: demo users, signed-in clients, and a real Chromium for browser tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("SMAAKMAKER_CHROMIUM", "/usr/bin/chromium")
+AXE_JS = Path(__file__).parent / "tests" / "vendor" / "axe-core" / "axe.min.js"
+BROWSER_REQUIRED = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get(
+    "SMAAKMAKER_REQUIRE_BROWSER", ""
+).lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo_users(db):
+    """The demo organisations and one user per role; returns {username: user}."""
+    from django.contrib.auth import get_user_model
+
+    from smaakmaker.access.demo import demo_load
+
+    demo_load()
+    return {user.username: user for user in get_user_model().objects.all()}
+
+
+@pytest.fixture
+def signed_in(client, demo_users):
+    """A function that signs the test client in as a demo user by user name."""
+
+    def _sign_in(username: str):
+        client.force_login(demo_users[username])
+        return client
+
+    return _sign_in
+
+
+# --- Browser tests -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        message = f"Chromium not found at {CHROMIUM}: install Debian's package 'chromium'."
+        if BROWSER_REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="nl-NL")
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def axe():
+    """Run axe-core (vendored) in the page; returns the WCAG 2.1 A/AA violations."""
+    source = AXE_JS.read_text()
+
+    def _run(tab) -> list[dict]:
+        tab.evaluate(source)  # evaluated through DevTools, so the page's CSP stays untouched
+        result = tab.evaluate(
+            """async () => {
+                const r = await axe.run(document, {runOnly: {type: 'tag',
+                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.map(n => n.target.join(' '))}));
+            }"""
+        )
+        return result
+
+    return _run

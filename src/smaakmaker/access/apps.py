@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: EUPL-1.2
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessConfig(AppConfig):
+    name = "smaakmaker.access"
+    label = "access"
+    verbose_name = _("Access and covenant")
+
+    def ready(self) -> None:
+        from smaakmaker.access import signals
+
+        signals.connect()

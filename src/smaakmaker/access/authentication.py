@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""API authentication: organisation-bound bearer tokens, and verified browser sessions."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from smaakmaker.access.middleware import second_factor_needed
+from smaakmaker.access.services import api_token_check
+
+
+class ApiTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Bearer <prefix>.<secret>``; the request acts as the token's user."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        keyword, _sep, raw = header.partition(" ")
+        if keyword != self.keyword:
+            return None
+        token = api_token_check(raw=raw.strip())
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API token."))
+        request.api_token = token
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return f'{self.keyword} realm="api"'
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """A browser session counts only once its second factor is verified (where required)."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user, _auth = result
+        if second_factor_needed(user):
+            return None
+        return result

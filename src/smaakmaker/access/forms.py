@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: EUPL-1.2
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from smaakmaker.access.selectors import user_may_sign_in
+from smaakmaker.common.forms import DesignSystemFormMixin
+
+
+class SignInForm(DesignSystemFormMixin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The user name or password is not correct."),
+        "no_membership": _("Your account has no active membership of a partner organisation."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("User name")
+        self.fields["password"].label = _("Password")
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user_may_sign_in(user=user):
+            raise ValidationError(self.error_messages["no_membership"], code="no_membership")
+
+
+class TokenForm(DesignSystemFormMixin, forms.Form):
+    token = forms.RegexField(
+        label=_("Six-digit code from your authenticator app"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=12,
+        error_messages={"invalid": _("Enter the six digits shown in your authenticator app.")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def clean_token(self) -> str:
+        return self.cleaned_data["token"].strip()

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Sign-in with a second factor, sign-out, and the access overview pages."""
+
+from __future__ import annotations
+
+import base64
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from smaakmaker.access import selectors
+from smaakmaker.access.forms import SignInForm, TokenForm
+
+SETUP_DEVICE_KEY = "smaakmaker_otp_setup_device"
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "access/login.html"
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    pass
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@sensitive_post_parameters("token")
+@csrf_protect
+@never_cache
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    devices = list(TOTPDevice.objects.devices_for_user(request.user, confirmed=True))
+    if not devices:
+        return HttpResponseRedirect(resolve_url("access:otp_setup"))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        for device in devices:
+            allowed, _data = device.verify_is_allowed()
+            if allowed and device.verify_token(form.cleaned_data["token"]):
+                otp_login(request, device)
+                return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("This code is not correct or has expired. Wait for a new code and try again."))
+    return render(request, "access/otp_verify.html", {"form": form, "next": _next_url(request)})
+
+
+def _qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return image.to_string(encoding="unicode")
+
+
+@sensitive_post_parameters("token")
+@csrf_protect
+@never_cache
+@login_required
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    if TOTPDevice.objects.devices_for_user(request.user, confirmed=True).exists():
+        return HttpResponseRedirect(resolve_url("access:otp_verify"))
+    device = None
+    device_id = request.session.get(SETUP_DEVICE_KEY)
+    if device_id:
+        device = TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name=_("Authenticator app"), confirmed=False)
+        request.session[SETUP_DEVICE_KEY] = device.pk
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _data = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("token", _("Too many attempts. Wait a few seconds for a new code and try again."))
+        elif device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            request.session.pop(SETUP_DEVICE_KEY, None)
+            otp_login(request, device)
+            return HttpResponseRedirect(_next_url(request))
+        form.add_error("token", _("This code is not correct. Check the time on your phone and try again."))
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(
+        request,
+        "access/otp_setup.html",
+        {"form": form, "qr_svg": _qr_svg(device.config_url), "secret": secret, "next": _next_url(request)},
+    )
+
+
+@login_required
+@permission_required("access.view_organisation", raise_exception=True)
+def index(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "access/index.html",
+        {
+            "organisations": selectors.organisations_list(),
+            "my_memberships": selectors.memberships_active(user=request.user),
+            "my_roles": selectors.roles_of(user=request.user),
+        },
+    )

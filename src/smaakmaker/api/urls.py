@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``/api/v1/…``: no trailing slashes, no redirects."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularJSONAPIView
+
+from smaakmaker.api.views import HealthView
+
+app_name = "api"
+
+urlpatterns = [
+    path("health", HealthView.as_view(), name="health"),
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
+    path("", include("smaakmaker.access.api.urls")),
+]

@@ -1,0 +1,361 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Django settings for Smaakmaker, driven only by environment variables (see ``env.py``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from smaakmaker.conf.env import REGISTRY, ConfigError, declare, is_set
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_REPO_DIR = PACKAGE_DIR.parent.parent
+PROJECT_DIR = _REPO_DIR if (_REPO_DIR / "pyproject.toml").exists() else Path.cwd()
+
+try:
+    ENVIRONMENT = declare(
+        "SMAAKMAKER_ENV",
+        default="development",
+        help="`development` (embedded default: SQLite, demo allowed) or `production` (strict checks).",
+    )
+    if ENVIRONMENT not in {"development", "production"}:
+        raise ConfigError(f"SMAAKMAKER_ENV must be 'development' or 'production', not {ENVIRONMENT!r}")
+    IS_PRODUCTION = ENVIRONMENT == "production"
+
+    VAR_DIR = Path(
+        declare(
+            "SMAAKMAKER_VAR_DIR",
+            default=str(PROJECT_DIR / "var"),
+            help="Folder for the embedded SQLite database and other local state.",
+        )
+    )
+    SECRET_KEY = declare(
+        "SMAAKMAKER_SECRET_KEY",
+        default="",
+        help="Django secret key (at least 50 random characters). Generated per installation in "
+        "development and kept in `var/secret_key`.",
+        production_required=True,
+    )
+    DEBUG = declare(
+        "SMAAKMAKER_DEBUG",
+        default=False,
+        kind="bool",
+        help="Show Django's debug pages. Never in production.",
+    )
+    ALLOWED_HOSTS = declare(
+        "SMAAKMAKER_ALLOWED_HOSTS",
+        default=["127.0.0.1", "localhost"],
+        kind="list",
+        help="Comma-separated host names the app answers to.",
+        production_required=True,
+    )
+    PUBLIC_URL = declare(
+        "SMAAKMAKER_PUBLIC_URL",
+        default="http://127.0.0.1:8000",
+        help="The public base URL. In production it must start with `https://` (HTTPS is enforced).",
+        production_required=True,
+    )
+    DATABASE_URL = declare(
+        "DATABASE_URL",
+        default="",
+        help="Database URL, e.g. `postgres://user@host:5432/smaakmaker`. Empty: SQLite in the var folder.",
+    )
+    DEMO = declare(
+        "SMAAKMAKER_DEMO",
+        default=not IS_PRODUCTION,
+        kind="bool",
+        help="Demo mode: shows the banner 'demo — geen echte gegevens' and lets demo users sign in "
+        "with a password only. Refused in production.",
+    )
+    OTP_REQUIRED = declare(
+        "SMAAKMAKER_OTP_REQUIRED",
+        default=IS_PRODUCTION,
+        kind="bool",
+        help="Require a TOTP second factor for every user. Always on in production.",
+    )
+    SESSION_IDLE_MINUTES = declare(
+        "SMAAKMAKER_SESSION_IDLE_MINUTES",
+        default=30,
+        kind="int",
+        help="Sign a user out after this many minutes without a request.",
+    )
+    SESSION_ABSOLUTE_HOURS = declare(
+        "SMAAKMAKER_SESSION_ABSOLUTE_HOURS",
+        default=10,
+        kind="int",
+        help="Sign a user out this many hours after signing in, active or not.",
+    )
+    LOCKOUT_FAILURES = declare(
+        "SMAAKMAKER_LOCKOUT_FAILURES",
+        default=5,
+        kind="int",
+        help="Failed sign-ins (per user name and IP address) before the account is locked.",
+    )
+    LOCKOUT_MINUTES = declare(
+        "SMAAKMAKER_LOCKOUT_MINUTES",
+        default=30,
+        kind="int",
+        help="How long a lock-out lasts.",
+    )
+    PASSWORD_MIN_LENGTH = declare(
+        "SMAAKMAKER_PASSWORD_MIN_LENGTH",
+        default=12,
+        kind="int",
+        help="Minimum password length.",
+    )
+    LOG_LEVEL = declare("SMAAKMAKER_LOG_LEVEL", default="INFO", help="Log level (DEBUG, INFO, WARNING, ERROR).")
+    LOG_JSON = declare(
+        "SMAAKMAKER_LOG_JSON",
+        default=IS_PRODUCTION,
+        kind="bool",
+        help="Write logs as JSON lines (structlog) instead of console format.",
+    )
+    STATIC_ROOT_SETTING = declare(
+        "SMAAKMAKER_STATIC_ROOT",
+        default="",
+        help="Folder for `collectstatic` in production. Empty: `var/static`.",
+    )
+    HSTS_SECONDS = declare(
+        "SMAAKMAKER_HSTS_SECONDS",
+        default=31536000,
+        kind="int",
+        help="Strict-Transport-Security max-age in production.",
+    )
+    BEHIND_PROXY = declare(
+        "SMAAKMAKER_BEHIND_PROXY",
+        default=False,
+        kind="bool",
+        help="Trust the `X-Forwarded-Proto` header of a TLS-terminating reverse proxy.",
+    )
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+if IS_PRODUCTION:
+    missing = [var.name for var in REGISTRY.values() if var.production_required and not is_set(var.name)]
+    if missing:
+        raise ImproperlyConfigured("Production profile: set " + ", ".join(missing) + " (see docs/config.md).")
+    if not PUBLIC_URL.startswith("https://"):
+        raise ImproperlyConfigured("Production profile: SMAAKMAKER_PUBLIC_URL must start with https://.")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("Production profile: SMAAKMAKER_SECRET_KEY needs at least 50 random characters.")
+    if DEBUG:
+        raise ImproperlyConfigured("Production profile: SMAAKMAKER_DEBUG must be off.")
+    if DEMO:
+        raise ImproperlyConfigured("Production profile: SMAAKMAKER_DEMO must be off.")
+    OTP_REQUIRED = True
+elif not SECRET_KEY:
+    from django.core.management.utils import get_random_secret_key
+
+    _key_file = VAR_DIR / "secret_key"
+    if not _key_file.exists():
+        _key_file.write_text(get_random_secret_key())
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "smaakmaker.common",
+    "smaakmaker.access",
+    "smaakmaker.areas",
+    "smaakmaker.cases",
+    "smaakmaker.plans",
+    "smaakmaker.monitoring",
+    "smaakmaker.api",
+    "smaakmaker.web",
+]
+
+MIDDLEWARE = [
+    "smaakmaker.web.middleware.SecurityHeadersMiddleware",
+    "smaakmaker.api.middleware.ApiVersionMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "smaakmaker.access.middleware.SessionTimeoutMiddleware",
+    "smaakmaker.access.middleware.SecondFactorMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "smaakmaker.conf.urls"
+WSGI_APPLICATION = "smaakmaker.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "smaakmaker.web.context_processors.smaakmaker",
+            ],
+        },
+    }
+]
+
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "smaakmaker.sqlite3",
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "access:login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "access:login"
+
+# Sessions: idle time-out by cookie age refreshed on every request, absolute time-out by middleware.
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "smaakmaker_session"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_IDLE_TIMEOUT = timedelta(minutes=SESSION_IDLE_MINUTES)
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=SESSION_ABSOLUTE_HOURS)
+
+# Lock-out (django-axes): per user name and IP address.
+AXES_FAILURE_LIMIT = LOCKOUT_FAILURES
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "access/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else None
+
+OTP_TOTP_ISSUER = "Smaakmaker"
+
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands")]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "Europe/Amsterdam"
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(STATIC_ROOT_SETTING) if STATIC_ROOT_SETTING else VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
+
+# Security headers (more in smaakmaker.web.middleware.SecurityHeadersMiddleware).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+CSRF_TRUSTED_ORIGINS = [PUBLIC_URL.rstrip("/")]
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if IS_PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-smaakmaker_session"
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "smaakmaker.access.authentication.ApiTokenAuthentication",
+        "smaakmaker.access.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "smaakmaker.api.problems.exception_handler",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_VERSION = "1.0.0"
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Smaakmaker API",
+    "DESCRIPTION": "API for partner systems of the neighbourhood method Zoet Zuur Zout Bitter. "
+    "Errors are application/problem+json; every response carries an API-Version header.",
+    "VERSION": API_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "LICENSE": {"name": "EUPL-1.2"},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"axes": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
+}
+
+from smaakmaker.common.logging import configure_structlog  # noqa: E402
+
+configure_structlog(json=LOG_JSON, level=LOG_LEVEL)
+CSRF_FAILURE_VIEW = "smaakmaker.web.views.csrf_failure"

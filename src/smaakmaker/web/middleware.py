@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Security headers on every response, including error responses."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+
+
+class SecurityHeadersMiddleware:
+    """CSP, nosniff, referrer policy, permissions policy; ``no-store`` on anything not static.
+
+    Placed first in MIDDLEWARE so that it also sees the responses built for exceptions.
+    Pages and API responses may hold personal data, so only static assets may be cached.
+    """
+
+    PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
+        response.setdefault("X-Content-Type-Options", "nosniff")
+        response.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
+        response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, no_store=True, private=True)
+        return response

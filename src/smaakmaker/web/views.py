@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Dashboard, accessibility statement and error pages."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import requires_csrf_token
+
+from smaakmaker.access import selectors as access_selectors
+from smaakmaker.api.problems import problem_response
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "memberships": access_selectors.memberships_active(user=request.user),
+            "roles": access_selectors.roles_of(user=request.user),
+        },
+    )
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/toegankelijkheid.html")
+
+
+def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem_response(request, status)
+    return render(request, template, status=status)
+
+
+@requires_csrf_token
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 400, "400.html")
+
+
+@requires_csrf_token
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 403, "403.html")
+
+
+@requires_csrf_token
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 404, "404.html")
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problem_response(request, 500)
+    # No context processors that touch the database: the error may be the database itself.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("500.html").render({}), status=500)
+
+
+@requires_csrf_token
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(request, 403, "403_csrf.html")
