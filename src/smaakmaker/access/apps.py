@@ -10,5 +10,6 @@ class AccessConfig(AppConfig):
 
     def ready(self) -> None:
         from smaakmaker.access import signals
+        from smaakmaker.access.api import schema  # noqa: F401 - registers the OpenAPI auth extensions
 
         signals.connect()

@@ -20,6 +20,8 @@ class SignInForm(DesignSystemFormMixin, AuthenticationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("User name")
+        # No autofocus: keyboard and screen-reader users start at the skip link, like on every page.
+        self.fields["username"].widget.attrs.pop("autofocus", None)
         self.fields["password"].label = _("Password")
 
     def confirm_login_allowed(self, user):

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Settings: the production profile is strict; docs, migrations and translations stay current."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from smaakmaker.conf.env import REGISTRY, ConfigError, declare, render_markdown
+
+PRODUCTION_ENV = {
+    "SMAAKMAKER_ENV": "production",
+    "SMAAKMAKER_SECRET_KEY": "p7$k2!vQz9#Lr8@Xw4^Tn6&Jm3*Hb5(Gc1)Fd0_Se-Ra+Yu=Ii[Oo]Pp{Aa}Ss",
+    "SMAAKMAKER_ALLOWED_HOSTS": "smaakmaker.voorbeeld.nl",
+    "SMAAKMAKER_PUBLIC_URL": "https://smaakmaker.voorbeeld.nl",
+}
+
+
+def _manage(args, env_overrides, tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SMAAKMAKER_")}
+    env.update(env_overrides)
+    env["SMAAKMAKER_VAR_DIR"] = str(tmp_path)
+    env["PYTHONPATH"] = str(Path(settings.PROJECT_DIR) / "src")
+    return subprocess.run(
+        [sys.executable, "-m", "smaakmaker.cli", *args], env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SMAAKMAKER_SECRET_KEY", "SMAAKMAKER_ALLOWED_HOSTS", "SMAAKMAKER_PUBLIC_URL"])
+def test_production_profile_refuses_to_start_without_required_settings(tmp_path, missing):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    result = _manage(["check"], env, tmp_path)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
+def test_production_profile_refuses_plain_http_and_demo(tmp_path):
+    http = _manage(["check"], {**PRODUCTION_ENV, "SMAAKMAKER_PUBLIC_URL": "http://x.nl"}, tmp_path)
+    assert http.returncode != 0 and "https://" in http.stderr
+    demo = _manage(["check"], {**PRODUCTION_ENV, "SMAAKMAKER_DEMO": "true"}, tmp_path)
+    assert demo.returncode != 0 and "SMAAKMAKER_DEMO" in demo.stderr
+
+
+def test_production_requires_second_factor(tmp_path):
+    code = "from django.conf import settings; print(settings.OTP_REQUIRED, settings.SESSION_COOKIE_SECURE)"
+    result = _manage(["shell", "-c", code], {**PRODUCTION_ENV, "SMAAKMAKER_OTP_REQUIRED": "false"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True True"
+
+
+def test_invalid_values_are_refused_with_the_variable_name(monkeypatch):
+    monkeypatch.setenv("SMAAKMAKER_TEST_FLAG", "misschien")
+    with pytest.raises(ConfigError, match="SMAAKMAKER_TEST_FLAG"):
+        declare("SMAAKMAKER_TEST_FLAG", default=False, kind="bool", help="test")
+    REGISTRY.pop("SMAAKMAKER_TEST_FLAG", None)
+
+
+def test_every_variable_has_help_and_config_docs_are_current():
+    assert all(var.help for var in REGISTRY.values())
+    committed = (Path(settings.PROJECT_DIR) / "docs" / "config.md").read_text()
+    assert committed == render_markdown(), "docs/config.md is stale: run `smaakmaker configdocs`"
+
+
+@pytest.mark.django_db
+def test_migrations_are_current():
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exc:
+        pytest.fail(f"Missing migrations:\n{out.getvalue()} (exit {exc.code})")
+
+
+def test_dutch_translations_are_complete_and_compiled():
+    po_path = Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES" / "django.po"
+    catalogue = polib.pofile(str(po_path))
+    untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
+    assert not untranslated and not fuzzy, (untranslated, fuzzy)
+    compiled = polib.mofile(str(po_path.with_suffix(".mo")))
+    assert {e.msgid: e.msgstr for e in compiled} == {
+        e.msgid: e.msgstr for e in catalogue.translated_entries()
+    }, "django.mo is stale: compile locale/nl (see docs/development.md)"
