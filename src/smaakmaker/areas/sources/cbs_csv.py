@@ -605,7 +605,8 @@ def parse_cbs_text(
     n_missing = int(missing_df.to_numpy().sum()) if len(missing_df.columns) else 0
     if n_missing:
         notes.append(
-            f"{n_missing} waarden ontbreken of zijn geheim (CBS-teken '.', leeg e.d.); ze blijven leeg, niet 0."
+            f"{n_missing} waarden ontbreken of zijn geheim (CBS-teken '.', leeg e.d.); "
+            "ze blijven leeg, niet 0."
         )
 
     return CbsTable(
