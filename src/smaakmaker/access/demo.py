@@ -33,14 +33,30 @@ class DemoUser:
 
 
 DEMO_USERS = (
-    DemoUser("regisseur", "Rosa", "Regie (demo)", "regisseur", DEMO_ORGANISATIONS[0][0], "Programmaregisseur"),
-    DemoUser("professional", "Pim", "Partner (demo)", "partner-professional", DEMO_ORGANISATIONS[1][0],
-             "Wijkconsulent"),
+    DemoUser(
+        "regisseur", "Rosa", "Regie (demo)", "regisseur", DEMO_ORGANISATIONS[0][0], "Programmaregisseur"
+    ),
+    DemoUser(
+        "professional",
+        "Pim",
+        "Partner (demo)",
+        "partner-professional",
+        DEMO_ORGANISATIONS[1][0],
+        "Wijkconsulent",
+    ),
     DemoUser("analist", "Anna", "Analyse (demo)", "analist", DEMO_ORGANISATIONS[0][0], "Onderzoeker"),
     DemoUser("bestuurder", "Bert", "Bestuur (demo)", "bestuurder", DEMO_ORGANISATIONS[0][0], "Wethouder"),
-    DemoUser("privacy", "Fenna", "Functionaris (demo)", "privacy-officer", DEMO_ORGANISATIONS[0][0],
-             "Functionaris gegevensbescherming"),
-    DemoUser("beheerder", "Bram", "Beheer (demo)", "beheerder", DEMO_ORGANISATIONS[0][0], "Applicatiebeheerder"),
+    DemoUser(
+        "privacy",
+        "Fenna",
+        "Functionaris (demo)",
+        "privacy-officer",
+        DEMO_ORGANISATIONS[0][0],
+        "Functionaris gegevensbescherming",
+    ),
+    DemoUser(
+        "beheerder", "Bram", "Beheer (demo)", "beheerder", DEMO_ORGANISATIONS[0][0], "Applicatiebeheerder"
+    ),
 )
 
 

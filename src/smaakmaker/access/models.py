@@ -37,7 +37,9 @@ class Organisation(BaseModel):
 class MembershipQuerySet(models.QuerySet):
     def active(self, *, at=None):
         moment = at or timezone.now()
-        return self.filter(valid_from__lte=moment).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=moment))
+        return self.filter(valid_from__lte=moment).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=moment)
+        )
 
 
 class Membership(BaseModel):

@@ -64,8 +64,16 @@ ROLES: tuple[Role, ...] = (
         name="beheerder",
         label=_("Application manager (beheerder)"),
         description=_("Manages organisations, users, memberships and API tokens."),
-        permissions=(VIEW_ORGANISATIONS, *MANAGE_ORGANISATIONS, VIEW_MEMBERSHIPS, *MANAGE_MEMBERSHIPS,
-                     *MANAGE_API_TOKENS, "auth.view_user", "auth.add_user", "auth.change_user"),
+        permissions=(
+            VIEW_ORGANISATIONS,
+            *MANAGE_ORGANISATIONS,
+            VIEW_MEMBERSHIPS,
+            *MANAGE_MEMBERSHIPS,
+            *MANAGE_API_TOKENS,
+            "auth.view_user",
+            "auth.add_user",
+            "auth.change_user",
+        ),
         is_staff=True,
     ),
 )

@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from smaakmaker.access.middleware import SESSION_STARTED_KEY, SESSION_SEEN_KEY
+from smaakmaker.access.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 
 
 @receiver(user_logged_in)

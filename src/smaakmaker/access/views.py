@@ -58,7 +58,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             if allowed and device.verify_token(form.cleaned_data["token"]):
                 otp_login(request, device)
                 return HttpResponseRedirect(_next_url(request))
-        form.add_error("token", _("This code is not correct or has expired. Wait for a new code and try again."))
+        form.add_error(
+            "token", _("This code is not correct or has expired. Wait for a new code and try again.")
+        )
     return render(request, "access/otp_verify.html", {"form": form, "next": _next_url(request)})
 
 

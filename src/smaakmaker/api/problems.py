@@ -31,9 +31,13 @@ TITLES = {
 }
 
 
-def problem_body(*, status: int, detail: str | None = None, instance: str = "", **extra: Any) -> dict[str, Any]:
+def problem_body(
+    *, status: int, detail: str | None = None, instance: str = "", **extra: Any
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "type": f"https://httpstatuses.io/{status}" if status not in TITLES else f"urn:smaakmaker:problem:{status}",
+        "type": f"https://httpstatuses.io/{status}"
+        if status not in TITLES
+        else f"urn:smaakmaker:problem:{status}",
         "title": _(TITLES.get(status, HTTPStatus(status).phrase)),
         "status": status,
         "detail": detail or _(TITLES.get(status, HTTPStatus(status).phrase)),
@@ -54,13 +58,23 @@ def _flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in data):
             for item in data:
                 params.append(
-                    {"name": prefix or "nonFieldErrors", "code": getattr(item, "code", "invalid"), "reason": str(item)}
+                    {
+                        "name": prefix or "nonFieldErrors",
+                        "code": getattr(item, "code", "invalid"),
+                        "reason": str(item),
+                    }
                 )
         else:
             for index, item in enumerate(data):
                 params.extend(_flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
     else:
-        params.append({"name": prefix or "nonFieldErrors", "code": getattr(data, "code", "invalid"), "reason": str(data)})
+        params.append(
+            {
+                "name": prefix or "nonFieldErrors",
+                "code": getattr(data, "code", "invalid"),
+                "reason": str(data),
+            }
+        )
     return params
 
 

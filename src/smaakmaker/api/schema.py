@@ -16,7 +16,11 @@ PROBLEM_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"name": {"type": "string"}, "code": {"type": "string"}, "reason": {"type": "string"}},
+                "properties": {
+                    "name": {"type": "string"},
+                    "code": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
                 "required": ["name", "code", "reason"],
             },
         },

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from django import forms
 
-TEXT_INPUTS = (forms.TextInput, forms.PasswordInput, forms.EmailInput, forms.NumberInput, forms.URLInput,
-               forms.DateInput, forms.DateTimeInput)
+TEXT_INPUTS = (
+    forms.TextInput,
+    forms.PasswordInput,
+    forms.EmailInput,
+    forms.NumberInput,
+    forms.URLInput,
+    forms.DateInput,
+    forms.DateTimeInput,
+)
 
 
 class DesignSystemFormMixin:

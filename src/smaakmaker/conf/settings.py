@@ -106,7 +106,9 @@ try:
         kind="int",
         help="Minimum password length.",
     )
-    LOG_LEVEL = declare("SMAAKMAKER_LOG_LEVEL", default="INFO", help="Log level (DEBUG, INFO, WARNING, ERROR).")
+    LOG_LEVEL = declare(
+        "SMAAKMAKER_LOG_LEVEL", default="INFO", help="Log level (DEBUG, INFO, WARNING, ERROR)."
+    )
     LOG_JSON = declare(
         "SMAAKMAKER_LOG_JSON",
         default=IS_PRODUCTION,
@@ -142,7 +144,9 @@ if IS_PRODUCTION:
     if not PUBLIC_URL.startswith("https://"):
         raise ImproperlyConfigured("Production profile: SMAAKMAKER_PUBLIC_URL must start with https://.")
     if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured("Production profile: SMAAKMAKER_SECRET_KEY needs at least 50 random characters.")
+        raise ImproperlyConfigured(
+            "Production profile: SMAAKMAKER_SECRET_KEY needs at least 50 random characters."
+        )
     if DEBUG:
         raise ImproperlyConfigured("Production profile: SMAAKMAKER_DEBUG must be off.")
     if DEMO:

@@ -21,8 +21,11 @@ class ModelPermissions(permissions.DjangoModelPermissions):
 
 
 class CurrentUserView(APIView):
-    @extend_schema(summary="The signed-in user, their roles and organisations", responses=CurrentUserSerializer,
-                   tags=["access"])
+    @extend_schema(
+        summary="The signed-in user, their roles and organisations",
+        responses=CurrentUserSerializer,
+        tags=["access"],
+    )
     def get(self, request):
         user = request.user
         token = getattr(request, "api_token", None)

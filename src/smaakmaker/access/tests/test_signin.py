@@ -60,8 +60,9 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(client, de
 
 
 def test_user_without_active_membership_cannot_sign_in(client, demo_users):
-    Membership.objects.filter(user=demo_users["bestuurder"]).update(valid_until=timezone.now() - timedelta(days=1),
-                                                                     valid_from=timezone.now() - timedelta(days=9))
+    Membership.objects.filter(user=demo_users["bestuurder"]).update(
+        valid_until=timezone.now() - timedelta(days=1), valid_from=timezone.now() - timedelta(days=9)
+    )
     response = _login(client, "bestuurder")
     assert response.status_code == 200
     assert "geen actief lidmaatschap" in response.content.decode()
@@ -83,7 +84,9 @@ def test_second_factor_is_enforced_when_required(client, demo_users, settings):
     assert "<svg" in setup.content.decode()
     device = TOTPDevice.objects.get(user=demo_users["regisseur"], confirmed=False)
 
-    wrong = client.post(reverse("access:otp_setup"), {"token": "000000" if _current_token(device) != "000000" else "111111"})
+    wrong = client.post(
+        reverse("access:otp_setup"), {"token": "000000" if _current_token(device) != "000000" else "111111"}
+    )
     assert wrong.status_code == 200
     assert "Deze code klopt niet" in wrong.content.decode()
     # A wrong code throttles the device for a moment; an immediate retry is refused.
@@ -175,5 +178,7 @@ def test_open_redirect_after_second_factor_is_refused(client, demo_users, settin
     _login(client, "regisseur")
     client.get(reverse("access:otp_setup"))
     device = TOTPDevice.objects.get(user=demo_users["regisseur"])
-    response = client.post(reverse("access:otp_setup"), {"token": _current_token(device), "next": "https://evil.example/"})
+    response = client.post(
+        reverse("access:otp_setup"), {"token": _current_token(device), "next": "https://evil.example/"}
+    )
     assert response["Location"] == reverse("web:dashboard")

@@ -73,14 +73,19 @@ def test_401_problem_for_anonymous_and_bad_tokens(client):
 
 def test_403_problem_without_permission(signed_in):
     client = signed_in("professional")
-    _assert_problem(client.post("/api/v1/organisations", {"name": "X", "kind": "overig"},
-                                content_type="application/json"), 403)
+    _assert_problem(
+        client.post(
+            "/api/v1/organisations", {"name": "X", "kind": "overig"}, content_type="application/json"
+        ),
+        403,
+    )
 
 
 def test_400_problem_names_the_fields(signed_in):
     client = signed_in("beheerder")
-    response = client.post("/api/v1/organisations", {"name": "", "kind": "geen-soort"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/organisations", {"name": "", "kind": "geen-soort"}, content_type="application/json"
+    )
     body = _assert_problem(response, 400)
     names = {param["name"] for param in body["invalidParams"]}
     assert names == {"name", "kind"}
@@ -93,8 +98,11 @@ def test_400_duplicate_name_changes_nothing(signed_in, demo_users):
 
     client = signed_in("beheerder")
     before = Organisation.objects.count()
-    response = client.post("/api/v1/organisations", {"name": "Gemeente Voorbeeldstad (demo)", "kind": "gemeente"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/organisations",
+        {"name": "Gemeente Voorbeeldstad (demo)", "kind": "gemeente"},
+        content_type="application/json",
+    )
     body = _assert_problem(response, 400)
     assert body["invalidParams"][0]["name"] == "name"
     assert Organisation.objects.count() == before
@@ -102,8 +110,11 @@ def test_400_duplicate_name_changes_nothing(signed_in, demo_users):
 
 def test_create_organisation_with_permission(signed_in):
     client = signed_in("beheerder")
-    response = client.post("/api/v1/organisations", {"name": "Stichting Buurtkracht (demo)", "kind": "overig"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/organisations",
+        {"name": "Stichting Buurtkracht (demo)", "kind": "overig"},
+        content_type="application/json",
+    )
     assert response.status_code == 201
     assert response.json()["name"] == "Stichting Buurtkracht (demo)"
     assert response["API-Version"] == settings.API_VERSION
@@ -137,8 +148,9 @@ def test_api_token_is_bound_to_its_organisation_and_can_be_revoked(client, demo_
     from smaakmaker.access.models import Organisation
 
     organisation = Organisation.objects.get(name="Woonstichting De Fictieve Haven (demo)")
-    token, secret = api_token_create(name="Partnersysteem", user=demo_users["professional"],
-                                     organisation=organisation)
+    token, secret = api_token_create(
+        name="Partnersysteem", user=demo_users["professional"], organisation=organisation
+    )
     response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200
     assert response.json()["api_token_organisation"]["name"] == organisation.name

@@ -25,7 +25,11 @@ PRODUCTION_ENV = {
 
 
 def _manage(args, env_overrides, tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith("SMAAKMAKER_")}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SMAAKMAKER_") and key != "DJANGO_ALLOW_ASYNC_UNSAFE"  # set by browser tests
+    }
     env.update(env_overrides)
     env["SMAAKMAKER_VAR_DIR"] = str(tmp_path)
     env["PYTHONPATH"] = str(Path(settings.PROJECT_DIR) / "src")
@@ -40,7 +44,9 @@ def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SMAAKMAKER_SECRET_KEY", "SMAAKMAKER_ALLOWED_HOSTS", "SMAAKMAKER_PUBLIC_URL"])
+@pytest.mark.parametrize(
+    "missing", ["SMAAKMAKER_SECRET_KEY", "SMAAKMAKER_ALLOWED_HOSTS", "SMAAKMAKER_PUBLIC_URL"]
+)
 def test_production_profile_refuses_to_start_without_required_settings(tmp_path, missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
     result = _manage(["check"], env, tmp_path)

@@ -30,5 +30,7 @@ class Command(BaseCommand):
             token, secret = api_token_create(name=name, user=account, organisation=org, valid_days=days)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"Token {token.prefix} geldig tot {token.expires:%Y-%m-%d}. Geheim (eenmalig getoond):")
+        self.stdout.write(
+            f"Token {token.prefix} geldig tot {token.expires:%Y-%m-%d}. Geheim (eenmalig getoond):"
+        )
         self.stdout.write(secret)

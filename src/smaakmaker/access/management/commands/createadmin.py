@@ -42,7 +42,13 @@ class Command(BaseCommand):
             validate_password(password, user=get_user_model()(username=username, email=email))
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        user_create(username=username, password=password, email=email, roles=["beheerder"], organisation=None,
-                    is_superuser=True)
+        user_create(
+            username=username,
+            password=password,
+            email=email,
+            roles=["beheerder"],
+            organisation=None,
+            is_superuser=True,
+        )
         self.stdout.write(self.style.SUCCESS(f"Beheerder {username} aangemaakt."))
         self.stdout.write("Bij de eerste keer inloggen in productie stelt u tweestapsverificatie in.")
