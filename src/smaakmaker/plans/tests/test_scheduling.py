@@ -15,7 +15,7 @@ from smaakmaker.plans.domain import (
     Plan,
     Status,
 )
-from smaakmaker.plans.rules import check_plan
+from smaakmaker.plans.rules import RuleConfig, check_plan
 from smaakmaker.plans.scheduling import (
     PlanningInputError,
     SchedulerConfig,
@@ -252,3 +252,20 @@ def test_greedy_handles_cycles_by_leaving_them_unplaced():
     ivs = (iv("a", Flavour.ZOET), iv("b", Flavour.ZOET), iv("c", Flavour.ZOET))
     res = greedy_schedule(Plan(ivs, (Dependency("a", "b"), Dependency("b", "a")), PARTNERS), FAST)
     assert set(res.unplaced) == {"a", "b"} and set(res.starts) == {"c"}
+
+
+def test_bitter_screening_covers_the_completion_week_exactly():
+    """Relief pulls the screening early; the rule keeps it active in the Zuur's last week."""
+    ivs = (
+        iv("b", Flavour.BITTER, 2, level=Level.STRAAT, target="s1", priority=5),
+        iv("z", Flavour.ZUUR, 2, owner="politie", release_week=4, priority=0),
+    )
+    plan = Plan(ivs, partners=PARTNERS, horizon_weeks=10)
+    res = schedule_plan(plan, FAST)
+    assert res.starts["b"] <= res.starts["z"] + 2 - 1 < res.starts["b"] + 2
+    # The greedy baseline puts the screening first and then cannot fit the Zuur: it says so.
+    greedy = greedy_schedule(plan, FAST)
+    assert greedy.starts == {"b": 0} and "z" in greedy.unplaced
+    lead = SchedulerConfig(time_limit_s=5.0, rules=RuleConfig(bitter_lead_weeks=1))
+    res = schedule_plan(plan, lead)
+    assert res.starts["b"] + 1 <= res.starts["z"] + 1 < res.starts["b"] + 2
