@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Tests for the kentering (turning point) rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smaakmaker.areas.kentering import KenteringRule, detect_kentering, kentering_for_series, signal_label
+
+YEARS = np.arange(2012, 2024)
+
+
+def test_worsening_turning_to_improvement_is_good_signal() -> None:
+    up_then_down = np.array([10, 11, 12, 13, 14, 15, 16, 17, 18, 17, 16, 15], dtype=float)
+    res = detect_kentering(up_then_down[None, :], YEARS, direction=1.0)
+    assert res.signal[0] == 1.0
+    assert res.turn_year[0] == 2020
+    assert res.slope_before[0] == pytest.approx(1.0) and res.slope_recent[0] == pytest.approx(-1.0)
+    assert res.opposite[0] and res.beyond_noise[0] and res.held[0]
+    # the same series for a "higher is better" indicator is a turn for the worse
+    assert detect_kentering(up_then_down[None, :], YEARS, direction=-1.0).signal[0] == -1.0
+
+
+def test_one_good_year_is_not_a_kentering() -> None:
+    blip = np.array([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 19], dtype=float)
+    res = detect_kentering(blip[None, :], YEARS, 1.0)
+    assert res.signal[0] == 0.0
+    zigzag = np.array([10, 11, 12, 13, 14, 15, 16, 17, 18, 17, 18, 17], dtype=float)
+    res = detect_kentering(zigzag[None, :], YEARS, 1.0)
+    assert res.signal[0] == 0.0 and not res.held[0]
+
+
+def test_noise_is_not_a_kentering() -> None:
+    rng = np.random.default_rng(1)
+    noisy = 50 + rng.normal(0, 3, size=(200, 12))
+    res = detect_kentering(noisy, YEARS, 1.0)
+    assert np.mean(res.signal != 0) < 0.05
+
+
+def test_too_few_observations_and_missing() -> None:
+    series = np.array([[np.nan] * 8 + [1, 2, 3, 4]])
+    res = detect_kentering(series, YEARS, 1.0)
+    assert np.isnan(res.signal[0])
+    assert signal_label(res.signal[0]) == "onvoldoende gegevens"
+    gaps = np.array([[10, 11, np.nan, 13, 14, 15, 16, np.nan, 18, np.nan, 16, 15]], dtype=float)
+    res = detect_kentering(gaps, YEARS, 1.0)
+    assert (
+        res.signal[0] == 1.0 and res.turn_year[0] == 2018 and res.n_before[0] == 6
+    )  # last point before the window
+
+
+def test_single_series_helper_and_rule_description() -> None:
+    import pandas as pd
+
+    s = pd.Series([5, 6, 7, 8, 9, 8, 7, 6], index=range(2016, 2024))
+    out = kentering_for_series(s, direction=1.0)
+    assert out["signal"] == 1.0 and out["turn_year"] == 2020
+    assert "tegengestelde teken" in KenteringRule().describe()
+    with pytest.raises(ValueError):
+        KenteringRule(recent=2, min_hold=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0, 100, allow_nan=False), min_size=12, max_size=12),
+    st.permutations(range(5)),
+)
+def test_vectorised_equals_row_by_row(values, perm) -> None:
+    base = np.array(values)
+    rows = np.stack([base, base[::-1], base * 2, base + 1, np.where(np.arange(12) % 4 == 0, np.nan, base)])
+    full = detect_kentering(rows, YEARS, 1.0)
+    permuted = detect_kentering(rows[list(perm)], YEARS, 1.0)
+    np.testing.assert_array_equal(full.signal[list(perm)], permuted.signal)
+    for i in range(len(rows)):
+        one = detect_kentering(rows[i : i + 1], YEARS, 1.0)
+        np.testing.assert_array_equal(one.signal, full.signal[i : i + 1])
