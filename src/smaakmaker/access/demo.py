@@ -61,7 +61,7 @@ DEMO_USERS = (
 
 
 @transaction.atomic
-def demo_load() -> list[DemoUser]:
+def demo_load(*, stdout=None) -> list[DemoUser]:
     """Create the demo partners and users; running it again changes nothing."""
     by_name = {}
     for name, kind in DEMO_ORGANISATIONS:
@@ -80,4 +80,6 @@ def demo_load() -> list[DemoUser]:
             organisation=by_name[demo.organisation],
             function_title=demo.function_title,
         )
+    if stdout is not None:
+        stdout.print(f"Demo: {len(by_name)} partnerorganisaties, {len(DEMO_USERS)} gebruikers")
     return list(DEMO_USERS)

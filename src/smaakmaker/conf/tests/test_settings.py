@@ -91,12 +91,15 @@ def test_migrations_are_current():
 
 
 def test_dutch_translations_are_complete_and_compiled():
-    po_path = Path(settings.LOCALE_PATHS[0]) / "nl" / "LC_MESSAGES" / "django.po"
-    catalogue = polib.pofile(str(po_path))
-    untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
-    fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
-    assert not untranslated and not fuzzy, (untranslated, fuzzy)
-    compiled = polib.mofile(str(po_path.with_suffix(".mo")))
-    assert {e.msgid: e.msgstr for e in compiled} == {
-        e.msgid: e.msgstr for e in catalogue.translated_entries()
-    }, "django.mo is stale: compile locale/nl (see docs/development.md)"
+    """Every catalogue (project-wide and per app) is fully translated and its .mo is current."""
+    catalogues = sorted(Path(settings.PACKAGE_DIR).glob("**/locale/nl/LC_MESSAGES/django.po"))
+    assert catalogues
+    for po_path in catalogues:
+        catalogue = polib.pofile(str(po_path))
+        untranslated = [entry.msgid for entry in catalogue.untranslated_entries()]
+        fuzzy = [entry.msgid for entry in catalogue.fuzzy_entries()]
+        assert not untranslated and not fuzzy, (po_path, untranslated, fuzzy)
+        compiled = polib.mofile(str(po_path.with_suffix(".mo")))
+        assert {e.msgid: e.msgstr for e in compiled if e.msgid} == {
+            e.msgid: e.msgstr for e in catalogue.translated_entries()
+        }, f"{po_path.with_suffix('.mo')} is stale: compile it (see docs/development.md)"

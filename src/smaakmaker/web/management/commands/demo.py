@@ -1,27 +1,41 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""``smaakmaker demo``: load the fictional demo partners, users and data."""
+"""``smaakmaker demo``: load the bundled open data and the fictional demo, domain by domain.
+
+Each domain may have a ``demo.py`` with ``demo_load(*, stdout) -> None``; they run in the order of
+the data flow (access, areas, cases, plans, monitoring). Every step is idempotent.
+"""
 
 from __future__ import annotations
+
+import importlib
+import importlib.util
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from smaakmaker.access.demo import DEMO_PASSWORD, demo_load
+from smaakmaker.access.demo import DEMO_PASSWORD, DEMO_USERS
+
+DOMAINS = ("access", "areas", "cases", "plans", "monitoring")
 
 
 class Command(BaseCommand):
-    help = "Load the demo partner organisations and one demo user per role (fictional data)."
+    help = "Load the bundled open data and the demo partners, users and data (all fictional)."
 
     def handle(self, *args, **options):
         if not settings.DEMO:
             raise CommandError("Demo data can only be loaded with SMAAKMAKER_DEMO on (never in production).")
-        users = demo_load()
+        console = Console(file=self.stdout._out, width=120)
+        for domain in DOMAINS:
+            name = f"smaakmaker.{domain}.demo"
+            if importlib.util.find_spec(name) is None:
+                continue
+            importlib.import_module(name).demo_load(stdout=console)
         table = Table(title="Demo log-ins (wachtwoord voor allemaal: " + DEMO_PASSWORD + ")")
         table.add_column("gebruikersnaam")
         table.add_column("rol")
         table.add_column("organisatie")
-        for user in users:
+        for user in DEMO_USERS:
             table.add_row(user.username, user.role, user.organisation)
-        Console(file=self.stdout._out, width=120).print(table)
+        console.print(table)
