@@ -41,6 +41,7 @@ __all__ = [
     "RuleConfig",
     "SimultaneityMeasure",
     "check_plan",
+    "zuur_location_keys",
     "flavour_effort",
     "flavour_week_matrix",
     "partner_load",

@@ -59,6 +59,7 @@ __all__ = [
     "SchedulerConfig",
     "SolveStatus",
     "apply_schedule",
+    "explain_infeasibility",
     "greedy_schedule",
     "schedule_objective",
     "schedule_plan",
