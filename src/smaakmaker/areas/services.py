@@ -1,0 +1,462 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Writes for the areas domain: imports (all or nothing, idempotent), custom areas, the catalogue.
+
+Every import parses and validates its whole input first (pure code in ``sources/``), then writes
+inside one transaction. A file whose content was imported before changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import structlog
+from django.db import transaction
+
+from smaakmaker.areas.models import (
+    Area,
+    AreaCrosswalk,
+    AreaLevel,
+    CustomKind,
+    ImportBatch,
+    Indicator,
+    IndicatorValue,
+)
+from smaakmaker.areas.sources.cbs_columns import INDICATORS
+from smaakmaker.areas.sources.cbs_csv import read_cbs_csv
+from smaakmaker.areas.sources.cbs_odata import fetch_kwb_table
+from smaakmaker.areas.sources.codes import InvalidCodeError, area_code, buurt_code
+from smaakmaker.areas.sources.geometry import GeometryError, to_wgs84_geojson, wkt_series_to_geojson
+
+log = structlog.get_logger(__name__)
+
+#: ``progress(description, done, total)``; called while an import runs.
+Progress = Callable[[str, int, int], None]
+
+BATCH_SIZE = 5000
+
+
+class ImportError_(ValueError):
+    """An import failed; the Dutch message names the file and, where known, line and column."""
+
+
+def _noop(description: str, done: int, total: int) -> None:
+    return None
+
+
+def _sha256(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+@transaction.atomic
+def indicators_sync() -> dict[str, Indicator]:
+    """Create catalogue entries that are missing; existing entries (possibly edited in beheer) stay."""
+    existing = {indicator.key: indicator for indicator in Indicator.objects.all()}
+    new = [
+        Indicator(
+            key=spec.id,
+            label=spec.label,
+            unit=spec.unit,
+            theme=spec.theme,
+            direction=spec.direction,
+            sources=[{"column": s.column, "tables": list(s.tables)} for s in spec.sources],
+            note=spec.note,
+        )
+        for spec in INDICATORS
+        if spec.id not in existing
+    ]
+    Indicator.objects.bulk_create(new)
+    return {indicator.key: indicator for indicator in Indicator.objects.all()}
+
+
+def _existing_batch(sha: str, kind: str) -> ImportBatch | None:
+    return ImportBatch.objects.filter(sha256=sha, kind=kind).first()
+
+
+@dataclass
+class _AreaRow:
+    code: str
+    level: str
+    name: str
+    year: int | None
+    gemeente_code: str = ""
+    wijk_code: str = ""
+    geometry: dict[str, Any] | None = None
+
+
+def _areas_upsert(rows: Iterable[_AreaRow], progress: Progress) -> dict[str, int]:
+    """Create or update areas by code; keeps the earliest classification year; links parents."""
+    by_code: dict[str, _AreaRow] = {}
+    years: dict[str, list[int]] = {}
+    for row in rows:
+        by_code[row.code] = row
+        if row.year is not None:
+            years.setdefault(row.code, []).append(row.year)
+    existing = {area.code: area for area in Area.objects.filter(code__in=list(by_code))}
+    to_create, to_update = [], []
+    for code, row in by_code.items():
+        first = min(years[code]) if code in years else None
+        last = max(years[code]) if code in years else None
+        area = existing.get(code)
+        if area is None:
+            to_create.append(
+                Area(
+                    code=code,
+                    level=row.level,
+                    name=row.name or code,
+                    classification_year=first,
+                    last_year=last,
+                    gemeente_code=row.gemeente_code or (code if row.level == AreaLevel.GEMEENTE else ""),
+                    geometry=row.geometry,
+                )
+            )
+        else:
+            if row.name:
+                area.name = row.name
+            if first is not None:
+                area.classification_year = min(filter(None, [area.classification_year, first]))
+                area.last_year = max(filter(None, [area.last_year, last]))
+            if row.geometry is not None:
+                area.geometry = row.geometry
+            to_update.append(area)
+    Area.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
+    Area.objects.bulk_update(
+        to_update, ["name", "classification_year", "last_year", "geometry"], batch_size=BATCH_SIZE
+    )
+    progress("Gebieden", len(by_code), len(by_code))
+    ids = dict(Area.objects.filter(code__in=list(by_code)).values_list("code", "id"))
+    # Parents: a buurt hangs under its wijk (or gemeente when the wijk is unknown), a wijk under its gemeente.
+    wanted_parents = {r.wijk_code for r in by_code.values() if r.wijk_code} | {
+        r.gemeente_code for r in by_code.values() if r.gemeente_code
+    }
+    parent_ids = dict(Area.objects.filter(code__in=wanted_parents).values_list("code", "id"))
+    updates = []
+    for code, row in by_code.items():
+        parent = parent_ids.get(row.wijk_code) or parent_ids.get(row.gemeente_code)
+        if parent and parent != ids[code]:
+            updates.append(Area(id=ids[code], parent_id=parent))
+    Area.objects.bulk_update(updates, ["parent"], batch_size=BATCH_SIZE)
+    return ids
+
+
+def _values_upsert(
+    tidy: pd.DataFrame,
+    area_ids: Mapping[str, int],
+    indicators: Mapping[str, Indicator],
+    batch: ImportBatch,
+    progress: Progress,
+) -> int:
+    tidy = tidy[tidy["code"].isin(list(area_ids))]
+    total = len(tidy)
+    codes = tidy["code"].to_numpy()
+    keys = tidy["indicator"].to_numpy()
+    years = tidy["year"].to_numpy()
+    values = tidy["value"].to_numpy(dtype=float)
+    sources = tidy["source"].astype(str).to_numpy()
+    done = 0
+    for start in range(0, total, BATCH_SIZE):
+        stop = min(start + BATCH_SIZE, total)
+        objects = [
+            IndicatorValue(
+                area_id=area_ids[codes[i]],
+                indicator_id=indicators[keys[i]].id,
+                year=int(years[i]),
+                value=None if np.isnan(values[i]) else float(values[i]),
+                source=sources[i][:300],
+                batch=batch,
+            )
+            for i in range(start, stop)
+        ]
+        IndicatorValue.objects.bulk_create(
+            objects,
+            update_conflicts=True,
+            unique_fields=["area", "indicator", "year"],
+            update_fields=["value", "source", "batch"],
+        )
+        done = stop
+        progress("Indicatorwaarden", done, total)
+    return total
+
+
+def _table_import(*, table, source: str, sha: str, kind: str, actor, progress: Progress) -> ImportBatch:
+    """Write a parsed CBS table (areas and indicator values) in one transaction."""
+    tidy = table.indicators()
+    rows = [
+        _AreaRow(
+            code=code,
+            level=str(record.level),
+            name=str(record.name) if isinstance(record.name, str) else "",
+            year=int(row_year) if row_year is not None and not pd.isna(row_year) else None,
+            gemeente_code=str(record.gemeente_code) if isinstance(record.gemeente_code, str) else "",
+            wijk_code=str(record.wijk_code) if isinstance(record.wijk_code, str) else "",
+        )
+        for (code, row_year), record in zip(
+            table.areas.index, table.areas.itertuples(index=False), strict=True
+        )
+    ]
+    with transaction.atomic():
+        indicators = indicators_sync()
+        batch = ImportBatch.objects.create(
+            source=source,
+            sha256=sha,
+            table_id=table.table_id or "",
+            kind=kind,
+            rows=table.n_rows,
+            notes=list(table.notes),
+            actor=actor,
+        )
+        area_ids = _areas_upsert(rows, progress)
+        batch.values = _values_upsert(tidy, area_ids, indicators, batch, progress)
+        batch.save(update_fields=["values"])
+    log.info("cbs_table_imported", source=source, kind=kind, rows=batch.rows, values=batch.values)
+    return batch
+
+
+def cbs_csv_import(
+    *,
+    path: str | Path,
+    year: int | None = None,
+    table_id: str | None = None,
+    actor=None,
+    progress: Progress = _noop,
+) -> ImportBatch:
+    """Import one CBS StatLine CSV (any dialect): areas and indicator values, all or nothing.
+
+    Raises :class:`~smaakmaker.areas.sources.cbs_csv.CbsCsvError` (file, line, column) before
+    anything is written when the file is malformed.
+    """
+    path = Path(path)
+    sha = _sha256(path.read_bytes())
+    if (batch := _existing_batch(sha, "cbs_csv")) is not None:
+        return batch
+    table = read_cbs_csv(path, year=year, table_id=table_id)
+    return _table_import(
+        table=table, source=path.name, sha=sha, kind="cbs_csv", actor=actor, progress=progress
+    )
+
+
+def cbs_odata_import(
+    *,
+    table_id: str,
+    gemeente: str | None = None,
+    actor=None,
+    progress: Progress = _noop,
+    session=None,
+) -> ImportBatch:
+    """Load a Kerncijfers wijken en buurten table from the CBS open-data API (needs internet)."""
+    table, text = fetch_kwb_table(
+        table_id, gemeente=gemeente, session=session, progress=lambda n: progress("CBS-API: rijen", n, 0)
+    )
+    sha = _sha256(text.encode())
+    if (batch := _existing_batch(sha, "cbs_odata")) is not None:
+        return batch
+    source = f"CBS OData {table_id}" + (f" ({gemeente})" if gemeente else "")
+    return _table_import(
+        table=table, source=source, sha=sha, kind="cbs_odata", actor=actor, progress=progress
+    )
+
+
+def gemeente_geojson_import(
+    *, path: str | Path, year: int, actor=None, progress: Progress = _noop
+) -> ImportBatch:
+    """Import gemeente boundaries from a GeoJSON FeatureCollection with ``statcode``/``statnaam``."""
+    path = Path(path)
+    raw = path.read_bytes()
+    sha = _sha256(raw)
+    if (batch := _existing_batch(sha, "geojson")) is not None:
+        return batch
+    try:
+        collection = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ImportError_(
+            f"'{path.name}': geen geldige JSON (regel {exc.lineno}, kolom {exc.colno})."
+        ) from exc
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        raise ImportError_(f"'{path.name}': geen GeoJSON FeatureCollection (veld 'features' ontbreekt).")
+    rows = []
+    for number, feature in enumerate(features, start=1):
+        properties = feature.get("properties") or {}
+        try:
+            code = area_code(properties.get("statcode", ""))
+            geometry = to_wgs84_geojson(feature.get("geometry"), repair=True)
+        except (InvalidCodeError, GeometryError) as exc:
+            raise ImportError_(f"'{path.name}', feature {number}: {exc}") from exc
+        rows.append(
+            _AreaRow(
+                code=code,
+                level=AreaLevel.GEMEENTE,
+                name=str(properties.get("statnaam", "")),
+                year=year,
+                geometry=geometry,
+            )
+        )
+        progress("Geometrieën", number, len(features))
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            source=path.name, sha256=sha, kind="geojson", rows=len(rows), actor=actor
+        )
+        _areas_upsert(rows, progress)
+    return batch
+
+
+def _read_plain_csv(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
+    text = path.read_bytes().decode("utf-8-sig")
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [column for column in required if column not in (reader.fieldnames or [])]
+    if missing:
+        raise ImportError_(f"'{path.name}', regel 1: kolom(men) ontbreken: {', '.join(missing)}.")
+    return list(reader)
+
+
+def amsterdam_buurten_import(*, path: str | Path, actor=None, progress: Progress = _noop) -> ImportBatch:
+    """Amsterdam's buurt register: 2022 buurten and wijken with polygons, and the 2015→2022 crosswalk.
+
+    The polygons (EWKT in RD New) are those of the 2022 buurten; an old (pre-2022) buurt code gets
+    the polygon only when it continues as exactly one new buurt that has no other predecessor.
+    """
+    path = Path(path)
+    raw = path.read_bytes()
+    sha = _sha256(raw)
+    if (batch := _existing_batch(sha, "crosswalk")) is not None:
+        return batch
+    required = [
+        "BUURTCODE_CBS_2015",
+        "BUURTNAAM_2015",
+        "BUURTCODE_CBS_2022",
+        "BUURTNAAM_2022",
+        "WIJKCODE_2022",
+        "WIJKNAAM_2022",
+        "geometrie",
+    ]
+    records = _read_plain_csv(path, required)
+    try:
+        geometries = wkt_series_to_geojson([r["geometrie"] for r in records])
+    except GeometryError as exc:
+        raise ImportError_(f"'{path.name}', kolom geometrie: {exc}") from exc
+    rows: list[_AreaRow] = []
+    pairs: list[tuple[str, str]] = []
+    for line, (record, geometry) in enumerate(zip(records, geometries, strict=True), start=2):
+        try:
+            new = buurt_code(record["BUURTCODE_CBS_2022"])
+            old = buurt_code(record["BUURTCODE_CBS_2015"])
+        except InvalidCodeError as exc:
+            raise ImportError_(f"'{path.name}', regel {line}: {exc}") from exc
+        wijk = "WK0363" + record["WIJKCODE_2022"].strip().upper()
+        rows.append(
+            _AreaRow(
+                code=wijk,
+                level=AreaLevel.WIJK,
+                name=record["WIJKNAAM_2022"],
+                year=2022,
+                gemeente_code="GM0363",
+            )
+        )
+        rows.append(
+            _AreaRow(
+                code=new,
+                level=AreaLevel.BUURT,
+                name=record["BUURTNAAM_2022"],
+                year=2022,
+                gemeente_code="GM0363",
+                wijk_code=wijk,
+                geometry=geometry,
+            )
+        )
+        pairs.append((old, new))
+    successors: dict[str, set[str]] = {}
+    predecessors: dict[str, set[str]] = {}
+    for old, new in pairs:
+        successors.setdefault(old, set()).add(new)
+        predecessors.setdefault(new, set()).add(old)
+    one_to_one = {
+        old for old, news in successors.items() if len(news) == 1 and len(predecessors[next(iter(news))]) == 1
+    }
+    geometry_of_new = {row.code: row.geometry for row in rows if row.level == AreaLevel.BUURT}
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            source=path.name, sha256=sha, kind="crosswalk", rows=len(records), actor=actor
+        )
+        _areas_upsert(rows, progress)
+        old_rows = [
+            _AreaRow(
+                code=old,
+                level=AreaLevel.BUURT,
+                name=record["BUURTNAAM_2015"],
+                year=None,
+                gemeente_code="GM0363",
+                geometry=geometry_of_new[buurt_code(record["BUURTCODE_CBS_2022"])],
+            )
+            for record in records
+            if (old := buurt_code(record["BUURTCODE_CBS_2015"])) in one_to_one
+        ]
+        existing_old = set(
+            Area.objects.filter(code__in=[r.code for r in old_rows]).values_list("code", flat=True)
+        )
+        _areas_upsert([r for r in old_rows if r.code in existing_old], progress)
+        AreaCrosswalk.objects.bulk_create(
+            [
+                AreaCrosswalk(old_code=o, old_year=2021, new_code=n, new_year=2022, source=path.name)
+                for o, n in pairs
+            ],
+            ignore_conflicts=True,
+        )
+    return batch
+
+
+def cbs_wkt_csv_import(*, path: str | Path, actor=None, progress: Progress = _noop) -> ImportBatch:
+    """A Wijk- en buurtkaart attribute table with a WKT ``geometry`` column (WGS84): values and polygons."""
+    path = Path(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    code_column = next((c for c in ("BU_CODE", "WK_CODE", "GM_CODE") if c in frame.columns), None)
+    if code_column is None or "geometry" not in frame.columns:
+        raise ImportError_(f"'{path.name}', regel 1: kolommen BU_CODE/WK_CODE en geometry zijn nodig.")
+    try:
+        geometries = wkt_series_to_geojson(frame["geometry"].tolist(), srid=4326)
+        codes = [area_code(c) for c in frame[code_column]]
+    except (GeometryError, InvalidCodeError) as exc:
+        raise ImportError_(f"'{path.name}', kolom {code_column}/geometry: {exc}") from exc
+    with transaction.atomic():
+        batch = cbs_csv_import(path=path, actor=actor, progress=progress)
+        areas = {a.code: a for a in Area.objects.filter(code__in=codes)}
+        for code, geometry in zip(codes, geometries, strict=True):
+            if code in areas:
+                areas[code].geometry = geometry
+        Area.objects.bulk_update(list(areas.values()), ["geometry"], batch_size=BATCH_SIZE)
+    return batch
+
+
+@transaction.atomic
+def custom_area_create(
+    *, name: str, kind: str, geometry: Any = None, buurt_codes: Iterable[str] = (), code: str | None = None
+) -> Area:
+    """A holiday park, business park or other area: a polygon (GeoJSON, RD or WGS84) or a set of buurten."""
+    if kind not in CustomKind.values:
+        raise ValueError(f"onbekende soort gebied: {kind}")
+    codes = [buurt_code(c) for c in buurt_codes]
+    if geometry is None and not codes:
+        raise ValueError("geef een polygoon of een of meer buurtcodes op")
+    members = list(Area.objects.filter(code__in=codes))
+    unknown = sorted(set(codes) - {m.code for m in members})
+    if unknown:
+        raise ValueError(f"onbekende buurtcode(s): {', '.join(unknown)}")
+    shape = to_wgs84_geojson(geometry) if geometry is not None else None
+    number = Area.objects.filter(level=AreaLevel.CUSTOM).count() + 1
+    area = Area.objects.create(
+        code=code or f"EG{number:04d}",
+        level=AreaLevel.CUSTOM,
+        name=name,
+        custom_kind=kind,
+        geometry=shape,
+        gemeente_code=members[0].gemeente_code if members else "",
+    )
+    area.members.set(members)
+    return area
