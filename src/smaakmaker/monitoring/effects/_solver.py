@@ -90,37 +90,40 @@ def _nnls_simplex(a: FloatArray, c: float) -> FloatArray:
     return u / total
 
 
-def solve_simplex_lsq(
-    d: FloatArray,
-    sqrt_v: FloatArray,
-    warm_support: FloatArray | None = None,
-) -> WeightSolution:
+def solve_simplex_lsq(d: FloatArray, sqrt_v: FloatArray) -> WeightSolution:
     """Solve ``min ||diag(sqrt_v) d w||^2`` over the simplex exactly.
+
+    The answer is a deterministic function of the inputs that does not depend on the order of the
+    donors (up to exact ties): columns are presented to Lawson-Hanson sorted by their norm, and the
+    column-generation working set is seeded with the donors closest to the treated unit. This
+    matters when the optimum is not unique (the treated unit lies inside the convex hull of the
+    donors, common with many donors and few predictors): then a sparse vertex of the optimal face is
+    returned, always the same one for the same V.
 
     Args:
         d: (k, J) matrix ``x0 - x1 1'`` of scaled predictor differences.
         sqrt_v: (k,) square roots of the predictor weights.
-        warm_support: optional donor indices to seed the working set (e.g. the previous support).
     """
     a = d * sqrt_v[:, None]
     k, n_donors = a.shape
     col_norm2 = np.einsum("ij,ij->j", a, a)
     c2 = float(col_norm2.mean())
     c = float(np.sqrt(c2)) if c2 > 0 else 1.0
+    w_full = np.zeros(n_donors)
     if n_donors <= DIRECT_SOLVE_MAX_DONORS:
-        w = _nnls_simplex(a, c)
-        r = a @ w
+        order = np.argsort(col_norm2, kind="stable")
+        w_full[order] = _nnls_simplex(a[:, order], c)
+        r = a @ w_full
         viol = max(0.0, float(r @ r - (r @ a).min())) / (c * c)
-        return WeightSolution(w, float(r @ r), 1, viol)
+        return WeightSolution(w_full, float(r @ r), 1, viol)
 
     # Column generation on a working set; optimality is verified for every donor.
     batch = min(n_donors, 4 * (k + 1))
-    seed = np.argpartition(col_norm2, batch - 1)[:batch]
-    work = seed if warm_support is None else np.union1d(np.asarray(warm_support, dtype=np.intp), seed)
+    work = np.argpartition(col_norm2, batch - 1)[:batch]
     tol = 1e-12 * c * c
-    w_full = np.zeros(n_donors)
     viol = 0.0
     for iteration in range(1, 200):
+        work = work[np.argsort(col_norm2[work], kind="stable")]
         w_s = _nnls_simplex(a[:, work], c)
         r = a[:, work] @ w_s
         rr = float(r @ r)
@@ -135,8 +138,7 @@ def solve_simplex_lsq(
             return WeightSolution(w_full, rr, iteration, viol)
         if bad.size > batch:
             bad = bad[np.argpartition(margin[bad], batch - 1)[:batch]]
-        keep = work[w_s > 0]
-        work = np.union1d(keep, bad)
+        work = np.concatenate([work[w_s > 0], bad])
     # Fallback (not expected): solve the full problem directly.
     w_full = _nnls_simplex(a, c)  # pragma: no cover
     r = a @ w_full  # pragma: no cover
@@ -177,18 +179,15 @@ class NestedProblem:
         self.z0 = np.asarray(z0, float)
         self.n_periods = max(1, self.z1.shape[0])
         self.n_inner_solves = 0
-        self._support: FloatArray | None = None
 
     @property
     def n_predictors(self) -> int:
         return int(self.d.shape[0])
 
     def weights(self, v: FloatArray) -> FloatArray:
-        """Exact W for normalised V, warm-started from the previous support."""
+        """Exact W for normalised V."""
         self.n_inner_solves += 1
-        sol = solve_simplex_lsq(self.d, np.sqrt(v), self._support)
-        self._support = np.flatnonzero(sol.weights > 0)
-        return sol.weights
+        return solve_simplex_lsq(self.d, np.sqrt(v)).weights
 
     def loss_of_weights(self, w: FloatArray) -> float:
         """Pre-period MSPE over the optimisation periods for donor weights ``w``."""
