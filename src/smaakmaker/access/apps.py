@@ -9,7 +9,8 @@ class AccessConfig(AppConfig):
     verbose_name = _("Access and covenant")
 
     def ready(self) -> None:
-        from smaakmaker.access import signals
+        from smaakmaker.access import audit, signals
         from smaakmaker.access.api import schema  # noqa: F401 - registers the OpenAPI auth extensions
 
         signals.connect()
+        audit.connect_sqlite_guard()

@@ -57,6 +57,31 @@ DEMO_USERS = (
     DemoUser(
         "beheerder", "Bram", "Beheer (demo)", "beheerder", DEMO_ORGANISATIONS[0][0], "Applicatiebeheerder"
     ),
+    # Professionals of the other partners, so the compartments of the address register can be shown.
+    DemoUser(
+        "consulent",
+        "Cor",
+        "Consulent (demo)",
+        "partner-professional",
+        DEMO_ORGANISATIONS[2][0],
+        "Woonconsulent",
+    ),
+    DemoUser(
+        "wijkagent",
+        "Wendy",
+        "Wijkagent (demo)",
+        "partner-professional",
+        DEMO_ORGANISATIONS[3][0],
+        "Wijkagent",
+    ),
+    DemoUser(
+        "wijkteam",
+        "Willem",
+        "Wijkteam (demo)",
+        "partner-professional",
+        DEMO_ORGANISATIONS[4][0],
+        "Wijkteammedewerker",
+    ),
 )
 
 

@@ -98,3 +98,255 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# --- Covenant and processing activities ----------------------------------------------------------
+
+
+class CovenantStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+
+
+class Compartment(models.TextChoices):
+    """Where a category of personal data lives; outside it a user sees only a coarse flag."""
+
+    ALGEMEEN = "algemeen", _("General")
+    ZORG = "zorg", _("Care")
+    POLITIE = "politie", _("Police")
+    CORPORATIE = "corporatie", _("Housing corporation")
+
+
+class AvgGround(models.TextChoices):
+    """The lawful basis of AVG (GDPR) article 6(1)."""
+
+    CONSENT = "6.1.a", _("Art. 6(1)(a) consent")
+    CONTRACT = "6.1.b", _("Art. 6(1)(b) contract")
+    LEGAL_OBLIGATION = "6.1.c", _("Art. 6(1)(c) legal obligation")
+    VITAL_INTERESTS = "6.1.d", _("Art. 6(1)(d) vital interests")
+    PUBLIC_TASK = "6.1.e", _("Art. 6(1)(e) public task")
+    LEGITIMATE_INTERESTS = "6.1.f", _("Art. 6(1)(f) legitimate interests")
+
+
+class GrantScope(models.TextChoices):
+    AREA = "area", _("Everything in the covenant area")
+    PARTICIPATION = "participation", _("Own records and cases the organisation takes part in")
+
+
+class GrantLevel(models.TextChoices):
+    READ = "read", _("Read")
+    WRITE = "write", _("Read and write")
+
+
+class Covenant(BaseModel):
+    """An agreement between partners about sharing data on addresses in some areas."""
+
+    name = models.CharField(_("name"), max_length=200)
+    # CBS codes (GM/WK/BU) as validated strings; the areas app will add real foreign keys later.
+    area_codes = models.JSONField(_("areas (CBS codes)"), default=list)
+    partners = models.ManyToManyField(
+        Organisation, related_name="covenants", verbose_name=_("partner organisations")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    document_reference = models.CharField(_("document reference"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=CovenantStatus.choices, default=CovenantStatus.DRAFT
+    )
+    dpia_reference = models.CharField(_("DPIA reference"), max_length=200, blank=True)
+    dpia_date = models.DateField(_("DPIA date"), null=True, blank=True)
+    privacy_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="covenants_reviewed",
+        verbose_name=_("privacy officer"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("covenant")
+        verbose_name_plural = _("covenants")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessingActivity(BaseModel):
+    """A purpose with its legal basis, data categories, compartment and retention period."""
+
+    covenant = models.ForeignKey(
+        Covenant, on_delete=models.PROTECT, related_name="activities", verbose_name=_("covenant")
+    )
+    code = models.SlugField(_("code"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    purpose = models.TextField(_("purpose"))
+    avg_ground = models.CharField(_("AVG ground"), max_length=8, choices=AvgGround.choices)
+    legal_basis = models.CharField(
+        _("law and article"), max_length=200, help_text=_('For example "Gemeentewet 151d" or "Wpg art. 20".')
+    )
+    data_categories = models.JSONField(_("data categories"), default=list)
+    compartment = models.CharField(_("compartment"), max_length=16, choices=Compartment.choices)
+    retention_days = models.PositiveIntegerField(_("retention period (days)"))
+    allows_names = models.BooleanField(_("names of residents allowed"), default=False)
+
+    class Meta:
+        ordering = ["covenant__name", "name"]
+        verbose_name = _("processing activity")
+        verbose_name_plural = _("processing activities")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessingGrant(BaseModel):
+    """Which organisation kind and role receive the data of an activity, and how far."""
+
+    activity = models.ForeignKey(
+        ProcessingActivity, on_delete=models.PROTECT, related_name="grants", verbose_name=_("activity")
+    )
+    organisation_kind = models.CharField(
+        _("organisation kind"), max_length=32, choices=OrganisationKind.choices
+    )
+    role = models.ForeignKey(
+        "auth.Group", on_delete=models.PROTECT, related_name="processing_grants", verbose_name=_("role")
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=GrantScope.choices)
+    level = models.CharField(_("level"), max_length=8, choices=GrantLevel.choices, default=GrantLevel.READ)
+
+    class Meta:
+        verbose_name = _("processing grant")
+        verbose_name_plural = _("processing grants")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "organisation_kind", "role"], name="grant_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} → {self.organisation_kind}/{self.role}"
+
+
+class ReuseDecision(BaseModel):
+    """An explicit, logged decision that data of one activity may be read under another."""
+
+    source = models.ForeignKey(
+        ProcessingActivity,
+        on_delete=models.PROTECT,
+        related_name="reuse_from",
+        verbose_name=_("collected under"),
+    )
+    target = models.ForeignKey(
+        ProcessingActivity, on_delete=models.PROTECT, related_name="reuse_to", verbose_name=_("read under")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+    motivation = models.TextField(_("motivation"))
+
+    class Meta:
+        verbose_name = _("reuse decision")
+        verbose_name_plural = _("reuse decisions")
+        constraints = [models.UniqueConstraint(fields=["source", "target"], name="reuse_unique")]
+
+
+# --- Audit and processing log (append-only, hash-chained; see audit.py) ---------------------------
+
+
+class AppendOnlyError(RuntimeError):
+    """Audit and processing-log rows are never changed or deleted."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def _raw_delete(self, using):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} is append-only")
+
+
+class AppendOnlyModel(models.Model):
+    """No update and no delete path; no foreign keys, so nothing can cascade into these rows."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} is append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} is append-only")
+
+
+class AuditRecord(AppendOnlyModel):
+    """Who did what to which object, with which result, for which purpose, when and from where."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(_("time"))
+    actor_id = models.BigIntegerField(_("actor id"), null=True)
+    actor = models.CharField(_("actor"), max_length=150)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    result = models.CharField(_("result"), max_length=16)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    origin = models.CharField(_("origin"), max_length=200, blank=True)
+    trace_id = models.CharField(_("trace id"), max_length=32, db_index=True)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit record")
+        verbose_name_plural = _("audit records")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.result}"
+
+
+class ProcessingLogRecord(AppendOnlyModel):
+    """One processing operation, shaped after the Logboek Dataverwerkingen standard."""
+
+    id = models.BigAutoField(primary_key=True)
+    trace_id = models.CharField(_("trace id"), max_length=32, db_index=True)
+    span_id = models.CharField(_("span id"), max_length=16)
+    parent_span_id = models.CharField(_("parent span id"), max_length=16, blank=True)
+    name = models.CharField(_("operation"), max_length=64)
+    start_time = models.DateTimeField(_("start"))
+    end_time = models.DateTimeField(_("end"))
+    status_code = models.CharField(_("status"), max_length=8)
+    activity_id = models.CharField(_("processing activity"), max_length=80, db_index=True)
+    activity_uuid = models.CharField(_("processing activity UUID"), max_length=36, blank=True)
+    data_subject_type = models.CharField(_("data subject type"), max_length=32, blank=True)
+    data_subject_id = models.CharField(
+        _("data subject (pseudonym)"), max_length=64, blank=True, db_index=True
+    )
+    audit_hash = models.CharField(_("audit record hash"), max_length=64)
+    previous_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("processing log record")
+        verbose_name_plural = _("processing log records")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.name} {self.activity_id}"

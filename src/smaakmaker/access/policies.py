@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,37 +29,80 @@ MANAGE_ORGANISATIONS = ("access.add_organisation", "access.change_organisation")
 VIEW_MEMBERSHIPS = "access.view_membership"
 MANAGE_MEMBERSHIPS = ("access.add_membership", "access.change_membership")
 MANAGE_API_TOKENS = ("access.view_apitoken", "access.add_apitoken", "access.change_apitoken")
+VIEW_COVENANTS = ("access.view_covenant", "access.view_processingactivity", "access.view_processinggrant")
+MANAGE_COVENANTS = (
+    "access.add_covenant",
+    "access.change_covenant",
+    "access.add_processingactivity",
+    "access.change_processingactivity",
+    "access.add_processinggrant",
+    "access.add_reusedecision",
+)
+VIEW_AUDIT = ("access.view_auditrecord", "access.view_processinglogrecord")
+# The address register: these permissions only open the door; the covenant's grants decide what is
+# visible behind it (see ``grants_for`` below and ``cases/querysets.py``).
+USE_REGISTER = ("cases.view_address", "cases.view_signal", "cases.add_signal", "cases.view_case")
+COORDINATE_CASES = ("cases.add_case", "cases.change_case", "cases.add_decision")
+MANAGE_CATALOGUE = (
+    "cases.view_signalkind",
+    "cases.add_signalkind",
+    "cases.change_signalkind",
+    "cases.view_alertrule",
+    "cases.add_alertrule",
+    "cases.change_alertrule",
+)
+RUN_RETENTION = "cases.delete_signal"
+EXPORT_INZAGE = "cases.export_inzage"
+# Areas hold aggregate statistics only: every role may read them.
+VIEW_AREAS = ("areas.view_area", "areas.view_indicator", "areas.view_indicatorvalue")
+IMPORT_AREAS = ("areas.view_importbatch", "areas.add_importbatch", "areas.add_area", "areas.change_indicator")
 
 ROLES: tuple[Role, ...] = (
     Role(
         name="regisseur",
         label=_("Director (regisseur)"),
         description=_("Creates an approach for an area, its covenant and plan; chairs the partner meeting."),
-        permissions=(VIEW_ORGANISATIONS, VIEW_MEMBERSHIPS),
+        permissions=(
+            VIEW_ORGANISATIONS,
+            VIEW_MEMBERSHIPS,
+            *VIEW_AREAS,
+            *VIEW_COVENANTS,
+            *MANAGE_COVENANTS,
+            *USE_REGISTER,
+            *COORDINATE_CASES,
+            *MANAGE_CATALOGUE,
+        ),
     ),
     Role(
         name="partner-professional",
         label=_("Partner professional"),
         description=_("Records signals, sees the shared picture for their cases, executes interventions."),
-        permissions=(VIEW_ORGANISATIONS,),
+        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *VIEW_COVENANTS, *USE_REGISTER, "cases.add_decision"),
     ),
     Role(
         name="analist",
         label=_("Analyst"),
         description=_("Runs area scans and effect evaluations on aggregated data only."),
-        permissions=(VIEW_ORGANISATIONS,),
+        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *IMPORT_AREAS),
     ),
     Role(
         name="bestuurder",
         label=_("Administrator or council member (bestuurder)"),
         description=_("Reads dashboards and reports; no personal data."),
-        permissions=(VIEW_ORGANISATIONS,),
+        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS),
     ),
     Role(
         name="privacy-officer",
         label=_("Privacy officer (FG)"),
         description=_("Reads the audit and processing logs and reviews the covenant."),
-        permissions=(VIEW_ORGANISATIONS, VIEW_MEMBERSHIPS),
+        permissions=(
+            VIEW_ORGANISATIONS,
+            VIEW_MEMBERSHIPS,
+            *VIEW_AREAS,
+            *VIEW_COVENANTS,
+            *VIEW_AUDIT,
+            EXPORT_INZAGE,
+        ),
     ),
     Role(
         name="beheerder",
@@ -66,6 +110,8 @@ ROLES: tuple[Role, ...] = (
         description=_("Manages organisations, users, memberships and API tokens."),
         permissions=(
             VIEW_ORGANISATIONS,
+            *VIEW_AREAS,
+            *IMPORT_AREAS,
             *MANAGE_ORGANISATIONS,
             VIEW_MEMBERSHIPS,
             *MANAGE_MEMBERSHIPS,
@@ -73,9 +119,133 @@ ROLES: tuple[Role, ...] = (
             "auth.view_user",
             "auth.add_user",
             "auth.change_user",
+            RUN_RETENTION,
         ),
         is_staff=True,
     ),
 )
 
 ROLES_BY_NAME = {role.name: role for role in ROLES}
+
+
+# --- Covenant checks -----------------------------------------------------------------------------
+# A permission opens a door; a covenant grant decides what is behind it. A user receives personal
+# data of a processing activity only when (1) a covenant is active today and covers the area,
+# (2) the user's organisation is a partner of it, and (3) one of the activity's grants names the
+# organisation's kind and one of the user's roles. Default deny: no grant, nothing visible.
+
+
+SCOPE_AREA = "area"
+SCOPE_PARTICIPATION = "participation"
+LEVEL_WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One effective grant of one user, ready to be turned into a query filter."""
+
+    activity_id: int
+    activity_code: str
+    compartment: str
+    #: activity ids whose data may be read under this grant (itself plus explicit reuse decisions)
+    readable_activity_ids: frozenset[int]
+    #: CBS code bodies (without GM/WK/BU) of the covenant areas: a buurt is covered by prefix
+    area_prefixes: tuple[str, ...]
+    scope: str
+    level: str
+    organisation_ids: frozenset[int]
+    covenant_id: int
+
+
+def area_prefix(cbs_code: str) -> str:
+    """``GM0363`` → ``0363``, ``WK0363FD`` → ``0363FD``, ``BU0363FD04`` → ``0363FD04``."""
+    return cbs_code[2:]
+
+
+def area_covers(prefixes: tuple[str, ...], buurt_code: str) -> bool:
+    body = buurt_code[2:]
+    return any(body.startswith(prefix) for prefix in prefixes)
+
+
+def grants_for(user, *, on=None) -> list[Grant]:
+    """The effective covenant grants of a user today (cached on the user object per request)."""
+    from django.utils import timezone
+
+    from smaakmaker.access.models import CovenantStatus, Membership, ProcessingGrant, ReuseDecision
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    day = on or timezone.localdate()
+    cache_key = f"_smaakmaker_grants_{day.isoformat()}"
+    cached = getattr(user, cache_key, None)
+    if cached is not None:
+        return cached
+    memberships = list(Membership.objects.active().filter(user=user).select_related("organisation"))
+    org_by_kind: dict[str, set[int]] = {}
+    for membership in memberships:
+        org_by_kind.setdefault(membership.organisation.kind, set()).add(membership.organisation_id)
+    org_ids = {m.organisation_id for m in memberships}
+    rows = (
+        ProcessingGrant.objects.filter(
+            role__in=user.groups.all(),
+            organisation_kind__in=list(org_by_kind),
+            activity__covenant__status=CovenantStatus.ACTIVE,
+            activity__covenant__valid_from__lte=day,
+            activity__covenant__partners__in=org_ids,
+        )
+        .filter(Q(activity__covenant__valid_until__isnull=True) | Q(activity__covenant__valid_until__gte=day))
+        .select_related("activity", "activity__covenant")
+        .distinct()
+    )
+    rows = list(rows)
+    reuse: dict[int, set[int]] = {}
+    for source_id, target_id in ReuseDecision.objects.values_list("source_id", "target_id"):
+        reuse.setdefault(target_id, set()).add(source_id)
+    partner_ids: dict[int, set[int]] = {}
+    grants = []
+    for row in rows:
+        covenant = row.activity.covenant
+        if covenant.pk not in partner_ids:
+            partner_ids[covenant.pk] = set(covenant.partners.values_list("pk", flat=True))
+        organisations = org_by_kind[row.organisation_kind] & partner_ids[covenant.pk]
+        if not organisations:
+            continue
+        grants.append(
+            Grant(
+                activity_id=row.activity_id,
+                activity_code=row.activity.code,
+                compartment=row.activity.compartment,
+                readable_activity_ids=frozenset({row.activity_id, *reuse.get(row.activity_id, set())}),
+                area_prefixes=tuple(area_prefix(code) for code in covenant.area_codes),
+                scope=row.scope,
+                level=row.level,
+                organisation_ids=frozenset(organisations),
+                covenant_id=covenant.pk,
+            )
+        )
+    setattr(user, cache_key, grants)
+    return grants
+
+
+def grant_to_write(user, *, activity_id: int, buurt_code: str) -> Grant | None:
+    """The grant that lets this user record data under an activity at an address, or None."""
+    for grant in grants_for(user):
+        if (
+            grant.activity_id == activity_id
+            and grant.level == LEVEL_WRITE
+            and area_covers(grant.area_prefixes, buurt_code)
+        ):
+            return grant
+    return None
+
+
+def covenant_may_activate(*, dpia_reference: str, dpia_date, privacy_officer_id) -> list[str]:
+    """Reasons why a covenant cannot become active (empty when it can)."""
+    reasons = []
+    if not dpia_reference or dpia_date is None:
+        reasons.append(
+            str(_("A covenant needs a recorded DPIA (reference and date) before it becomes active."))
+        )
+    if privacy_officer_id is None:
+        reasons.append(str(_("A covenant needs a named privacy officer before it becomes active.")))
+    return reasons

@@ -160,3 +160,159 @@ def api_token_check(*, raw: str) -> ApiToken | None:
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked__isnull=True).update(revoked=timezone.now())
     log.info("api_token_revoked", token=token.prefix)
+
+
+# --- Covenant ------------------------------------------------------------------------------------
+
+
+class CovenantError(ValueError):
+    """A covenant rule was broken; ``field`` names the offending field (for problem details/forms)."""
+
+    def __init__(self, message: str, *, field: str = "status"):
+        super().__init__(message)
+        self.field = field
+
+
+@transaction.atomic
+def covenant_create(
+    *,
+    actor,
+    name: str,
+    area_codes: list[str],
+    partners: list[Organisation],
+    valid_from,
+    valid_until=None,
+    document_reference: str = "",
+    dpia_reference: str = "",
+    dpia_date=None,
+    privacy_officer=None,
+):
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Covenant
+    from smaakmaker.areas.sources.codes import InvalidCodeError, area_code
+
+    try:
+        codes = [area_code(code) for code in area_codes]
+    except InvalidCodeError as exc:
+        raise CovenantError(str(exc), field="area_codes") from exc
+    covenant = Covenant(
+        name=name,
+        area_codes=codes,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        document_reference=document_reference,
+        dpia_reference=dpia_reference,
+        dpia_date=dpia_date,
+        privacy_officer=privacy_officer,
+    )
+    covenant.full_clean()
+    covenant.save()
+    covenant.partners.set(partners)
+    audit_record(actor=actor, action="covenant.create", obj=covenant)
+    return covenant
+
+
+@transaction.atomic
+def covenant_activate(*, actor, covenant):
+    """Draft → active; refused without a recorded DPIA and a named privacy officer."""
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Covenant, CovenantStatus
+    from smaakmaker.access.policies import covenant_may_activate
+
+    covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
+    if covenant.status != CovenantStatus.DRAFT:
+        raise CovenantError("Only a draft covenant can be activated.")
+    reasons = covenant_may_activate(
+        dpia_reference=covenant.dpia_reference,
+        dpia_date=covenant.dpia_date,
+        privacy_officer_id=covenant.privacy_officer_id,
+    )
+    if reasons:
+        raise CovenantError(
+            " ".join(reasons), field="dpia_reference" if "DPIA" in reasons[0] else "privacy_officer"
+        )
+    if not covenant.activities.exists():
+        raise CovenantError("A covenant needs at least one processing activity.", field="activities")
+    covenant.status = CovenantStatus.ACTIVE
+    covenant.save(update_fields=["status", "updated"])
+    audit_record(actor=actor, action="covenant.activate", obj=covenant)
+    return covenant
+
+
+@transaction.atomic
+def covenant_end(*, actor, covenant):
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Covenant, CovenantStatus
+
+    covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
+    if covenant.status != CovenantStatus.ACTIVE:
+        raise CovenantError("Only an active covenant can be ended.")
+    covenant.status = CovenantStatus.ENDED
+    covenant.save(update_fields=["status", "updated"])
+    audit_record(actor=actor, action="covenant.end", obj=covenant)
+    return covenant
+
+
+@transaction.atomic
+def processing_activity_create(
+    *,
+    actor,
+    covenant,
+    code: str,
+    name: str,
+    purpose: str,
+    avg_ground: str,
+    legal_basis: str,
+    data_categories: list[str],
+    compartment: str,
+    retention_days: int,
+    allows_names: bool = False,
+    grants: list[tuple[str, str, str, str]] = (),
+):
+    """Create an activity with its grants: ``(organisation_kind, role_name, scope, level)``."""
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import ProcessingActivity, ProcessingGrant
+
+    activity = ProcessingActivity(
+        covenant=covenant,
+        code=code,
+        name=name,
+        purpose=purpose,
+        avg_ground=avg_ground,
+        legal_basis=legal_basis,
+        data_categories=list(data_categories),
+        compartment=compartment,
+        retention_days=retention_days,
+        allows_names=allows_names,
+    )
+    activity.full_clean()
+    activity.save()
+    for kind, role_name, scope, level in grants:
+        if role_name not in ROLES_BY_NAME:
+            raise ValueError(f"unknown role: {role_name}")
+        grant = ProcessingGrant(
+            activity=activity,
+            organisation_kind=kind,
+            role=Group.objects.get(name=role_name),
+            scope=scope,
+            level=level,
+        )
+        grant.full_clean()
+        grant.save()
+    audit_record(actor=actor, action="processing_activity.create", obj=activity)
+    return activity
+
+
+@transaction.atomic
+def reuse_decision_record(*, actor, source, target, legal_basis: str, motivation: str):
+    """The explicit decision that data collected under ``source`` may be read under ``target``."""
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import ReuseDecision
+
+    if not legal_basis.strip() or not motivation.strip():
+        raise CovenantError("A reuse decision needs a legal basis and a motivation.", field="motivation")
+    decision = ReuseDecision.objects.create(
+        source=source, target=target, decided_by=actor, legal_basis=legal_basis, motivation=motivation
+    )
+    audit_record(actor=actor, action="reuse_decision.record", obj=decision, reason=motivation)
+    return decision

@@ -1,2 +1,297 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Models of this domain (none yet)."""
+"""The shared address register: addresses, residents, signals, cases, decisions, alert rules.
+
+Every model holding personal data has exactly one visibility filter, ``objects.visible_to(user)``
+(see ``querysets.py``). There is deliberately no risk score, no ethnicity, nationality or
+migration-background field and no BSN anywhere in this domain.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from smaakmaker.access.models import Organisation, ProcessingActivity
+from smaakmaker.areas.sources.codes import InvalidCodeError, buurt_code
+from smaakmaker.cases import workflow
+from smaakmaker.cases.querysets import (
+    AddressQuerySet,
+    CaseEventQuerySet,
+    CaseQuerySet,
+    DecisionQuerySet,
+    ResidentQuerySet,
+    SignalQuerySet,
+)
+from smaakmaker.common.models import BaseModel
+
+BAG_ID_RE = re.compile(r"\d{16}")
+POSTCODE_RE = re.compile(r"[1-9]\d{3}[A-Z]{2}")
+
+
+def validate_bag_id(value: str) -> None:
+    if not BAG_ID_RE.fullmatch(value or ""):
+        raise ValidationError(
+            _("A BAG id has exactly 16 digits (leading zeros included)."), code="invalid_bag_id"
+        )
+
+
+def normalise_postcode(value: str) -> str:
+    return re.sub(r"\s+", "", value or "").upper()
+
+
+def validate_postcode(value: str) -> None:
+    if not POSTCODE_RE.fullmatch(value or ""):
+        raise ValidationError(_("A postcode looks like 1064AB."), code="invalid_postcode")
+
+
+def validate_buurt_code(value: str) -> None:
+    try:
+        if buurt_code(value) != value:
+            raise ValidationError(
+                _("Write the buurt code in capitals, for example BU0363FD04."), code="invalid"
+            )
+    except InvalidCodeError as exc:
+        raise ValidationError(str(exc), code="invalid_buurt_code") from exc
+
+
+class Flavour(models.TextChoices):
+    ZOET = "zoet", _("Sweet (support willing residents)")
+    ZUUR = "zuur", _("Sour (problem cases must move)")
+    ZOUT = "zout", _("Salt (help the vulnerable)")
+    BITTER = "bitter", _("Bitter (screen new tenants)")
+    NONE = "", _("No flavour")
+
+
+class Address(BaseModel):
+    """A BAG nummeraanduiding. BAG data are public; what is known about the address is not."""
+
+    bag_nummeraanduiding_id = models.CharField(
+        _("BAG nummeraanduiding id"), max_length=16, unique=True, validators=[validate_bag_id]
+    )
+    bag_verblijfsobject_id = models.CharField(
+        _("BAG verblijfsobject id"), max_length=16, blank=True, validators=[validate_bag_id]
+    )
+    street = models.CharField(_("street"), max_length=120)
+    house_number = models.PositiveIntegerField(_("house number"))
+    house_letter = models.CharField(_("house letter"), max_length=1, blank=True)
+    house_number_addition = models.CharField(_("house number addition"), max_length=4, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=6, validators=[validate_postcode])
+    city = models.CharField(_("city"), max_length=80)
+    # The buurt as a validated CBS code; a foreign key to ``areas.Area`` follows when that model exists.
+    buurt_code = models.CharField(
+        _("buurt code"), max_length=10, validators=[validate_buurt_code], db_index=True
+    )
+
+    objects = AddressQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["postcode", "house_number", "house_letter", "house_number_addition"]
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        indexes = [models.Index(fields=["postcode", "house_number"], name="address_postcode_number")]
+        permissions = [("export_inzage", _("Can export an inzage (AVG art. 15)"))]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        number = f"{self.house_number}{self.house_letter}"
+        if self.house_number_addition:
+            number += f"-{self.house_number_addition}"
+        return f"{self.street} {number}, {self.postcode[:4]} {self.postcode[4:]} {self.city}"
+
+
+class Resident(BaseModel):
+    """A household member, recorded only under an activity that needs it (names only where allowed)."""
+
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="residents")
+    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="+")
+    source_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    objects = ResidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+
+
+class SignalKind(BaseModel):
+    """The editable catalogue of signal kinds; each is tied to a processing activity (and its compartment)."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    label = models.CharField(_("label"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    activity = models.ForeignKey(
+        ProcessingActivity, on_delete=models.PROTECT, related_name="signal_kinds", verbose_name=_("activity")
+    )
+    flavour = models.CharField(_("flavour"), max_length=8, choices=Flavour.choices, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("signal kind")
+        verbose_name_plural = _("signal kinds")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Signal(BaseModel):
+    """A fact a partner recorded about an address; readable, never scored."""
+
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="signals")
+    resident = models.ForeignKey(
+        Resident, on_delete=models.PROTECT, related_name="signals", null=True, blank=True
+    )
+    kind = models.ForeignKey(SignalKind, on_delete=models.PROTECT, related_name="signals")
+    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="+")
+    source_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    observed_on = models.DateField(_("date"))
+    description = models.CharField(_("short description"), max_length=500, blank=True)
+    external_id = models.CharField(_("source reference"), max_length=64, blank=True)
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    anonymised = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    objects = SignalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        indexes = [
+            models.Index(fields=["address", "observed_on"], name="signal_address_date"),
+            models.Index(fields=["observed_on"], name="signal_date"),
+        ]
+
+
+class Case(BaseModel):
+    """A coordinated approach of one address; the status is a projection of the history."""
+
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="cases")
+    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=[(s, s) for s in workflow.STATUSES], default=workflow.NEW
+    )
+    regie_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("coordinating organisation")
+    )
+    summary = models.CharField(_("summary"), max_length=300, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    legal_hold = models.BooleanField(_("legal hold"), default=False)
+    anonymised = models.DateTimeField(_("anonymised"), null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["status"], name="case_status")]
+
+
+class CaseParticipant(BaseModel):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="participations")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "organisation"], name="participant_unique")]
+
+
+class CaseEvent(BaseModel):
+    """Append-only history of a case: status changes, participants, decisions, notes."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=24)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("case history is append-only")
+        super().save(*args, **kwargs)
+
+
+class Decision(BaseModel):
+    """A human decision: who, what, legal basis, motivation, and the milder alternative considered."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    decided_on = models.DateField(_("decided on"))
+    what = models.CharField(_("decision"), max_length=300)
+    flavour = models.CharField(_("flavour"), max_length=8, choices=Flavour.choices, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=200)
+    motivation = models.TextField(_("motivation"))
+    milder_alternative = models.TextField(_("milder alternative considered"))
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["decided_on", "id"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and not kwargs.pop("retention", False):
+            raise RuntimeError("decisions are append-only; record a new decision instead")
+        super().save(*args, **kwargs)
+
+
+class AlertRule(BaseModel):
+    """Published configuration, never a score: "≥ N signals from ≥ M partners within D days → action"."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("public description"))
+    min_signals = models.PositiveSmallIntegerField(_("minimum number of signals"))
+    min_partners = models.PositiveSmallIntegerField(_("minimum number of partners"), default=1)
+    window_days = models.PositiveSmallIntegerField(_("within days"))
+    compartments = models.JSONField(_("compartments counted (empty: all)"), default=list, blank=True)
+    action = models.CharField(_("action"), max_length=200)
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IngestionBatch(BaseModel):
+    """An idempotency record for bulk signal ingestion: the same key returns the same answer."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    idempotency_key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    signal_uuids = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "idempotency_key"], name="ingestion_key_unique")
+        ]

@@ -187,6 +187,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "smaakmaker.web.middleware.SecurityHeadersMiddleware",
     "smaakmaker.api.middleware.ApiVersionMiddleware",
+    "smaakmaker.access.tracing.TraceparentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

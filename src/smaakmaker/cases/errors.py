@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Errors of the register. ``field`` names the offending input, for problem details and forms."""
+
+from __future__ import annotations
+
+
+class RegisterError(ValueError):
+    def __init__(self, message: str, *, field: str = "nonFieldErrors", code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class BatchError(ValueError):
+    """A batch with one or more bad items: nothing was stored. ``errors`` lists (field, code, message)."""
+
+    def __init__(self, errors: list[tuple[str, str, str]]):
+        super().__init__(f"{len(errors)} invalid item(s)")
+        self.errors = errors
+
+
+class PurposeMissing(RegisterError):
+    pass
+
+
+class NotVisible(LookupError):
+    """The object does not exist or is not visible to this user (both answer 404)."""

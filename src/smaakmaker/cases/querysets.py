@@ -1,0 +1,153 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The one visibility filter per model: ``Model.objects.visible_to(user)``.
+
+Default deny. A row is visible when the user holds the model's view permission AND one of their
+covenant grants (``access.policies.grants_for``) covers (1) the processing activity the row was
+collected under (or one made readable by an explicit reuse decision), (2) the area of its address,
+and (3) for grants with participation scope: the row comes from the user's own organisation or
+belongs to an address with a case the organisation takes part in.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from smaakmaker.access.policies import SCOPE_AREA, grants_for
+
+NOTHING = Q(pk__in=[])
+
+
+def _area_q(prefixes: tuple[str, ...], buurt_field: str) -> Q:
+    q = NOTHING
+    for prefix in prefixes:
+        q |= Q(**{f"{buurt_field}__startswith": "BU" + prefix})
+    return q
+
+
+def participating_address_ids(organisation_ids):
+    from smaakmaker.cases.models import CaseParticipant
+
+    return CaseParticipant.objects.filter(organisation_id__in=organisation_ids).values("case__address_id")
+
+
+def grant_filter(
+    user,
+    *,
+    permission: str,
+    activity_field: str = "activity_id",
+    buurt_field: str = "address__buurt_code",
+    address_field: str = "address_id",
+    own_field: str | None = "source_organisation_id",
+    participation_field: str | None = None,
+    extra=None,
+) -> Q | None:
+    """The Q object for ``visible_to``; None means nothing is visible."""
+    if not user.is_authenticated or not user.has_perm(permission):
+        return None
+    result = None
+    for grant in grants_for(user):
+        if not grant.area_prefixes:
+            continue
+        q = Q(**{f"{activity_field}__in": sorted(grant.readable_activity_ids)}) & _area_q(
+            grant.area_prefixes, buurt_field
+        )
+        if grant.scope != SCOPE_AREA:
+            need = Q(**{f"{address_field}__in": participating_address_ids(grant.organisation_ids)})
+            if own_field:
+                need |= Q(**{f"{own_field}__in": sorted(grant.organisation_ids)})
+            if participation_field:
+                need |= Q(**{f"{participation_field}__in": sorted(grant.organisation_ids)})
+            q &= need
+        result = q if result is None else result | q
+    return result
+
+
+class _Visible(models.QuerySet):
+    def _visible(self, q):
+        return self.none() if q is None else self.filter(q)
+
+
+class SignalQuerySet(_Visible):
+    def visible_to(self, user):
+        return self._visible(grant_filter(user, permission="cases.view_signal"))
+
+    def hidden_compartments(self, user, *, address) -> list[str]:
+        """Compartments with signals at this address the user may not read: shown only as a coarse flag."""
+        visible = self.visible_to(user).filter(address=address).values("pk")
+        return sorted(
+            set(
+                self.filter(address=address, anonymised__isnull=True)
+                .exclude(pk__in=visible)
+                .values_list("activity__compartment", flat=True)
+            )
+        )
+
+
+class ResidentQuerySet(_Visible):
+    def visible_to(self, user):
+        return self._visible(grant_filter(user, permission="cases.view_address"))
+
+
+class CaseQuerySet(_Visible):
+    def visible_to(self, user):
+        return self._visible(
+            grant_filter(
+                user,
+                permission="cases.view_case",
+                own_field="regie_organisation_id",
+                address_field="address_id",
+                participation_field="participations__organisation_id",
+            )
+        ).distinct()
+
+
+class DecisionQuerySet(_Visible):
+    def visible_to(self, user):
+        from smaakmaker.cases.models import Case
+
+        q = grant_filter(
+            user,
+            permission="cases.view_case",
+            buurt_field="case__address__buurt_code",
+            address_field="case__address_id",
+            own_field="organisation_id",
+        )
+        if q is None:
+            return self.none()
+        return self.filter(q, case__in=Case.objects.visible_to(user).values("pk"))
+
+
+class CaseEventQuerySet(_Visible):
+    def redact(self, text: str) -> int:
+        """The only change ever made to history: retention removes the notes' content."""
+        return self.update(note=text)
+
+    def visible_to(self, user):
+        from smaakmaker.cases.models import Case
+
+        return self.filter(case__in=Case.objects.visible_to(user).values("pk"))
+
+
+class AddressQuerySet(_Visible):
+    def visible_to(self, user):
+        """Addresses with at least one visible signal, resident or case."""
+        from smaakmaker.cases.models import Case, Resident, Signal
+
+        return self.filter(
+            Q(pk__in=Signal.objects.visible_to(user).values("address_id"))
+            | Q(pk__in=Case.objects.visible_to(user).values("address_id"))
+            | Q(pk__in=Resident.objects.visible_to(user).values("address_id"))
+        )
+
+    def visible_one(self, user, *, uuid):
+        """One address by UUID if visible, else None (the dossier path: index lookups only)."""
+        from smaakmaker.cases.models import Case, Resident, Signal
+
+        address = self.filter(uuid=uuid).first()
+        if address is None:
+            return None
+        for model in (Case, Signal, Resident):
+            if model.objects.visible_to(user).filter(address=address).exists():
+                return address
+        return None

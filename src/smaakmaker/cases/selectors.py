@@ -1,0 +1,509 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Reads of the register. Every read of personal data checks visibility (``visible_to``) and writes an
+audit record plus processing-log records in the same transaction, with the purpose given by the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from smaakmaker.access.audit import Origin, Processing, Result, audit_record, records_for_subject
+from smaakmaker.access.models import Compartment
+from smaakmaker.cases import alerts, workflow
+from smaakmaker.cases.errors import NotVisible, PurposeMissing
+from smaakmaker.cases.models import (
+    Address,
+    AlertRule,
+    Case,
+    CaseEvent,
+    Decision,
+    Resident,
+    Signal,
+    SignalKind,
+)
+
+MIN_PURPOSE_LENGTH = 3
+FLAG_LABELS = {
+    Compartment.ZORG: "Care signal present",
+    Compartment.POLITIE: "Police information present",
+    Compartment.CORPORATIE: "Housing corporation information present",
+    Compartment.ALGEMEEN: "Signal of another partner present",
+}
+
+
+def purpose_check(purpose: str | None) -> str:
+    purpose = (purpose or "").strip()
+    if len(purpose) < MIN_PURPOSE_LENGTH:
+        raise PurposeMissing(
+            _("State the purpose of this read of personal data."), field="purpose", code="required"
+        )
+    return purpose[:500]
+
+
+def flag_labels(compartments: list[str]) -> list[dict[str, str]]:
+    return [{"compartment": c, "label": _(FLAG_LABELS.get(c, "Information present"))} for c in compartments]
+
+
+def _denied(*, user, action: str, object_type: str, object_id: str, purpose: str, origin: Origin | None):
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            result=Result.NOT_FOUND,
+            reason=purpose,
+            origin=origin,
+        )
+
+
+def _address_processing(address: Address, activity_codes: set[str], residents=()) -> list[Processing]:
+    items = [
+        Processing(activity_code=code, subject_type="address", subject_id=str(address.uuid))
+        for code in sorted(activity_codes)
+    ]
+    items += [
+        Processing(activity_code=r.activity.code, subject_type="resident", subject_id=str(r.uuid))
+        for r in residents
+    ]
+    return items
+
+
+def rules_published() -> list[alerts.Rule]:
+    return [
+        alerts.Rule(
+            code=r.code,
+            name=r.name,
+            min_signals=r.min_signals,
+            min_partners=r.min_partners,
+            window_days=r.window_days,
+            compartments=tuple(r.compartments or ()),
+            action=r.action,
+        )
+        for r in AlertRule.objects.filter(is_published=True)
+    ]
+
+
+def _facts(signals) -> list[alerts.Fact]:
+    return [
+        alerts.Fact(
+            signal_id=s.pk,
+            kind=s.kind.label,
+            organisation_id=s.source_organisation_id,
+            organisation=s.source_organisation.name,
+            observed_on=s.observed_on,
+            compartment=s.activity.compartment,
+        )
+        for s in signals
+    ]
+
+
+@dataclass
+class Dossier:
+    address: Address
+    residents: list[Resident]
+    signals: list[Signal]
+    hidden_compartments: list[dict[str, str]]
+    cases: list[Case]
+    decisions: list[Decision]
+    events: list[CaseEvent]
+    alerts: list[alerts.Alert] = field(default_factory=list)
+
+    @property
+    def timeline(self) -> list[dict]:
+        items = [
+            {"date": s.observed_on, "type": "signal", "flavour": s.kind.flavour, "object": s}
+            for s in self.signals
+        ]
+        items += [
+            {"date": d.decided_on, "type": "decision", "flavour": d.flavour, "object": d}
+            for d in self.decisions
+        ]
+        return sorted(items, key=lambda item: item["date"], reverse=True)
+
+
+def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = None) -> Dossier:
+    """The need-to-know picture of one address; raises NotVisible (404) and PurposeMissing (400)."""
+    purpose = purpose_check(purpose)
+    started = timezone.now()
+    address = Address.objects.visible_one(user, uuid=uuid)
+    if address is None:
+        _denied(
+            user=user,
+            action="address.read",
+            object_type="cases.address",
+            object_id=uuid,
+            purpose=purpose,
+            origin=origin,
+        )
+        raise NotVisible(uuid)
+    with transaction.atomic():
+        signals = list(
+            Signal.objects.visible_to(user)
+            .filter(address=address)
+            .select_related("kind", "activity", "source_organisation", "resident")
+        )
+        residents = list(Resident.objects.visible_to(user).filter(address=address).select_related("activity"))
+        cases = list(
+            Case.objects.visible_to(user)
+            .filter(address=address)
+            .select_related("regie_organisation", "activity")
+            .prefetch_related("participations__organisation")
+        )
+        decisions = list(
+            Decision.objects.visible_to(user)
+            .filter(case__address=address)
+            .select_related("decided_by", "organisation", "activity", "case")
+        )
+        events = list(
+            CaseEvent.objects.visible_to(user).filter(case__address=address).select_related("actor")
+        )
+        hidden = Signal.objects.hidden_compartments(user, address=address)
+        dossier = Dossier(
+            address=address,
+            residents=residents,
+            signals=signals,
+            hidden_compartments=flag_labels(hidden),
+            cases=cases,
+            decisions=decisions,
+            events=events,
+            alerts=alerts.evaluate_all(rules_published(), _facts(signals), today=timezone.localdate()),
+        )
+        codes = (
+            {s.activity.code for s in signals}
+            | {c.activity.code for c in cases}
+            | {d.activity.code for d in decisions}
+        )
+        audit_record(
+            actor=user,
+            action="address.read",
+            obj=address,
+            reason=purpose,
+            origin=origin,
+            processing=_address_processing(address, codes or {"-"}, residents),
+            started=started,
+        )
+    return dossier
+
+
+def cases_list(
+    *,
+    user,
+    purpose: str | None,
+    origin: Origin | None = None,
+    buurt_code: str = "",
+    status: str = "",
+    address_filter: dict | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Case], int]:
+    """Visible cases, filtered; one audit record and a processing-log record per address shown."""
+    purpose = purpose_check(purpose)
+    started = timezone.now()
+    qs = Case.objects.visible_to(user)
+    if buurt_code:
+        qs = qs.filter(address__buurt_code=buurt_code)
+    if status:
+        qs = qs.filter(status=status)
+    for key, value in (address_filter or {}).items():
+        if value not in (None, ""):
+            qs = qs.filter(**{f"address__{key}": value})
+    with transaction.atomic():
+        total = qs.count()
+        page = list(
+            qs.select_related("address", "regie_organisation", "activity").order_by("-created", "-id")[
+                offset : offset + limit
+            ]
+        )
+        audit_record(
+            actor=user,
+            action="case.list",
+            object_type="cases.case",
+            object_id=f"{len(page)}/{total}",
+            reason=purpose,
+            origin=origin,
+            processing=[
+                Processing(
+                    activity_code=c.activity.code, subject_type="address", subject_id=str(c.address.uuid)
+                )
+                for c in page
+            ],
+            started=started,
+        )
+    return page, total
+
+
+def case_detail(*, user, uuid, purpose: str | None, origin: Origin | None = None) -> tuple[Case, list, list]:
+    purpose = purpose_check(purpose)
+    case = (
+        Case.objects.visible_to(user)
+        .filter(uuid=uuid)
+        .select_related("address", "regie_organisation", "activity")
+        .first()
+    )
+    if case is None:
+        _denied(
+            user=user,
+            action="case.read",
+            object_type="cases.case",
+            object_id=uuid,
+            purpose=purpose,
+            origin=origin,
+        )
+        raise NotVisible(uuid)
+    with transaction.atomic():
+        decisions = list(
+            Decision.objects.visible_to(user)
+            .filter(case=case)
+            .select_related("activity", "decided_by", "organisation")
+        )
+        events = list(CaseEvent.objects.filter(case=case).select_related("actor"))
+        codes = {case.activity.code} | {d.activity.code for d in decisions}
+        audit_record(
+            actor=user,
+            action="case.read",
+            obj=case,
+            reason=purpose,
+            origin=origin,
+            processing=_address_processing(case.address, codes),
+        )
+    return case, decisions, events
+
+
+def addresses_search(
+    *, user, purpose: str | None, origin: Origin | None = None, limit: int = 50, **filters
+) -> list[Address]:
+    """Search visible addresses by BAG id, postcode and house number, or buurt code (POST only)."""
+    purpose = purpose_check(purpose)
+    qs = Address.objects.visible_to(user)
+    for key in ("bag_nummeraanduiding_id", "postcode", "house_number", "buurt_code"):
+        value = filters.get(key)
+        if value not in (None, ""):
+            qs = qs.filter(**{key: value})
+    with transaction.atomic():
+        found = list(qs.order_by("postcode", "house_number", "id")[:limit])
+        audit_record(
+            actor=user,
+            action="address.search",
+            object_type="cases.address",
+            object_id=str(len(found)),
+            reason=purpose,
+            origin=origin,
+            processing=[
+                Processing(activity_code="-", subject_type="address", subject_id=str(a.uuid)) for a in found
+            ],
+        )
+    return found
+
+
+@dataclass
+class AgendaItem:
+    address: Address
+    alerts: list[alerts.Alert]
+    cases: list[Case]
+
+
+def agenda(
+    *,
+    user,
+    purpose: str | None,
+    origin: Origin | None = None,
+    buurt_code: str = "",
+    today: date | None = None,
+):
+    """The casusoverleg agenda: addresses where a published rule fires, and cases marked to discuss."""
+    purpose = purpose_check(purpose)
+    today = today or timezone.localdate()
+    rules = rules_published()
+    window = max((r.window_days for r in rules), default=0)
+    signals = Signal.objects.visible_to(user).filter(observed_on__gt=today - timezone.timedelta(days=window))
+    cases = (
+        Case.objects.visible_to(user)
+        .filter(status=workflow.TO_DISCUSS)
+        .select_related("address", "regie_organisation")
+    )
+    if buurt_code:
+        signals = signals.filter(address__buurt_code=buurt_code)
+        cases = cases.filter(address__buurt_code=buurt_code)
+    by_address: dict[int, list[Signal]] = {}
+    for signal in signals.select_related("kind", "activity", "source_organisation"):
+        by_address.setdefault(signal.address_id, []).append(signal)
+    items: dict[int, AgendaItem] = {}
+    fired = {aid: alerts.evaluate_all(rules, _facts(sigs), today=today) for aid, sigs in by_address.items()}
+    address_ids = {aid for aid, found in fired.items() if found}
+    case_list = list(cases)
+    address_ids |= {c.address_id for c in case_list}
+    addresses = {a.pk: a for a in Address.objects.filter(pk__in=address_ids)}
+    for aid in sorted(address_ids, key=lambda pk: addresses[pk].label):
+        items[aid] = AgendaItem(
+            address=addresses[aid],
+            alerts=fired.get(aid, []),
+            cases=[c for c in case_list if c.address_id == aid],
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="agenda.read",
+            object_type="cases.agenda",
+            object_id=buurt_code,
+            reason=purpose,
+            origin=origin,
+            processing=[
+                Processing(activity_code="-", subject_type="address", subject_id=str(item.address.uuid))
+                for item in items.values()
+            ],
+        )
+    return list(items.values())
+
+
+def signal_kinds() -> QuerySet[SignalKind]:
+    return SignalKind.objects.filter(is_active=True).select_related("activity")
+
+
+def buurt_codes_visible(*, user) -> list[str]:
+    """Buurt codes of the user's visible cases (not personal data: used for the area filter)."""
+    return sorted(set(Case.objects.visible_to(user).values_list("address__buurt_code", flat=True)))
+
+
+# --- Inzage (AVG art. 15) -----------------------------------------------------------------------
+
+
+def inzage_export(
+    *, user, purpose: str | None, origin: Origin | None = None, address_uuid=None, resident_uuid=None
+) -> dict:
+    """Everything about one data subject (a resident) or one address: data, sources, recipients and
+    the processing log; never data about co-residents. Only for users with ``cases.export_inzage``."""
+    purpose = purpose_check(purpose)
+    if not user.has_perm("cases.export_inzage"):
+        raise NotVisible("inzage")
+    resident = None
+    if resident_uuid:
+        resident = (
+            Resident.objects.filter(uuid=resident_uuid)
+            .select_related("address", "activity", "source_organisation")
+            .first()
+        )
+        if resident is None:
+            raise NotVisible(resident_uuid)
+        address = resident.address
+    else:
+        address = Address.objects.filter(uuid=address_uuid).first() if address_uuid else None
+        if address is None:
+            raise NotVisible(address_uuid)
+    # Address-level data (no resident) belong to whoever lives there; resident data only to that resident.
+    signals = Signal.objects.filter(address=address).select_related("kind", "activity", "source_organisation")
+    signals = (
+        signals.filter(resident__isnull=True) | signals.filter(resident=resident)
+        if resident
+        else signals.filter(resident__isnull=True)
+    )
+    cases = (
+        Case.objects.filter(address=address)
+        .select_related("activity", "regie_organisation")
+        .prefetch_related("participations__organisation")
+    )
+    activities = {}
+
+    def _activity(activity):
+        activities[activity.code] = {
+            "code": activity.code,
+            "name": activity.name,
+            "purpose": activity.purpose,
+            "avg_ground": activity.avg_ground,
+            "legal_basis": activity.legal_basis,
+            "retention_days": activity.retention_days,
+            "recipients": sorted(
+                {f"{g.organisation_kind}/{g.role.name}" for g in activity.grants.select_related("role")}
+            ),
+        }
+        return activity.code
+
+    data = {
+        "generated": timezone.now().isoformat(),
+        "subject": {"type": "resident", "id": str(resident.uuid)}
+        if resident
+        else {"type": "address", "id": str(address.uuid)},
+        "address": {
+            "bag_nummeraanduiding_id": address.bag_nummeraanduiding_id,
+            "label": address.label,
+            "buurt_code": address.buurt_code,
+        },
+        "resident": (
+            {
+                "name": resident.name,
+                "description": resident.description,
+                "activity": _activity(resident.activity),
+                "source": resident.source_organisation.name,
+                "recorded": resident.created.isoformat(),
+            }
+            if resident
+            else None
+        ),
+        "signals": [
+            {
+                "kind": s.kind.label,
+                "date": s.observed_on.isoformat(),
+                "description": s.description,
+                "source": s.source_organisation.name,
+                "activity": _activity(s.activity),
+                "about_you_personally": s.resident_id is not None,
+            }
+            for s in signals.distinct()
+        ],
+        "cases": [
+            {
+                "status": c.status,
+                "opened": c.created.isoformat(),
+                "summary": c.summary,
+                "coordinator": c.regie_organisation.name,
+                "participants": sorted(p.organisation.name for p in c.participations.all()),
+                "activity": _activity(c.activity),
+                "decisions": [
+                    {
+                        "date": d.decided_on.isoformat(),
+                        "decision": d.what,
+                        "legal_basis": d.legal_basis,
+                        "motivation": d.motivation,
+                        "milder_alternative": d.milder_alternative,
+                        "organisation": d.organisation.name,
+                        "activity": _activity(d.activity),
+                    }
+                    for d in c.decisions.select_related("organisation", "activity")
+                ],
+            }
+            for c in cases
+        ],
+    }
+    subjects = [("address", str(address.uuid))] + ([("resident", str(resident.uuid))] if resident else [])
+    log = []
+    for subject_type, subject_id in subjects:
+        log += [
+            {
+                "time": r.end_time.isoformat(),
+                "operation": r.name,
+                "processing_activity": r.activity_id,
+                "trace_id": r.trace_id,
+                "status": r.status_code,
+            }
+            for r in records_for_subject(subject_type=subject_type, subject_id=subject_id)
+        ]
+    data["processing_log"] = sorted(log, key=lambda item: item["time"])
+    data["processing_activities"] = sorted(activities.values(), key=lambda a: a["code"])
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="inzage.export",
+            obj=resident or address,
+            reason=purpose,
+            origin=origin,
+            processing=[
+                Processing(activity_code="avg-art-15", subject_type=t, subject_id=i) for t, i in subjects
+            ],
+        )
+    return data

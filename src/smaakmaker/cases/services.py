@@ -1,0 +1,565 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Writes of the register. Each checks the covenant (a write grant for the activity in the address's
+area) and writes the audit and processing-log records in the same transaction as the change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from smaakmaker.access.audit import Origin, Processing, audit_record
+from smaakmaker.access.models import Organisation, ProcessingActivity
+from smaakmaker.access.policies import grant_to_write
+from smaakmaker.cases import workflow
+from smaakmaker.cases.errors import BatchError, NotVisible, RegisterError
+from smaakmaker.cases.models import (
+    BAG_ID_RE,
+    Address,
+    Case,
+    CaseEvent,
+    CaseParticipant,
+    Decision,
+    Flavour,
+    IngestionBatch,
+    Resident,
+    Signal,
+    SignalKind,
+    normalise_postcode,
+)
+
+MAX_DESCRIPTION = 500
+MAX_BATCH = 5000
+
+
+def _write_grant(actor, *, activity: ProcessingActivity, address: Address, field: str = "kind"):
+    grant = grant_to_write(actor, activity_id=activity.pk, buurt_code=address.buurt_code)
+    if grant is None:
+        raise RegisterError(
+            _(
+                "No active covenant grants your organisation and role to record data of this processing activity here."
+            ),
+            field=field,
+            code="no_processing_activity",
+        )
+    return grant
+
+
+def _organisation(grant, organisation: Organisation | None) -> Organisation:
+    if organisation is not None:
+        if organisation.pk not in grant.organisation_ids:
+            raise RegisterError(_("This organisation is not covered by the grant."), field="organisation")
+        return organisation
+    return Organisation.objects.get(pk=min(grant.organisation_ids))
+
+
+@transaction.atomic
+def address_register(
+    *,
+    actor,
+    bag_nummeraanduiding_id: str,
+    street: str,
+    house_number: int,
+    postcode: str,
+    city: str,
+    buurt_code: str,
+    house_letter: str = "",
+    house_number_addition: str = "",
+    origin: Origin | None = None,
+) -> Address:
+    """Register a BAG address (public data) so signals can refer to it."""
+    address = Address(
+        bag_nummeraanduiding_id=bag_nummeraanduiding_id,
+        street=street,
+        house_number=house_number,
+        house_letter=house_letter,
+        house_number_addition=house_number_addition,
+        postcode=normalise_postcode(postcode),
+        city=city,
+        buurt_code=buurt_code,
+    )
+    address.full_clean()
+    address.save()
+    audit_record(actor=actor, action="address.register", obj=address, origin=origin)
+    return address
+
+
+@transaction.atomic
+def resident_record(
+    *,
+    actor,
+    address: Address,
+    activity: ProcessingActivity,
+    name: str = "",
+    description: str = "",
+    organisation: Organisation | None = None,
+    origin: Origin | None = None,
+) -> Resident:
+    grant = _write_grant(actor, activity=activity, address=address, field="activity")
+    if name and not activity.allows_names:
+        raise RegisterError(_("This processing activity does not allow names of residents."), field="name")
+    resident = Resident.objects.create(
+        address=address,
+        activity=activity,
+        source_organisation=_organisation(grant, organisation),
+        name=name,
+        description=description,
+    )
+    audit_record(
+        actor=actor,
+        action="resident.create",
+        obj=resident,
+        origin=origin,
+        processing=[Processing(activity.code, str(activity.uuid), "resident", str(resident.uuid))],
+    )
+    return resident
+
+
+def _check_signal_fields(*, kind: SignalKind, observed_on: date, description: str) -> None:
+    if not kind.is_active:
+        raise RegisterError(_("This signal kind is no longer in use."), field="kind", code="inactive")
+    if observed_on > timezone.localdate():
+        raise RegisterError(_("The date lies in the future."), field="observed_on", code="future")
+    if len(description) > MAX_DESCRIPTION:
+        raise RegisterError(_("Keep the description short (at most 500 characters)."), field="description")
+
+
+@transaction.atomic
+def signal_record(
+    *,
+    actor,
+    address: Address,
+    kind: SignalKind,
+    observed_on: date,
+    description: str = "",
+    resident: Resident | None = None,
+    organisation: Organisation | None = None,
+    origin: Origin | None = None,
+    reason: str = "",
+) -> Signal:
+    _check_signal_fields(kind=kind, observed_on=observed_on, description=description)
+    grant = _write_grant(actor, activity=kind.activity, address=address)
+    if resident is not None and resident.address_id != address.pk:
+        raise RegisterError(_("This resident does not live at this address."), field="resident")
+    signal = Signal.objects.create(
+        address=address,
+        resident=resident,
+        kind=kind,
+        activity=kind.activity,
+        source_organisation=_organisation(grant, organisation),
+        recorded_by=actor,
+        observed_on=observed_on,
+        description=description,
+    )
+    audit_record(
+        actor=actor,
+        action="signal.create",
+        obj=signal,
+        reason=reason,
+        origin=origin,
+        processing=[Processing(kind.activity.code, str(kind.activity.uuid), "address", str(address.uuid))],
+    )
+    return signal
+
+
+@dataclass
+class IngestResult:
+    signal_uuids: list[str]
+    replayed: bool
+
+
+def _request_hash(items: list[dict]) -> str:
+    return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def signals_ingest(
+    *,
+    actor,
+    organisation: Organisation,
+    items: list[dict],
+    idempotency_key: str,
+    origin: Origin | None = None,
+) -> IngestResult:
+    """Bulk ingestion, all or nothing: every item is checked first; one bad item stores nothing.
+
+    Items: ``{"bag_nummeraanduiding_id", "kind", "observed_on" (date), "description", "external_id"}``
+    (already parsed by the serializer). The same idempotency key with the same items returns the
+    earlier answer; with other items it is refused.
+    """
+    if not idempotency_key or len(idempotency_key) > 200:
+        raise RegisterError(
+            _("Send an Idempotency-Key header (at most 200 characters)."), field="Idempotency-Key"
+        )
+    if not items:
+        raise RegisterError(_("The batch is empty."), field="signals")
+    if len(items) > MAX_BATCH:
+        raise RegisterError(_("At most 5000 signals per request."), field="signals")
+    digest = _request_hash(items)
+    earlier = IngestionBatch.objects.filter(
+        organisation=organisation, idempotency_key=idempotency_key
+    ).first()
+    if earlier is not None:
+        if earlier.request_hash != digest:
+            raise RegisterError(
+                _("This Idempotency-Key was used for a different request."),
+                field="Idempotency-Key",
+                code="conflict",
+            )
+        return IngestResult(signal_uuids=earlier.signal_uuids, replayed=True)
+
+    kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
+    bag_ids = {item.get("bag_nummeraanduiding_id") for item in items}
+    addresses = {
+        a.bag_nummeraanduiding_id: a for a in Address.objects.filter(bag_nummeraanduiding_id__in=bag_ids)
+    }
+    errors: list[tuple[str, str, str]] = []
+    today = timezone.localdate()
+    grant_cache: dict[tuple[int, str], object] = {}
+    rows = []
+    for index, item in enumerate(items):
+        prefix = f"signals.{index}"
+        bag_id = item.get("bag_nummeraanduiding_id") or ""
+        kind = kinds.get(item.get("kind"))
+        address = addresses.get(bag_id)
+        if not BAG_ID_RE.fullmatch(bag_id):
+            errors.append(
+                (
+                    f"{prefix}.bag_nummeraanduiding_id",
+                    "invalid_bag_id",
+                    _("A BAG id has exactly 16 digits (leading zeros included)."),
+                )
+            )
+        elif address is None:
+            errors.append(
+                (
+                    f"{prefix}.bag_nummeraanduiding_id",
+                    "unknown_address",
+                    _("This address is not in the register."),
+                )
+            )
+        if kind is None or not kind.is_active:
+            errors.append((f"{prefix}.kind", "unknown_kind", _("Unknown signal kind.")))
+        observed_on = item.get("observed_on")
+        if observed_on and observed_on > today:
+            errors.append((f"{prefix}.observed_on", "future", _("The date lies in the future.")))
+        if kind is None or address is None:
+            continue
+        key = (kind.activity_id, address.buurt_code)
+        if key not in grant_cache:
+            grant_cache[key] = grant_to_write(
+                actor, activity_id=kind.activity_id, buurt_code=address.buurt_code
+            )
+        grant = grant_cache[key]
+        if grant is None or organisation.pk not in grant.organisation_ids:
+            errors.append(
+                (
+                    f"{prefix}.kind",
+                    "no_processing_activity",
+                    _(
+                        "No active covenant grants your organisation and role to record data of this processing activity here."
+                    ),
+                )
+            )
+            continue
+        rows.append(
+            Signal(
+                address=address,
+                kind=kind,
+                activity=kind.activity,
+                source_organisation=organisation,
+                recorded_by=actor,
+                observed_on=observed_on,
+                description=(item.get("description") or "")[:MAX_DESCRIPTION],
+                external_id=item.get("external_id") or "",
+            )
+        )
+    if errors:
+        raise BatchError(errors)
+    try:
+        with transaction.atomic():
+            Signal.objects.bulk_create(rows, batch_size=1000)
+            uuids = [str(row.uuid) for row in rows]
+            IngestionBatch.objects.create(
+                organisation=organisation,
+                idempotency_key=idempotency_key,
+                request_hash=digest,
+                signal_uuids=uuids,
+            )
+            audit_record(
+                actor=actor,
+                action="signal.ingest",
+                object_type="cases.signal",
+                object_id=f"batch:{len(rows)}",
+                reason=f"Idempotency-Key {idempotency_key}"[:500],
+                origin=origin,
+                processing=[
+                    Processing(r.activity.code, str(r.activity.uuid), "address", str(r.address.uuid))
+                    for r in rows
+                ],
+            )
+    except IntegrityError:
+        # A concurrent request with the same key won; answer as a replay.
+        earlier = IngestionBatch.objects.get(organisation=organisation, idempotency_key=idempotency_key)
+        return IngestResult(signal_uuids=earlier.signal_uuids, replayed=True)
+    return IngestResult(signal_uuids=uuids, replayed=False)
+
+
+# --- Cases ---------------------------------------------------------------------------------------
+
+
+def _case_processing(case: Case, activity: ProcessingActivity | None = None) -> list[Processing]:
+    activity = activity or case.activity
+    return [Processing(activity.code, str(activity.uuid), "address", str(case.address.uuid))]
+
+
+@transaction.atomic
+def case_open(
+    *,
+    actor,
+    address: Address,
+    activity: ProcessingActivity,
+    summary: str = "",
+    participants: list[Organisation] = (),
+    origin: Origin | None = None,
+) -> Case:
+    if not actor.has_perm("cases.add_case"):
+        raise NotVisible("case")
+    grant = _write_grant(actor, activity=activity, address=address, field="activity")
+    regie = Organisation.objects.get(pk=min(grant.organisation_ids))
+    case = Case.objects.create(
+        address=address, activity=activity, regie_organisation=regie, summary=summary, opened_by=actor
+    )
+    for organisation in {regie, *participants}:
+        CaseParticipant.objects.create(case=case, organisation=organisation, added_by=actor)
+    CaseEvent.objects.create(case=case, kind="opened", to_status=case.status, note=summary[:500], actor=actor)
+    audit_record(
+        actor=actor, action="case.create", obj=case, origin=origin, processing=_case_processing(case)
+    )
+    return case
+
+
+def _case_for_write(actor, case: Case) -> Case:
+    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        raise NotVisible(case.uuid)
+    _write_grant(actor, activity=case.activity, address=case.address, field="case")
+    return Case.objects.select_for_update().select_related("address", "activity").get(pk=case.pk)
+
+
+@transaction.atomic
+def case_transition(
+    *, actor, case: Case, to_status: str, note: str = "", origin: Origin | None = None
+) -> Case:
+    if not actor.has_perm("cases.change_case"):
+        raise NotVisible(case.uuid)
+    case = _case_for_write(actor, case)
+    try:
+        workflow.transition_check(case.status, to_status)
+    except workflow.TransitionError as exc:
+        raise RegisterError(
+            _("This status change is not allowed."), field="to_status", code="transition"
+        ) from exc
+    previous = case.status
+    case.status = to_status
+    case.closed_at = timezone.now() if to_status == workflow.CLOSED else None
+    Case.objects.filter(pk=case.pk).update(status=to_status, closed_at=case.closed_at, updated=timezone.now())
+    CaseEvent.objects.create(
+        case=case, kind="status", from_status=previous, to_status=to_status, note=note[:500], actor=actor
+    )
+    audit_record(
+        actor=actor,
+        action="case.transition",
+        obj=case,
+        reason=note,
+        origin=origin,
+        processing=_case_processing(case),
+    )
+    return case
+
+
+@transaction.atomic
+def case_participant_add(
+    *, actor, case: Case, organisation: Organisation, origin: Origin | None = None
+) -> None:
+    if not actor.has_perm("cases.change_case"):
+        raise NotVisible(case.uuid)
+    case = _case_for_write(actor, case)
+    CaseParticipant.objects.get_or_create(case=case, organisation=organisation, defaults={"added_by": actor})
+    CaseEvent.objects.create(case=case, kind="participant", note=organisation.name, actor=actor)
+    audit_record(
+        actor=actor, action="case.participant_add", obj=case, origin=origin, processing=_case_processing(case)
+    )
+
+
+@transaction.atomic
+def decision_record(
+    *,
+    actor,
+    case: Case,
+    what: str,
+    legal_basis: str,
+    motivation: str,
+    milder_alternative: str,
+    flavour: str = "",
+    decided_on: date | None = None,
+    activity: ProcessingActivity | None = None,
+    origin: Origin | None = None,
+) -> Decision:
+    """Humans decide: who, what, on which legal basis, why, and which milder alternative was weighed."""
+    if not actor.has_perm("cases.add_decision"):
+        raise NotVisible(case.uuid)
+    case = _case_for_write(actor, case)
+    activity = activity or case.activity
+    grant = _write_grant(actor, activity=activity, address=case.address, field="activity")
+    for name, value in (
+        ("what", what),
+        ("legal_basis", legal_basis),
+        ("motivation", motivation),
+        ("milder_alternative", milder_alternative),
+    ):
+        if not (value or "").strip():
+            raise RegisterError(_("This field is required."), field=name, code="required")
+    if flavour not in Flavour.values:
+        raise RegisterError(_("Unknown flavour."), field="flavour")
+    decided_on = decided_on or timezone.localdate()
+    if decided_on > timezone.localdate():
+        raise RegisterError(_("The date lies in the future."), field="decided_on", code="future")
+    decision = Decision(
+        case=case,
+        activity=activity,
+        decided_by=actor,
+        organisation=Organisation.objects.get(pk=min(grant.organisation_ids)),
+        decided_on=decided_on,
+        what=what.strip(),
+        flavour=flavour,
+        legal_basis=legal_basis.strip(),
+        motivation=motivation.strip(),
+        milder_alternative=milder_alternative.strip(),
+    )
+    try:
+        decision.full_clean(exclude=["case", "activity", "decided_by", "organisation"])
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise RegisterError(messages[0], field=name) from exc
+    decision.save()
+    CaseEvent.objects.create(case=case, kind="decision", note=decision.what[:500], actor=actor)
+    audit_record(
+        actor=actor,
+        action="decision.create",
+        obj=decision,
+        origin=origin,
+        processing=_case_processing(case, activity),
+    )
+    return decision
+
+
+# --- Retention -----------------------------------------------------------------------------------
+
+REDACTED = "[verwijderd na bewaartermijn]"
+
+
+@dataclass
+class RetentionReport:
+    signals_deleted: int = 0
+    signals_anonymised: int = 0
+    residents_deleted: int = 0
+    cases_anonymised: int = 0
+    held: int = 0
+
+
+def retention_run(*, actor=None, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
+    """Delete or anonymise data whose retention period (per processing activity) has passed.
+
+    * A signal at an address without a case expires ``retention_days`` after its date: deleted.
+    * A signal at an address with a case is kept while a case is open; once every case there is
+      closed for ``retention_days``, it is anonymised (description and resident link removed).
+    * A closed case is anonymised ``retention_days`` (of its activity) after closing: summary,
+      history notes and decision texts are removed, status and dates stay for the bookkeeping.
+    * A resident without remaining signals is deleted once their activity's period has passed.
+    * Anything with a legal hold is skipped. The purge itself is logged (audit + processing log).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    report = RetentionReport()
+    processing: list[Processing] = []
+    with transaction.atomic():
+        activities = list(ProcessingActivity.objects.all())
+        for activity in activities:
+            cutoff_date = today - timedelta(days=activity.retention_days)
+            cutoff_time = now - timedelta(days=activity.retention_days)
+            expired = Signal.objects.filter(
+                activity=activity, observed_on__lt=cutoff_date, anonymised__isnull=True
+            )
+            report.held += expired.filter(legal_hold=True).count()
+            expired = expired.filter(legal_hold=False)
+            with_case = expired.filter(address__cases__isnull=False).distinct()
+            without_case = expired.exclude(pk__in=with_case.values("pk"))
+            for signal in without_case.select_related("address"):
+                processing.append(
+                    Processing(activity.code, str(activity.uuid), "address", str(signal.address.uuid))
+                )
+            if not dry_run:
+                report.signals_deleted += without_case.delete()[0]
+            else:
+                report.signals_deleted += without_case.count()
+            # Signals behind a case: only when no case at the address is open or recently closed.
+            recent_or_open = Case.objects.filter(closed_at__isnull=True) | Case.objects.filter(
+                closed_at__gte=cutoff_time
+            )
+            anonymise = with_case.exclude(address__in=recent_or_open.values("address")).exclude(
+                address__cases__legal_hold=True
+            )
+            for signal in anonymise.select_related("address"):
+                processing.append(
+                    Processing(activity.code, str(activity.uuid), "address", str(signal.address.uuid))
+                )
+            count = anonymise.count()
+            if not dry_run:
+                Signal.objects.filter(pk__in=list(anonymise.values_list("pk", flat=True))).update(
+                    description=REDACTED, resident=None, anonymised=now, external_id=""
+                )
+            report.signals_anonymised += count
+            # Closed cases of this activity.
+            cases = Case.objects.filter(
+                activity=activity, closed_at__lt=cutoff_time, anonymised__isnull=True, legal_hold=False
+            ).select_related("address")
+            for case in cases:
+                processing.append(
+                    Processing(activity.code, str(activity.uuid), "address", str(case.address.uuid))
+                )
+                report.cases_anonymised += 1
+                if dry_run:
+                    continue
+                Case.objects.filter(pk=case.pk).update(summary=REDACTED, anonymised=now)
+                CaseEvent.objects.filter(case=case).redact(REDACTED)
+                Decision.objects.filter(case=case).update(
+                    what=REDACTED, motivation=REDACTED, milder_alternative=REDACTED
+                )
+            # Residents.
+            residents = Resident.objects.filter(
+                activity=activity, created__lt=cutoff_time, signals__isnull=True
+            )
+            for resident in residents:
+                processing.append(
+                    Processing(activity.code, str(activity.uuid), "resident", str(resident.uuid))
+                )
+            if not dry_run:
+                report.residents_deleted += residents.delete()[0]
+            else:
+                report.residents_deleted += residents.count()
+        if not dry_run:
+            audit_record(
+                actor=actor,
+                action="retention.purge",
+                object_type="cases",
+                object_id=f"d{report.signals_deleted}/a{report.signals_anonymised}/c{report.cases_anonymised}/r{report.residents_deleted}",
+                reason="Bewaartermijn verstreken",
+                origin=Origin(channel="task" if actor is None else "cli"),
+                processing=processing,
+            )
+    return report
