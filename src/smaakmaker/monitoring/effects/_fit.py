@@ -163,6 +163,13 @@ class SyntheticControlResult:
         return text
 
 
+def _ratio(post: float, pre: float) -> float:
+    """post / pre RMSPE; infinite for a perfect pre-period fit followed by a gap."""
+    if pre > 0:
+        return post / pre
+    return float("inf") if post > 0 else float("nan")
+
+
 def _hull_shares(z1: np.ndarray, z0: np.ndarray) -> tuple[float, float]:
     if z1.size == 0:
         return 0.0, 0.0
@@ -345,10 +352,7 @@ def fit_data(
     gap_values = gap.to_numpy()
     rmspe_pre = float(np.sqrt(np.mean(gap_values[pre] ** 2))) if pre.any() else float("nan")
     rmspe_post = float(np.sqrt(np.mean(gap_values[post] ** 2))) if post.any() else float("nan")
-    if rmspe_pre > 0:
-        ratio = rmspe_post / rmspe_pre
-    else:
-        ratio = float("inf") if rmspe_post > 0 else float("nan")
+    ratio = _ratio(rmspe_post, rmspe_pre)
     balance = pd.DataFrame(
         {
             "treated": data.x_treated,

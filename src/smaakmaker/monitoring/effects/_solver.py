@@ -90,7 +90,9 @@ def _nnls_simplex(a: FloatArray, c: float) -> FloatArray:
     return u / total
 
 
-def solve_simplex_lsq(d: FloatArray, sqrt_v: FloatArray) -> WeightSolution:
+def solve_simplex_lsq(
+    d: FloatArray, sqrt_v: FloatArray, warm_support: FloatArray | None = None
+) -> WeightSolution:
     """Solve ``min ||diag(sqrt_v) d w||^2`` over the simplex exactly.
 
     The answer is a deterministic function of the inputs that does not depend on the order of the
@@ -103,6 +105,10 @@ def solve_simplex_lsq(d: FloatArray, sqrt_v: FloatArray) -> WeightSolution:
     Args:
         d: (k, J) matrix ``x0 - x1 1'`` of scaled predictor differences.
         sqrt_v: (k,) square roots of the predictor weights.
+        warm_support: donors to seed the working set with (e.g. the previous support in a V search).
+            Only used while the optimum is strictly positive: then the minimum-norm point is unique
+            and (generically) so are the weights, whatever the seed. If the optimum is zero the
+            problem is re-solved from the deterministic cold seed.
     """
     a = d * sqrt_v[:, None]
     k, n_donors = a.shape
@@ -119,7 +125,19 @@ def solve_simplex_lsq(d: FloatArray, sqrt_v: FloatArray) -> WeightSolution:
 
     # Column generation on a working set; optimality is verified for every donor.
     batch = min(n_donors, 4 * (k + 1))
-    work = np.argpartition(col_norm2, batch - 1)[:batch]
+    if warm_support is not None and len(warm_support) > 0:
+        warm = _column_generation(a, col_norm2, c, np.asarray(warm_support, dtype=np.intp), batch)
+        if warm.objective > 1e-10 * c * c:
+            return warm
+    return _column_generation(a, col_norm2, c, np.argpartition(col_norm2, batch - 1)[:batch], batch)
+
+
+def _column_generation(
+    a: FloatArray, col_norm2: FloatArray, c: float, work: FloatArray, batch: int
+) -> WeightSolution:
+    """Column generation for :func:`solve_simplex_lsq` from the working set ``work``."""
+    n_donors = a.shape[1]
+    w_full = np.zeros(n_donors)
     tol = 1e-12 * c * c
     viol = 0.0
     for iteration in range(1, 200):
@@ -179,15 +197,18 @@ class NestedProblem:
         self.z0 = np.asarray(z0, float)
         self.n_periods = max(1, self.z1.shape[0])
         self.n_inner_solves = 0
+        self._support: FloatArray | None = None
 
     @property
     def n_predictors(self) -> int:
         return int(self.d.shape[0])
 
     def weights(self, v: FloatArray) -> FloatArray:
-        """Exact W for normalised V."""
+        """Exact W for normalised V (warm-started from the previous support where that is safe)."""
         self.n_inner_solves += 1
-        return solve_simplex_lsq(self.d, np.sqrt(v)).weights
+        w = solve_simplex_lsq(self.d, np.sqrt(v), self._support).weights
+        self._support = np.flatnonzero(w)
+        return w
 
     def loss_of_weights(self, w: FloatArray) -> float:
         """Pre-period MSPE over the optimisation periods for donor weights ``w``."""

@@ -45,7 +45,9 @@ def test_basque_synth_regression_start_reproduces_published_weights() -> None:
     published numbers) our exact inner solve lands on the published solution."""
     published = expected()["basque"]["published"]["weights"]
     ref = expected()["basque"]["pysyncon_tests"]
-    result = fit_synthetic_control(basque(), basque_spec(), options=FitOptions(starts=("regression",), n_starts=1))
+    result = fit_synthetic_control(
+        basque(), basque_spec(), options=FitOptions(starts=("regression",), n_starts=1)
+    )
     nonzero = result.nonzero_weights(1e-4)
     assert set(nonzero.index) == set(published)
     for donor, weight in published.items():

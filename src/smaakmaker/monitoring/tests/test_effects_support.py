@@ -126,7 +126,13 @@ def germany_specs() -> tuple[SyntheticControlSpec, SyntheticControlSpec]:
 
 
 def factor_panel(
-    n_donors: int, *, seed: int = 0, n_years: int = 12, n_pre: int = 8, n_predictors: int = 6, effect: float = -3.0
+    n_donors: int,
+    *,
+    seed: int = 0,
+    n_years: int = 12,
+    n_pre: int = 8,
+    n_predictors: int = 6,
+    effect: float = -3.0,
 ) -> tuple[pd.DataFrame, str, int]:
     """Small synthetic panel (factor model) whose treated unit is a noisy convex combination of
     donors; the treated outcome drops by ``effect`` from the treatment year on."""
@@ -153,7 +159,9 @@ def factor_panel(
     return frame, units[0], int(years[n_pre])
 
 
-def factor_spec(treated: str, treatment_time: int, n_predictors: int = 6, **changes: object) -> SyntheticControlSpec:
+def factor_spec(
+    treated: str, treatment_time: int, n_predictors: int = 6, **changes: object
+) -> SyntheticControlSpec:
     spec = SyntheticControlSpec(
         treated=treated,
         treatment_time=treatment_time,
