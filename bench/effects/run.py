@@ -1,0 +1,258 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Benchmark of smaakmaker.monitoring.effects (synthetic control) against pysyncon.
+
+Run on demand (not part of the test suite):
+
+    .venv-bench/bin/python bench/effects/run.py            # with pysyncon columns
+    .venv/bin/python bench/effects/run.py --no-pysyncon    # ours only
+
+The panel is shaped like Dutch buurten: 12 years (8 before, 4 after the intervention) and 6
+predictors, generated from a factor model (see ``make_panel``). Both tools get *identical* inputs:
+the predictor and outcome matrices built once by ``build_matrices``; pysyncon receives them as
+``Synth().fit(X0=..., X1=..., Z0=..., Z1=...)`` (its default: Nelder-Mead from equal V, SLSQP inner
+solve). The pre-period loss is the same quantity for both (mean squared outcome gap over the 8
+pre-periods). pysyncon runs in a child process so that ``--pysyncon-timeout`` can stop it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+
+from smaakmaker.monitoring.effects import (  # noqa: E402
+    FitOptions,
+    SyntheticControlData,
+    SyntheticControlSpec,
+    build_matrices,
+    fit_data,
+    placebo_in_space,
+)
+
+N_YEARS, N_PRE, N_PREDICTORS = 12, 8, 6
+
+
+def make_panel(n_donors: int, seed: int = 0) -> tuple[pd.DataFrame, SyntheticControlSpec]:
+    """Long panel of ``n_donors + 1`` buurten. Outcome: level + three trending factors + noise; the
+    treated buurt is a noisy convex combination of five donors and drops by 3 after treatment.
+    Predictors are linear in the unit's level and loadings, plus measurement noise."""
+    rng = np.random.default_rng(seed)
+    n = n_donors + 1
+    years = np.arange(2013, 2013 + N_YEARS)
+    factors = np.cumsum(rng.normal(0, 1, (N_YEARS, 3)), axis=0)
+    loadings = rng.normal(0, 1, (n, 3))
+    level = rng.normal(50, 10, n)
+    y = level[None, :] + 2 * factors @ loadings.T + rng.normal(0, 1, (N_YEARS, n))
+    idx = rng.choice(np.arange(1, n), 5, replace=False)
+    w = rng.dirichlet(np.ones(5))
+    y[:, 0] = y[:, idx] @ w + rng.normal(0, 0.5, N_YEARS)
+    y[N_PRE:, 0] -= 3.0
+    pred = np.column_stack([level, loadings]) @ rng.normal(0, 1, (N_PREDICTORS, 4)).T
+    pred[0] = pred[idx].T @ w
+    units = [f"BU{i:05d}" for i in range(n)]
+    frame = pd.DataFrame(
+        {"unit": np.repeat(units, N_YEARS), "time": np.tile(years, n), "outcome": y.T.reshape(-1)}
+    )
+    for k in range(N_PREDICTORS):
+        frame[f"p{k + 1}"] = np.repeat(pred[:, k], N_YEARS) + rng.normal(0, 0.1, n * N_YEARS)
+    spec = SyntheticControlSpec(
+        treated=units[0],
+        treatment_time=int(years[N_PRE]),
+        outcome="outcome",
+        predictors=tuple(f"p{k + 1}" for k in range(N_PREDICTORS)),
+    )
+    return frame, spec
+
+
+def timed(func, repeats: int) -> tuple[float, object]:
+    """Median wall time over ``repeats`` calls and the last result."""
+    times, result = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        result = func()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), result
+
+
+# --- pysyncon, in a child process -----------------------------------------------------------------
+
+
+def pysyncon_worker(path: str) -> None:
+    """Child process: fit pysyncon on the saved matrices and print time and loss as JSON."""
+    from pysyncon import Synth
+
+    arrays = np.load(path, allow_pickle=False)
+    donors = [f"d{i}" for i in range(arrays["x0"].shape[1])]
+    x0 = pd.DataFrame(arrays["x0"], columns=donors)
+    x1 = pd.Series(arrays["x1"], name="treated")
+    z0 = pd.DataFrame(arrays["z0"], columns=donors)
+    z1 = pd.Series(arrays["z1"], name="treated")
+    t0 = time.perf_counter()
+    synth = Synth()
+    synth.fit(X0=x0, X1=x1, Z0=z0, Z1=z1)
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "loss": float(synth.loss_V)}))
+
+
+def run_pysyncon(data: SyntheticControlData, timeout: float, repeats: int) -> dict[str, object]:
+    """Median time and loss of pysyncon over ``repeats`` runs, each capped at ``timeout`` seconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "matrices.npz")
+        np.savez(path, x0=data.x_donors, x1=data.x_treated, z0=data.z_donors, z1=data.z_treated)
+        times, losses = [], []
+        for _ in range(repeats):
+            try:
+                out = subprocess.run(
+                    [sys.executable, __file__, "--pysyncon-worker", path],
+                    capture_output=True,
+                    text=True,
+                    timeout=timeout,
+                    check=True,
+                )
+            except subprocess.TimeoutExpired:
+                return {"time": f"> {timeout:.0f} s (stopped)", "loss": "-"}
+            except subprocess.CalledProcessError as exc:
+                return {"time": "error", "loss": exc.stderr.strip().splitlines()[-1][:60]}
+            res = json.loads(out.stdout.strip().splitlines()[-1])
+            times.append(res["seconds"])
+            losses.append(res["loss"])
+    return {"time": f"{statistics.median(times):.2f} s", "loss": f"{statistics.median(losses):.4f}"}
+
+
+# --- main -------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="repeats per measurement (median is reported)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000], help="donor pools compared")
+    parser.add_argument("--large", type=int, default=14000, help="largest donor pool (ours only)")
+    parser.add_argument("--placebo-donors", type=int, default=1000, help="donor pool of the placebo test")
+    parser.add_argument("--pysyncon-timeout", type=float, default=120.0, help="cap per pysyncon fit, seconds")
+    parser.add_argument("--pysyncon-repeats", type=int, default=1, help="repeats per pysyncon fit")
+    parser.add_argument("--no-pysyncon", action="store_true", help="skip the pysyncon columns")
+    parser.add_argument("--skip-refit", action="store_true", help="skip the placebo test that refits V")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes for the refit placebo test")
+    parser.add_argument("--pysyncon-worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.pysyncon_worker:
+        pysyncon_worker(args.pysyncon_worker)
+        return 0
+
+    have_pysyncon = not args.no_pysyncon and importlib.util.find_spec("pysyncon") is not None
+    note = ""
+    if not have_pysyncon:
+        note = (
+            "pysyncon columns skipped: "
+            + (
+                "--no-pysyncon given."
+                if args.no_pysyncon
+                else "pysyncon is not importable in this interpreter "
+            )
+            + ("" if args.no_pysyncon else "(see bench/effects/README.md for the benchmark venv).")
+        )
+    rows: list[list[str]] = []
+    options = FitOptions()
+    for n in [*args.sizes, args.large]:
+        frame, spec = make_panel(n)
+        t_build, data = timed(lambda frame=frame, spec=spec: build_matrices(frame, spec), args.repeats)
+        t_fit, result = timed(lambda data=data: fit_data(data, options, check_hull=False), args.repeats)
+        ours = [f"{t_fit:.3f} s", f"{result.loss:.4f}", f"{t_build:.3f} s"]
+        if have_pysyncon and n in args.sizes:
+            theirs = run_pysyncon(data, args.pysyncon_timeout, args.pysyncon_repeats)
+            other = [str(theirs["time"]), str(theirs["loss"])]
+        else:
+            other = ["-", "-"] if have_pysyncon else ["skipped", "skipped"]
+        rows.append([f"one full fit, {n:,} donors", *ours, *other])
+        print(f"done: {rows[-1]}", file=sys.stderr, flush=True)
+
+    frame, spec = make_panel(args.placebo_donors, seed=1)
+    data = build_matrices(frame, spec)
+    main_fit = fit_data(data, options, check_hull=False)
+    t_fixed, fixed = timed(lambda: placebo_in_space(data, result=main_fit, variant="fixed_v"), args.repeats)
+    rows.append(
+        [
+            f"placebo in space, {args.placebo_donors:,} donors, V re-used",
+            f"{t_fixed:.2f} s",
+            f"p = {fixed.p_value:.4f}",
+            "",
+            "",
+            "",
+        ]
+    )
+    if not args.skip_refit:
+        t_refit, refit = timed(
+            lambda: placebo_in_space(data, result=main_fit, variant="refit_v", n_jobs=args.jobs), 1
+        )
+        rows.append(
+            [
+                f"placebo in space, {args.placebo_donors:,} donors, V refitted ({args.jobs} processes)",
+                f"{t_refit:.1f} s",
+                f"p = {refit.p_value:.4f}",
+                "",
+                "",
+                "",
+            ]
+        )
+    header = [
+        "measurement",
+        "ours: time",
+        "ours: pre-period loss",
+        "ours: panel to matrices",
+        "pysyncon: time",
+        "pysyncon: loss",
+    ]
+    stamp = f"{dt.date.today().isoformat()}, {machine()}, medians of {args.repeats} repeats (pysyncon: {args.pysyncon_repeats})"
+    try:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"Synthetic control benchmark ({stamp})")
+        for h in header:
+            table.add_column(h)
+        for r in rows:
+            table.add_row(*r)
+        Console().print(table)
+    except ImportError:
+        pass
+    print("\n" + stamp)
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    if note:
+        print("\n" + note)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
