@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 import structlog
 from django.db import transaction
 
@@ -377,6 +379,15 @@ def amsterdam_buurten_import(*, path: str | Path, actor=None, progress: Progress
     for old, new in pairs:
         successors.setdefault(old, set()).add(new)
         predecessors.setdefault(new, set()).add(old)
+    # A 2022 wijk is the union of its buurten (the register has no wijk polygons of its own).
+    wijk_shapes: dict[str, list] = {}
+    for row in rows:
+        if row.level == AreaLevel.BUURT and row.geometry is not None:
+            wijk_shapes.setdefault(row.wijk_code, []).append(shapely.geometry.shape(row.geometry))
+    for row in rows:
+        if row.level == AreaLevel.WIJK and row.code in wijk_shapes:
+            union = shapely.make_valid(shapely.unary_union(wijk_shapes[row.code]))
+            row.geometry = json.loads(shapely.to_geojson(shapely.set_precision(union, 1e-6)))
     one_to_one = {
         old for old, news in successors.items() if len(news) == 1 and len(predecessors[next(iter(news))]) == 1
     }

@@ -1,9 +1,481 @@
 # SPDX-License-Identifier: EUPL-1.2
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Wijkscan pages: search, map, area profile, CSV, printable wijkanalyse (HTML and PDF), method."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from smaakmaker.areas import selectors
+from smaakmaker.areas.forms import ScanForm, SearchForm
+from smaakmaker.areas.models import Area, AreaLevel, Theme
+from smaakmaker.areas.scan import DEFAULT_BAND_LABELS, format_nl
+from smaakmaker.common.charts import BAND_COLOURS, Bar, Series, band_colour, bar_chart, line_chart, sparkline
+
+VIEW = "areas.view_area"
+THEME_LABELS = dict(Theme.choices)
+
+
+def _band_index(label: Any) -> int | None:
+    return DEFAULT_BAND_LABELS.index(label) if label in DEFAULT_BAND_LABELS else None
+
+
+def _number(value: Any, decimals: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return format_nl(float(value), decimals)
+
+
+def _colour_choices() -> list[tuple[str, str]]:
+    choices = [("composite", _("Vulnerability index (composite)"))]
+    choices += [
+        (f"theme_{key}", _("Theme: %(theme)s") % {"theme": label})
+        for key, label in Theme.choices
+        if key != "bevolking"
+    ]
+    choices += [(indicator.key, indicator.label) for indicator in selectors.indicators_active()]
+    return choices
 
 
 @login_required
+@permission_required(VIEW, raise_exception=True)
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "areas/index.html")
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and (form.cleaned_data["q"] or form.cleaned_data["niveau"]):
+        results = selectors.areas_search(query=form.cleaned_data["q"], level=form.cleaned_data["niveau"])[
+            :100
+        ]
+    return render(request, "areas/index.html", {"form": form, "results": results})
+
+
+@dataclass
+class MapState:
+    form: ScanForm
+    level: str = ""
+    gemeente: str = ""
+    year: int | None = None
+    reference: str = "group"
+    colour: str = "composite"
+
+
+def _map_state(request: HttpRequest) -> MapState:
+    params = request.GET.copy()
+    params.setdefault("niveau", "wijk")
+    params.setdefault("gemeente", "GM0363" if params["niveau"] != "gemeente" else "")
+    years = selectors.scan_years(
+        level=params["niveau"] if params["niveau"] in {"gemeente", "wijk", "buurt"} else "wijk",
+        gemeente_code=params.get("gemeente", ""),
+    )
+    if years:
+        params.setdefault("jaar", str(years[-1]))
+    params.setdefault("referentie", "group")
+    params.setdefault("kleur", "composite")
+    form = ScanForm(params, years=years, colour_choices=_colour_choices())
+    state = MapState(form=form)
+    if form.is_valid():
+        data = form.cleaned_data
+        state.level, state.gemeente, state.year = data["niveau"], data["gemeente"], data["jaar"]
+        state.reference, state.colour = data["referentie"], data["kleur"] or "composite"
+    return state
+
+
+def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
+    panel, result = selectors.scan_run(
+        level=state.level, gemeente_code=state.gemeente, year=state.year, reference=state.reference
+    )
+    profile = result.profile
+    if state.colour == "composite":
+        scores, values, unit = profile["composite"], profile["composite"], ""
+    elif state.colour.startswith("theme_"):
+        scores = profile.get(state.colour, profile["composite"] * np.nan)
+        values, unit = scores, ""
+    else:
+        if state.colour not in result.scores.columns:
+            scores = values = profile["composite"] * np.nan
+        else:
+            scores, values = result.scores[state.colour], result.values[state.colour]
+        unit = "waarde"
+    labels = np.asarray(DEFAULT_BAND_LABELS, dtype=object)
+    bins = np.digitize(np.nan_to_num(scores.to_numpy(dtype=float), nan=-np.inf), result.config.bands)
+    rows = []
+    for i, (code, record) in enumerate(profile.iterrows()):
+        score = scores.iloc[i]
+        has_score = score is not None and not math.isnan(float(score))
+        rows.append(
+            {
+                "code": code,
+                "name": record["name"] or code,
+                "score": float(score) if has_score else None,
+                "score_text": _number(score, 0),
+                "value_text": _number(values.iloc[i]),
+                "band": labels[bins[i]] if has_score else None,
+                "colour": band_colour(int(bins[i])) if has_score else band_colour(None),
+                "rank": None if math.isnan(record["rank"]) else int(record["rank"]),
+                "incomplete": bool(record["incomplete"]),
+                "url": reverse("areas:detail", args=[code]),
+            }
+        )
+    rows.sort(key=lambda row: (row["score"] is None, -(row["score"] or 0)))
+    return rows, result.notes, unit
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def map_view(request: HttpRequest) -> HttpResponse:
+    state = _map_state(request)
+    rows, notes, unit = ([], [], "")
+    if state.form.is_valid():
+        try:
+            rows, notes, unit = _map_rows(state)
+        except (LookupError, KeyError) as exc:
+            state.form.add_error(None, str(exc))
+    legend = [
+        {"label": label, "colour": colour}
+        for label, colour in zip(DEFAULT_BAND_LABELS, BAND_COLOURS, strict=True)
+    ]
+    with_geometry = Area.objects.filter(code__in=[r["code"] for r in rows], geometry__isnull=False).count()
+    return render(
+        request,
+        "areas/map.html",
+        {
+            "form": state.form,
+            "rows": rows,
+            "notes": notes,
+            "legend": legend,
+            "unit": unit,
+            "data_url": f"{reverse('areas:map_data')}?{request.GET.urlencode()}",
+            "with_geometry": with_geometry,
+            "basemap_url": settings.BASEMAP_URL,
+            "colour_label": dict(state.form.fields["kleur"].choices).get(state.colour, ""),
+        },
+    )
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def map_data(request: HttpRequest) -> JsonResponse:
+    state = _map_state(request)
+    if not state.form.is_valid():
+        return JsonResponse(
+            {"type": "FeatureCollection", "features": [], "errors": state.form.errors}, status=400
+        )
+    try:
+        rows, _notes, _unit = _map_rows(state)
+    except (LookupError, KeyError) as exc:
+        return JsonResponse(
+            {"type": "FeatureCollection", "features": [], "errors": {"__all__": [str(exc)]}}, status=400
+        )
+    geometry = dict(
+        Area.objects.filter(code__in=[r["code"] for r in rows], geometry__isnull=False).values_list(
+            "code", "geometry"
+        )
+    )
+    features = [
+        {
+            "type": "Feature",
+            "geometry": geometry[row["code"]],
+            "properties": {
+                k: row[k] for k in ("code", "name", "score_text", "value_text", "band", "colour", "url")
+            },
+        }
+        for row in rows
+        if row["code"] in geometry
+    ]
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+def _area_scan(area: Area, year: int | None, reference: str):
+    level = area.level
+    gemeente = "" if level == AreaLevel.GEMEENTE else area.gemeente_code
+    return selectors.scan_run(level=level, gemeente_code=gemeente, year=year, reference=reference)
+
+
+def area_profile_context(area: Area, *, year: int | None, reference: str) -> dict[str, Any]:
+    """Everything the area page, the CSV and the report show (one computation for all three)."""
+    panel, result = _area_scan(area, year, reference)
+    code = area.code
+    if code not in result.profile.index:
+        raise LookupError("geen gegevens voor dit gebied in de scan")
+    profile = result.profile.loc[code]
+    catalogue = {indicator.key: indicator for indicator in selectors.indicators_active()}
+    position = int(np.searchsorted(panel.codes.astype(str), code))
+    trends = (
+        result.trends[result.trends["code"] == code].set_index("indicator") if len(result.trends) else None
+    )
+    indicators = []
+    for key in result.indicators:
+        indicator = catalogue.get(key)
+        if indicator is None:
+            continue
+        series = [
+            None if math.isnan(v) else float(v)
+            for v in panel.values[position, :, panel.indicators.index(key)]
+        ]
+        if all(v is None for v in series) and math.isnan(result.values.at[code, key]):
+            continue
+        trend = trends.loc[key] if trends is not None and key in trends.index else None
+        score = result.scores.at[code, key]
+        band = (
+            None
+            if indicator.direction == "context" or math.isnan(score)
+            else DEFAULT_BAND_LABELS[int(np.digitize(score, result.config.bands))]
+        )
+        indicators.append(
+            {
+                "key": key,
+                "label": indicator.label,
+                "unit": indicator.unit,
+                "theme": THEME_LABELS.get(indicator.theme),
+                "direction": indicator.get_direction_display(),
+                "is_context": indicator.direction == "context",
+                "value": _number(result.values.at[code, key]),
+                "reference": _number(result.reference.at[code, key]),
+                "score": "–" if indicator.direction == "context" else _number(score, 0),
+                "band": band,
+                "band_colour": band_colour(_band_index(band)),
+                "raw_value": result.values.at[code, key],
+                "raw_reference": result.reference.at[code, key],
+                "raw_score": score,
+                "trend": trend["trend"] if trend is not None else "",
+                "kentering": trend["kentering_label"] if trend is not None else "",
+                "kentering_inputs": trend if trend is not None else None,
+                "sparkline": sparkline(
+                    series, label=f"{indicator.label}: {', '.join(_number(v) for v in series)}"
+                ),
+                "series": list(zip([int(y) for y in panel.years], [_number(v) for v in series], strict=True)),
+            }
+        )
+    themes = []
+    for theme in result.themes.columns:
+        value = result.themes.at[code, theme]
+        label = profile.get(f"band_{theme}")
+        themes.append(
+            {
+                "key": theme,
+                "label": THEME_LABELS.get(theme, theme),
+                "value": _number(value, 0),
+                "raw": value,
+                "band": label,
+                "colour": band_colour(_band_index(label)),
+                "coverage": _number(100 * result.theme_coverage.at[code, theme], 0),
+            }
+        )
+    theme_chart = bar_chart(
+        [Bar(t["label"], None if math.isnan(t["raw"]) else float(t["raw"]), t["colour"]) for t in themes],
+        title=_("Theme profile of %(name)s") % {"name": area.name},
+    )
+    peer_codes = result.peer_group(code)
+    peer_names = dict(Area.objects.filter(code__in=peer_codes).values_list("code", "name"))
+    peers = result.peers[result.peers["code"] == code].sort_values("peer_rank")
+    flavours = result.flavours[result.flavours["code"] == code]
+    by_year = result.composite_by_year.loc[code]
+    years = [{"year": int(y), "value": _number(v, 0)} for y, v in by_year.items()]
+    year_chart = line_chart(
+        [
+            Series(
+                _("Vulnerability index"),
+                [(float(y), None if math.isnan(v) else float(v)) for y, v in by_year.items()],
+                "#154273",
+            )
+        ],
+        title=_("Vulnerability index per year"),
+        height=220,
+    )
+    return {
+        "area": area,
+        "result": result,
+        "year": result.year,
+        "base_year": result.base_year,
+        "reference": reference,
+        "reference_label": {
+            "group": _("the group average"),
+            "gemeente": _("the municipality"),
+            "national": _("the Netherlands"),
+        }[reference],
+        "profile": profile,
+        "composite": _number(profile["composite"], 0),
+        "band": profile["band"],
+        "band_colour": band_colour(_band_index(profile["band"])),
+        "rank": None if math.isnan(profile["rank"]) else int(profile["rank"]),
+        "n_ranked": int(result.profile["rank"].notna().sum()),
+        "coverage": _number(100 * profile["coverage"], 0),
+        "incomplete": bool(profile["incomplete"]),
+        "themes": themes,
+        "theme_chart": theme_chart,
+        "indicators": indicators,
+        "peers": [
+            {
+                "code": p.peer_code,
+                "name": peer_names.get(p.peer_code, p.peer_code),
+                "distance": _number(p.distance, 2),
+                "url": reverse("areas:detail", args=[p.peer_code]),
+            }
+            for p in peers.itertuples()
+        ],
+        "flavours": [{"flavour": f.flavour, "reason": f.reason} for f in flavours.itertuples()],
+        "year_rows": years,
+        "year_chart": year_chart,
+        "notes": result.notes,
+        "lineage": selectors.area_lineage(area=area),
+    }
+
+
+def _detail_params(request: HttpRequest, area: Area) -> tuple[int | None, str]:
+    years = selectors.scan_years(
+        level=area.level, gemeente_code="" if area.level == "gemeente" else area.gemeente_code
+    )
+    try:
+        year = int(request.GET.get("jaar", "")) if request.GET.get("jaar") else (years[-1] if years else None)
+    except ValueError:
+        year = years[-1] if years else None
+    if years and year not in years:
+        year = years[-1]
+    reference = request.GET.get("referentie", "gemeente" if area.level in {"wijk", "buurt"} else "group")
+    if reference not in {"group", "gemeente", "national"}:
+        reference = "group"
+    return year, reference
+
+
+def _get_area(code: str) -> Area:
+    try:
+        return selectors.area_get(code=code)
+    except Area.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    area = _get_area(code)
+    successor = selectors.one_to_one_crosswalk().get(area.code)
+    if successor:
+        return redirect(f"{reverse('areas:detail', args=[successor])}?vorige_code={area.code}")
+    year, reference = _detail_params(request, area)
+    years = selectors.scan_years(
+        level=area.level, gemeente_code="" if area.level == "gemeente" else area.gemeente_code
+    )
+    context = {
+        "area": area,
+        "years": years,
+        "selected_year": year,
+        "selected_reference": reference,
+        "previous_code": request.GET.get("vorige_code", ""),
+    }
+    try:
+        context.update(area_profile_context(area, year=year, reference=reference))
+    except (LookupError, KeyError) as exc:
+        context["error"] = str(exc)
+    return render(request, "areas/detail.html", context)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
+    area = _get_area(code)
+    year, reference = _detail_params(request, area)
+    try:
+        context = area_profile_context(area, year=year, reference=reference)
+    except (LookupError, KeyError) as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="wijkscan_{area.code}_{context["year"]}.csv"'
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        [
+            "gebied",
+            "code",
+            "jaar",
+            "referentie",
+            "indicator",
+            "label",
+            "eenheid",
+            "thema",
+            "richting",
+            "waarde",
+            "referentiewaarde",
+            "score",
+            "band",
+            "trend",
+            "kentering",
+        ]
+    )
+    for row in context["indicators"]:
+        writer.writerow(
+            [
+                area.name,
+                area.code,
+                context["year"],
+                reference,
+                row["key"],
+                row["label"],
+                row["unit"],
+                row["theme"],
+                row["direction"],
+                row["value"],
+                row["reference"],
+                row["score"],
+                row["band"] or "",
+                row["trend"],
+                row["kentering"],
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(["Bron: CBS, Kerncijfers wijken en buurten (CC BY 4.0); berekening: Smaakmaker wijkscan"])
+    return response
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def report(request: HttpRequest, code: str) -> HttpResponse:
+    area = _get_area(code)
+    year, reference = _detail_params(request, area)
+    try:
+        context = area_profile_context(area, year=year, reference=reference)
+    except (LookupError, KeyError) as exc:
+        raise Http404(str(exc)) from exc
+    return render(request, "areas/report.html", context)
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    from smaakmaker.areas.report_pdf import wijkanalyse_pdf
+
+    area = _get_area(code)
+    year, reference = _detail_params(request, area)
+    try:
+        context = area_profile_context(area, year=year, reference=reference)
+    except (LookupError, KeyError) as exc:
+        raise Http404(str(exc)) from exc
+    response = HttpResponse(wijkanalyse_pdf(context), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="wijkanalyse_{area.code}_{context["year"]}.pdf"'
+    return response
+
+
+@login_required
+def method(request: HttpRequest) -> HttpResponse:
+    from smaakmaker.areas.kentering import KenteringRule
+    from smaakmaker.areas.scan import DEFAULT_FLAVOUR_RULES, DEFAULT_THEME_WEIGHTS
+
+    return render(
+        request,
+        "areas/method.html",
+        {
+            "rules": DEFAULT_FLAVOUR_RULES,
+            "weights": [(THEME_LABELS.get(k, k), w) for k, w in DEFAULT_THEME_WEIGHTS.items()],
+            "kentering": KenteringRule(),
+            "bands": DEFAULT_BAND_LABELS,
+            "indicators": selectors.indicators_active(),
+        },
+    )

@@ -126,6 +126,13 @@ try:
         kind="int",
         help="Strict-Transport-Security max-age in production.",
     )
+    BASEMAP_URL = declare(
+        "SMAAKMAKER_BASEMAP_URL",
+        default="",
+        help="Tile URL template for a basemap under the area maps, e.g. PDOK's BRT "
+        "`https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png`. "
+        "Empty (default): no basemap, nothing is loaded from other servers. Its origin is added to the CSP.",
+    )
     BEHIND_PROXY = declare(
         "SMAAKMAKER_BEHIND_PROXY",
         default=False,
@@ -307,8 +314,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+_BASEMAP_ORIGIN = "/".join(BASEMAP_URL.split("/")[:3]) if BASEMAP_URL.startswith("https://") else ""
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    f"default-src 'self'; img-src 'self' data: {_BASEMAP_ORIGIN}".rstrip() + "; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )

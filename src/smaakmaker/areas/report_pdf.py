@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The wijkanalyse as a PDF (reportlab; no browser or system libraries needed)."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import Any
+
+from reportlab.graphics.charts.barcharts import HorizontalBarChart
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from smaakmaker.common.charts import band_colour
+
+
+def _theme_drawing(themes: list[dict[str, Any]]) -> Drawing:
+    drawing = Drawing(16 * cm, 1.0 * cm * max(len(themes), 1) + 1.2 * cm)
+    chart = HorizontalBarChart()
+    chart.x, chart.y = 5 * cm, 0.8 * cm
+    chart.height = 1.0 * cm * max(len(themes), 1)
+    chart.width = 10 * cm
+    values = [0 if (t["raw"] is None or math.isnan(t["raw"])) else float(t["raw"]) for t in themes]
+    chart.data = [values]
+    chart.valueAxis.valueMin = 0
+    chart.valueAxis.valueMax = max([*values, 150]) * 1.05
+    chart.categoryAxis.categoryNames = [t["label"] for t in themes]
+    chart.categoryAxis.labels.fontSize = 8
+    chart.valueAxis.labels.fontSize = 8
+    for index, theme in enumerate(themes):
+        chart.bars[(0, index)].fillColor = colors.HexColor(theme["colour"])
+    drawing.add(chart)
+    x = chart.x + 100 / chart.valueAxis.valueMax * chart.width
+    drawing.add(Line(x, chart.y, x, chart.y + chart.height, strokeDashArray=[3, 2]))
+    drawing.add(String(x, 0.2 * cm, "100 = referentie", fontSize=7, textAnchor="middle"))
+    return drawing
+
+
+def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
+    """Render the area profile context (see ``views.area_profile_context``) as an A4 PDF."""
+    buffer = io.BytesIO()
+    area = context["area"]
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=f"Wijkanalyse {area.name}",
+        author="Smaakmaker",
+        leftMargin=1.8 * cm,
+        rightMargin=1.8 * cm,
+        topMargin=1.6 * cm,
+        bottomMargin=1.6 * cm,
+    )
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    story: list[Any] = [
+        Paragraph(f"Wijkanalyse: {area.name} ({area.code})", styles["Title"]),
+        Paragraph(
+            f"{area.get_level_display()}, jaar {context['year']}. Referentie: {context['reference']} in "
+            f"{context['base_year']} (= 100; hoger = kwetsbaarder).",
+            styles["BodyText"],
+        ),
+        Spacer(1, 0.3 * cm),
+        Paragraph(
+            f"Kwetsbaarheidsindex <b>{context['composite']}</b> (band {context['band'] or 'geen gegevens'}); "
+            f"rang {context['rank'] or '–'} van {context['n_ranked']}; {context['coverage']}% van de indicatoren "
+            f"beschikbaar{' (onvolledig)' if context['incomplete'] else ''}.",
+            styles["BodyText"],
+        ),
+        Spacer(1, 0.3 * cm),
+        Paragraph("Themaprofiel", styles["Heading2"]),
+        _theme_drawing(context["themes"]),
+        Paragraph("Smaken waar de cijfers om vragen", styles["Heading2"]),
+    ]
+    if context["flavours"]:
+        for item in context["flavours"]:
+            story.append(Paragraph(f"<b>{item['flavour']}</b>: {item['reason']}", styles["BodyText"]))
+    else:
+        story.append(Paragraph("Geen enkele smaakregel slaat aan op dit profiel.", styles["BodyText"]))
+    story += [Spacer(1, 0.3 * cm), Paragraph("Indicatoren", styles["Heading2"])]
+    rows = [["Indicator", "Waarde", "Referentie", "Score", "Trend", "Kentering"]]
+    band_rows = []
+    for index, row in enumerate(context["indicators"], start=1):
+        rows.append(
+            [
+                Paragraph(f"{row['label']} ({row['unit']})", small),
+                row["value"],
+                row["reference"],
+                row["score"],
+                Paragraph(row["trend"] or "", small),
+                Paragraph(row["kentering"] or "", small),
+            ]
+        )
+        if row["band"]:
+            band_rows.append(
+                (
+                    "BACKGROUND",
+                    (3, index),
+                    (3, index),
+                    colors.HexColor(band_colour(["< 70", "70–90", "90–110", "> 110"].index(row["band"]))),
+                )
+            )
+    table = Table(rows, colWidths=[6.2 * cm, 1.8 * cm, 1.9 * cm, 1.4 * cm, 2.3 * cm, 2.6 * cm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 1), (3, -1), "RIGHT"),
+                *band_rows,
+            ]
+        )
+    )
+    story += [table, Spacer(1, 0.3 * cm), Paragraph("Vergelijkbare gebieden", styles["Heading2"])]
+    story.append(
+        Paragraph(
+            ", ".join(f"{p['name']} ({p['code']})" for p in context["peers"]) or "geen", styles["BodyText"]
+        )
+    )
+    story += [
+        Spacer(1, 0.3 * cm),
+        Paragraph(
+            "Alleen gebiedsstatistiek, geen gegevens over personen. Ontbrekende waarden blijven ontbrekend. "
+            "Bron: CBS, Kerncijfers wijken en buurten (CC BY 4.0); berekening: Smaakmaker wijkscan.",
+            small,
+        ),
+    ]
+    document.build(story)
+    return buffer.getvalue()

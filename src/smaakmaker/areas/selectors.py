@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Reads for the areas domain: searching areas and building scan panels from the database.
+
+Years are compared only through the code crosswalk: when a code of one classification year continues
+as exactly one code of a later year (and that code has no other predecessor), the old code's values
+are shown under the new code for the years before the change. Areas that were split or merged are not
+stitched together; their pages say so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+from django.db.models import Q, QuerySet
+
+from smaakmaker.areas.models import Area, AreaCrosswalk, AreaLevel, Indicator, IndicatorValue
+from smaakmaker.areas.scan import Panel, ScanConfig, ScanResult, run_scan
+
+
+def areas_search(
+    *, query: str = "", level: str = "", gemeente_code: str = "", parent_code: str = ""
+) -> QuerySet[Area]:
+    areas = Area.objects.select_related("parent")
+    if query:
+        areas = areas.filter(Q(name__icontains=query) | Q(code__iexact=query.strip()))
+    if level:
+        areas = areas.filter(level=level)
+    if gemeente_code:
+        areas = areas.filter(Q(gemeente_code=gemeente_code) | Q(code=gemeente_code))
+    if parent_code:
+        areas = areas.filter(parent__code=parent_code)
+    return areas.order_by("level", "name")
+
+
+def area_get(*, code: str) -> Area:
+    return Area.objects.select_related("parent", "parent__parent").get(code=code.strip().upper())
+
+
+def indicators_active() -> QuerySet[Indicator]:
+    return Indicator.objects.filter(active=True)
+
+
+def one_to_one_crosswalk(*, new_codes: Sequence[str] | None = None) -> dict[str, str]:
+    """``{old_code: new_code}`` for codes that continue unchanged under a new code."""
+    pairs = list(AreaCrosswalk.objects.values_list("old_code", "new_code"))
+    successors: dict[str, set[str]] = {}
+    predecessors: dict[str, set[str]] = {}
+    for old, new in pairs:
+        successors.setdefault(old, set()).add(new)
+        predecessors.setdefault(new, set()).add(old)
+    mapping = {
+        old: next(iter(news))
+        for old, news in successors.items()
+        if len(news) == 1 and len(predecessors[next(iter(news))]) == 1
+    }
+    if new_codes is not None:
+        wanted = set(new_codes)
+        mapping = {old: new for old, new in mapping.items() if new in wanted}
+    return mapping
+
+
+def area_lineage(*, area: Area) -> dict[str, list[str]]:
+    """Predecessor and successor codes of an area, for the 'area changed' notes on its page."""
+    return {
+        "predecessors": list(
+            AreaCrosswalk.objects.filter(new_code=area.code).values_list("old_code", flat=True)
+        ),
+        "successors": list(
+            AreaCrosswalk.objects.filter(old_code=area.code).values_list("new_code", flat=True)
+        ),
+    }
+
+
+def panel_build(*, codes: Sequence[str], indicator_keys: Sequence[str] | None = None) -> Panel:
+    """A scan panel for ``codes`` plus their gemeenten and NL00 (for references), with the crosswalk applied."""
+    codes = list(dict.fromkeys(codes))
+    gemeenten = set(
+        Area.objects.filter(code__in=codes).exclude(gemeente_code="").values_list("gemeente_code", flat=True)
+    )
+    crosswalk = one_to_one_crosswalk(new_codes=codes)
+    wanted = set(codes) | gemeenten | {"NL00"} | set(crosswalk)
+    values = IndicatorValue.objects.filter(area__code__in=wanted, indicator__active=True)
+    if indicator_keys is not None:
+        values = values.filter(indicator__key__in=list(indicator_keys))
+    frame = pd.DataFrame.from_records(
+        values.values_list("area__code", "year", "indicator__key", "value"),
+        columns=["code", "year", "indicator", "value"],
+    )
+    if frame.empty:
+        raise LookupError("geen indicatorwaarden voor deze gebieden")
+    if crosswalk:
+        carried = frame[frame["code"].isin(list(crosswalk))].copy()
+        carried["code"] = carried["code"].map(crosswalk)
+        # The new code's own values come first, so they win where both exist.
+        frame = pd.concat([frame[~frame["code"].isin(list(crosswalk))], carried], ignore_index=True)
+    meta = pd.DataFrame.from_records(
+        Area.objects.filter(code__in=set(frame["code"])).values_list(
+            "code", "name", "level", "gemeente_code"
+        ),
+        columns=["code", "name", "level", "gemeente_code"],
+    ).set_index("code")
+    return Panel.from_long(frame.astype({"value": float}), meta)
+
+
+def scan_codes(*, level: str, gemeente_code: str = "") -> list[str]:
+    """The areas of one level (within one gemeente, if given) that have indicator values.
+
+    An old code that continues unchanged under a new code is left out: its values appear under the
+    new code (see :func:`panel_build`).
+    """
+    areas = Area.objects.filter(level=level).exclude(level=AreaLevel.CUSTOM)
+    if gemeente_code:
+        areas = areas.filter(gemeente_code=gemeente_code)
+    continued = set(one_to_one_crosswalk())
+    with_values = set(
+        IndicatorValue.objects.filter(area__in=areas).values_list("area__code", flat=True).distinct()
+    )
+    successors = set(one_to_one_crosswalk().values())
+    codes = (with_values - continued) | (successors & set(areas.values_list("code", flat=True)))
+    return sorted(codes)
+
+
+def scan_run(
+    *,
+    level: str,
+    gemeente_code: str = "",
+    year: int | None = None,
+    reference: str = "group",
+    base_year: int | None = None,
+    peers_k: int = 5,
+) -> tuple[Panel, ScanResult]:
+    """The wijkscan for every area of a level (in one gemeente) in one year, with the panel it used."""
+    codes = scan_codes(level=level, gemeente_code=gemeente_code)
+    if not codes:
+        raise LookupError("geen gebieden met gegevens op dit niveau")
+    panel = panel_build(codes=codes)
+    present = [c for c in codes if c in set(panel.codes)]
+    config = ScanConfig(
+        reference=reference, base_year=base_year, reference_codes=tuple(present), peers_k=peers_k
+    )
+    return panel, run_scan(panel, present, year, config)
+
+
+def scan_years(*, level: str, gemeente_code: str = "") -> list[int]:
+    areas = Area.objects.filter(level=level)
+    if gemeente_code:
+        areas = areas.filter(gemeente_code=gemeente_code)
+    years = IndicatorValue.objects.filter(area__in=areas).values_list("year", flat=True).distinct()
+    return sorted(set(years))
