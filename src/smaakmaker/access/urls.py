@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 from django.urls import path
 
-from smaakmaker.access import views
+from smaakmaker.access import covenant_views, views
 
 app_name = "access"
 
@@ -11,4 +11,9 @@ urlpatterns = [
     path("inloggen/tweestapsverificatie-instellen/", views.otp_setup, name="otp_setup"),
     path("uitloggen/", views.SignOutView.as_view(), name="logout"),
     path("toegang/", views.index, name="index"),
+    path("toegang/convenanten/", covenant_views.covenant_list, name="covenants"),
+    path("toegang/convenanten/<uuid:uuid>/", covenant_views.covenant_detail, name="covenant_detail"),
+    path("toegang/convenanten/<uuid:uuid>/status/", covenant_views.covenant_status, name="covenant_status"),
+    path("toegang/audit/", covenant_views.audit_browser, name="audit"),
+    path("toegang/audit/export.csv", covenant_views.audit_export, name="audit_export"),
 ]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from smaakmaker.access.audit import Origin, Processing, Result, audit_record, records_for_subject
 from smaakmaker.access.models import Compartment
@@ -30,10 +31,10 @@ from smaakmaker.cases.models import (
 
 MIN_PURPOSE_LENGTH = 3
 FLAG_LABELS = {
-    Compartment.ZORG: "Care signal present",
-    Compartment.POLITIE: "Police information present",
-    Compartment.CORPORATIE: "Housing corporation information present",
-    Compartment.ALGEMEEN: "Signal of another partner present",
+    Compartment.ZORG: gettext_noop("Care signal present"),
+    Compartment.POLITIE: gettext_noop("Police information present"),
+    Compartment.CORPORATIE: gettext_noop("Housing corporation information present"),
+    Compartment.ALGEMEEN: gettext_noop("Signal of another partner present"),
 }
 
 
@@ -47,7 +48,10 @@ def purpose_check(purpose: str | None) -> str:
 
 
 def flag_labels(compartments: list[str]) -> list[dict[str, str]]:
-    return [{"compartment": c, "label": _(FLAG_LABELS.get(c, "Information present"))} for c in compartments]
+    return [
+        {"compartment": c, "label": _(FLAG_LABELS.get(c, gettext_noop("Information present")))}
+        for c in compartments
+    ]
 
 
 def _denied(*, user, action: str, object_type: str, object_id: str, purpose: str, origin: Origin | None):

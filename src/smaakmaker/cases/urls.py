@@ -7,4 +7,12 @@ app_name = "cases"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("zoeken/", views.search, name="search"),
+    path("casusoverleg/", views.agenda, name="agenda"),
+    path("inzage/", views.inzage, name="inzage"),
+    path("<uuid:uuid>/", views.dossier, name="dossier"),
+    path("<uuid:uuid>/signaal/", views.signal_create, name="signal_create"),
+    path("<uuid:uuid>/casus/", views.case_open, name="case_open"),
+    path("casussen/<uuid:uuid>/besluit/", views.decision_create, name="decision_create"),
+    path("casussen/<uuid:uuid>/status/", views.case_transition, name="case_transition"),
 ]

@@ -1,9 +1,294 @@
 # SPDX-License-Identifier: EUPL-1.2
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+"""Pages of the address register. Every page with personal data reads through ``selectors`` (which
+check the covenant and write the audit and processing log); a dossier first asks the purpose."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from smaakmaker.access.audit import origin_of
+from smaakmaker.access.models import Organisation
+from smaakmaker.access.policies import grants_for
+from smaakmaker.cases import selectors, services
+from smaakmaker.cases.errors import NotVisible, RegisterError
+from smaakmaker.cases.forms import (
+    STATUS_LABELS,
+    CaseFilterForm,
+    CaseOpenForm,
+    DecisionForm,
+    InzageForm,
+    PurposeForm,
+    SearchForm,
+    SignalForm,
+    TransitionForm,
+)
+from smaakmaker.cases.models import Address, Case, SignalKind
+
+PURPOSE_SESSION_KEY = "smaakmaker_dossier_purpose"
+PURPOSE_MINUTES = 15
+LIST_PURPOSE = "Casuslijst bekijken"
+SEARCH_PURPOSE = "Adres zoeken"
+AGENDA_PURPOSE = "Casusoverleg voorbereiden"
+
+
+def _purpose_get(request, key: str) -> str:
+    stored = request.session.get(PURPOSE_SESSION_KEY, {}).get(key)
+    if stored and time.time() - stored[1] < PURPOSE_MINUTES * 60:
+        return stored[0]
+    return ""
+
+
+def _purpose_set(request, key: str, purpose: str) -> None:
+    purposes = request.session.get(PURPOSE_SESSION_KEY, {})
+    purposes[key] = [purpose, time.time()]
+    request.session[PURPOSE_SESSION_KEY] = purposes
+
+
+def _has_register(user) -> bool:
+    return user.has_perm("cases.view_case") and bool(grants_for(user))
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "cases/index.html")
+    """The case list per area."""
+    context = {"status_labels": STATUS_LABELS, "search_form": SearchForm()}
+    if not _has_register(request.user):
+        return render(request, "cases/index.html", {**context, "no_access": True})
+    form = CaseFilterForm(request.GET or None, buurt_codes=selectors.buurt_codes_visible(user=request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    cases, total = selectors.cases_list(
+        user=request.user,
+        purpose=LIST_PURPOSE,
+        origin=origin_of(request),
+        buurt_code=filters.get("buurt_code", ""),
+        status=filters.get("status", ""),
+        limit=200,
+    )
+    return render(request, "cases/index.html", {**context, "form": form, "cases": cases, "total": total})
+
+
+@login_required
+@require_http_methods(["POST"])
+def search(request: HttpRequest) -> HttpResponse:
+    """Search by postcode and house number (POST: no personal data in URLs)."""
+    form = SearchForm(request.POST)
+    results = None
+    if form.is_valid() and _has_register(request.user):
+        results = selectors.addresses_search(
+            user=request.user, purpose=SEARCH_PURPOSE, origin=origin_of(request), **form.cleaned_data
+        )
+    return render(request, "cases/search.html", {"search_form": form, "results": results})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dossier(request: HttpRequest, uuid) -> HttpResponse:
+    key = str(uuid)
+    if request.method == "POST":
+        form = PurposeForm(request.POST)
+        if form.is_valid():
+            _purpose_set(request, key, form.cleaned_data["purpose"])
+            return HttpResponseRedirect(reverse("cases:dossier", args=[uuid]))
+        return render(request, "cases/purpose.html", {"form": form}, status=400)
+    purpose = _purpose_get(request, key)
+    if not purpose:
+        if Address.objects.visible_one(request.user, uuid=uuid) is None:
+            raise Http404
+        return render(request, "cases/purpose.html", {"form": PurposeForm()})
+    try:
+        data = selectors.address_dossier(
+            user=request.user, uuid=uuid, purpose=purpose, origin=origin_of(request)
+        )
+    except NotVisible as exc:
+        raise Http404 from exc
+    may_record = any(grant.level == "write" for grant in grants_for(request.user)) and request.user.has_perm(
+        "cases.add_signal"
+    )
+    return render(
+        request,
+        "cases/dossier.html",
+        {
+            "dossier": data,
+            "purpose": purpose,
+            "status_labels": STATUS_LABELS,
+            "may_record": may_record,
+            "may_open_case": request.user.has_perm("cases.add_case"),
+            "may_change_case": request.user.has_perm("cases.change_case"),
+            "may_decide": request.user.has_perm("cases.add_decision"),
+        },
+    )
+
+
+def _visible_address(request, uuid) -> Address:
+    address = Address.objects.visible_one(request.user, uuid=uuid)
+    if address is None:
+        raise Http404
+    return address
+
+
+def _visible_case(request, uuid) -> Case:
+    case = (
+        Case.objects.visible_to(request.user).filter(uuid=uuid).select_related("address", "activity").first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+def _field_error(form, exc: RegisterError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@login_required
+@permission_required("cases.add_signal", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def signal_create(request: HttpRequest, uuid) -> HttpResponse:
+    address = _visible_address(request, uuid)
+    writable = [g.activity_id for g in grants_for(request.user) if g.level == "write"]
+    kinds = SignalKind.objects.filter(is_active=True, activity_id__in=writable)
+    form = SignalForm(request.POST or None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.signal_record(
+                actor=request.user, address=address, origin=origin_of(request), **form.cleaned_data
+            )
+        except RegisterError as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("The signal has been recorded."))
+            return HttpResponseRedirect(reverse("cases:dossier", args=[address.uuid]))
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "title": _("Record a signal"), "address": address, "back": address},
+    )
+
+
+@login_required
+@permission_required("cases.add_case", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def case_open(request: HttpRequest, uuid) -> HttpResponse:
+    address = _visible_address(request, uuid)
+    from smaakmaker.access.models import ProcessingActivity
+
+    writable = [g.activity_id for g in grants_for(request.user) if g.level == "write"]
+    form = CaseOpenForm(
+        request.POST or None,
+        organisations=Organisation.objects.filter(covenants__isnull=False).distinct(),
+        activities=ProcessingActivity.objects.filter(pk__in=writable, signal_kinds__isnull=True).distinct(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_open(
+                actor=request.user,
+                address=address,
+                activity=form.cleaned_data["activity"],
+                summary=form.cleaned_data["summary"],
+                participants=list(form.cleaned_data["participants"]),
+                origin=origin_of(request),
+            )
+        except RegisterError as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("The case has been opened."))
+            return HttpResponseRedirect(reverse("cases:dossier", args=[address.uuid]))
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "title": _("Open a case"), "address": address, "back": address},
+    )
+
+
+@login_required
+@permission_required("cases.add_decision", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def decision_create(request: HttpRequest, uuid) -> HttpResponse:
+    case = _visible_case(request, uuid)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.decision_record(
+                actor=request.user, case=case, origin=origin_of(request), **form.cleaned_data
+            )
+        except RegisterError as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("The decision has been recorded."))
+            return HttpResponseRedirect(reverse("cases:dossier", args=[case.address.uuid]))
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "title": _("Record a decision"), "address": case.address, "back": case.address},
+    )
+
+
+@login_required
+@permission_required("cases.change_case", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def case_transition(request: HttpRequest, uuid) -> HttpResponse:
+    case = _visible_case(request, uuid)
+    form = TransitionForm(request.POST or None, current=case.status)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_transition(
+                actor=request.user, case=case, origin=origin_of(request), **form.cleaned_data
+            )
+        except RegisterError as exc:
+            _field_error(form, exc)
+        else:
+            messages.success(request, _("The status has been changed."))
+            return HttpResponseRedirect(reverse("cases:dossier", args=[case.address.uuid]))
+    return render(
+        request,
+        "cases/form.html",
+        {"form": form, "title": _("Change status"), "address": case.address, "back": case.address},
+    )
+
+
+@login_required
+def agenda(request: HttpRequest) -> HttpResponse:
+    if not _has_register(request.user):
+        return render(request, "cases/agenda.html", {"no_access": True})
+    items = selectors.agenda(user=request.user, purpose=AGENDA_PURPOSE, origin=origin_of(request))
+    return render(
+        request,
+        "cases/agenda.html",
+        {"items": items, "rules": selectors.rules_published(), "status_labels": STATUS_LABELS},
+    )
+
+
+@login_required
+@permission_required("cases.export_inzage", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def inzage(request: HttpRequest) -> HttpResponse:
+    form = InzageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        address = Address.objects.filter(
+            bag_nummeraanduiding_id=form.cleaned_data["bag_nummeraanduiding_id"]
+        ).first()
+        if address is None:
+            form.add_error("bag_nummeraanduiding_id", _("This address is not in the register."))
+        else:
+            data = selectors.inzage_export(
+                user=request.user,
+                purpose=form.cleaned_data["purpose"],
+                origin=origin_of(request),
+                address_uuid=address.uuid,
+            )
+            response = HttpResponse(
+                json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
+            )
+            response["Content-Disposition"] = (
+                f'attachment; filename="inzage-{address.bag_nummeraanduiding_id}.json"'
+            )
+            return response
+    return render(request, "cases/form.html", {"form": form, "title": _("Inzage export (AVG art. 15)")})
