@@ -95,19 +95,27 @@ class KenteringResult:
 
 
 def _segment_fit(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Masked OLS per row: slope, n, Sxx, residual sum of squares."""
+    """Masked OLS per row (``t`` shared by all rows): slope, n, Sxx, residual sum of squares.
+
+    Uses sums computed with matrix-vector products, so each call makes only a few passes over ``y``.
+    """
+    t1 = np.asarray(t, dtype=float)
+    t1 = t1[0] if t1.ndim == 2 else t1
+    tc = t1 - t1.mean()  # centred time for numerical stability
     w = mask.astype(float)
+    y0 = np.where(mask, y, 0.0)
     n = w.sum(axis=1)
+    st = w @ tc
+    stt = w @ (tc * tc)
+    sy = y0.sum(axis=1)
+    sty = y0 @ tc
+    syy = np.einsum("ij,ij->i", y0, y0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        tm = (w * t).sum(axis=1) / n
-        ym = (w * np.where(mask, y, 0.0)).sum(axis=1) / n
-        dt = np.where(mask, t - tm[:, None], 0.0)
-        dy = np.where(mask, y - ym[:, None], 0.0)
-        sxx = (dt * dt).sum(axis=1)
-        sxy = (dt * dy).sum(axis=1)
+        sxx = stt - st * st / n
+        sxy = sty - st * sy / n
+        sxx = np.where(sxx > 1e-12, sxx, 0.0)
         slope = np.where(sxx > 0, sxy / sxx, np.nan)
-        resid = np.where(mask, dy - slope[:, None] * dt, 0.0)
-        rss = (resid * resid).sum(axis=1)
+        rss = np.maximum(syy - sy * sy / n - np.nan_to_num(slope) * sxy, 0.0)
     return slope, n, sxx, rss
 
 
@@ -125,15 +133,20 @@ def detect_kentering(
     """
     rule = rule or KenteringRule()
     y = np.atleast_2d(np.asarray(values, dtype=float))
-    t = np.broadcast_to(np.asarray(times, dtype=float), y.shape)
+    t = np.asarray(times, dtype=float)
     n_series = y.shape[0]
     direction = np.broadcast_to(np.asarray(direction, dtype=float), (n_series,))
     observed = np.isfinite(y)
 
     # Rank of each observation counted from the end (1 = last observation).
     rank_from_end = np.cumsum(observed[:, ::-1], axis=1)[:, ::-1] * observed
-    recent_mask = observed & (rank_from_end <= rule.recent) & (rank_from_end >= 1)
+    recent_mask = observed & (rank_from_end <= rule.recent)
     before_mask = observed & (rank_from_end > rule.recent)
+    # Positions of the last (recent + 1) observations, oldest first (-1 = not there); one small sort.
+    keep = max(rule.recent, rule.min_hold + 1) + 1
+    last_pos = np.sort(np.where(observed, np.arange(y.shape[1])[None, :], -1), axis=1)[:, -keep:]
+    if last_pos.shape[1] < keep:  # fewer time points than the rule looks at
+        last_pos = np.hstack([np.full((n_series, keep - last_pos.shape[1]), -1), last_pos])
 
     slope_b, n_b, sxx_b, rss_b = _segment_fit(t, y, before_mask)
     slope_r, n_r, sxx_r, rss_r = _segment_fit(t, y, recent_mask)
@@ -152,12 +165,9 @@ def detect_kentering(
         t_r = np.where(noise > 0, slope_r * np.sqrt(sxx_r) / noise, np.sign(slope_r) * np.inf)
 
     # Last min_hold consecutive changes between observed points.
-    last_idx = []
-    for k in range(1, rule.min_hold + 2):  # loop over a handful of positions, not over series
-        pos = np.where(rank_from_end == k, np.arange(y.shape[1])[None, :], -1).max(axis=1)
-        last_idx.append(pos)
-    pts = [np.where(p >= 0, y[np.arange(n_series), np.maximum(p, 0)], np.nan) for p in last_idx]
-    changes = np.stack([pts[k] - pts[k + 1] for k in range(rule.min_hold)], axis=1)  # newest first
+    rows = np.arange(n_series)
+    pts = np.where(last_pos >= 0, y[rows[:, None], np.maximum(last_pos, 0)], np.nan)  # oldest .. newest
+    changes = np.diff(pts[:, -(rule.min_hold + 1) :], axis=1)
     with np.errstate(invalid="ignore"):
         held = np.all(np.sign(changes) == np.sign(slope_r)[:, None], axis=1) & (np.sign(slope_r) != 0)
         opposite = (np.sign(slope_r) * np.sign(slope_b)) < 0
@@ -168,8 +178,10 @@ def detect_kentering(
     vuln_sign = np.where(direction != 0, -np.sign(slope_r) * np.sign(direction), np.sign(slope_r))
     signal = np.where(turn, vuln_sign, 0.0).astype(float)
     signal[~enough] = np.nan
-    turn_pos = np.where(rank_from_end == rule.recent + 1, np.arange(y.shape[1])[None, :], -1).max(axis=1)
-    turn_year = np.where(turn & (turn_pos >= 0), t[np.arange(n_series), np.maximum(turn_pos, 0)], np.nan)
+    turn_pos = last_pos[:, -(rule.recent + 1)]
+    turn_year = np.where(
+        turn & (turn_pos >= 0), np.asarray(times, dtype=float)[np.maximum(turn_pos, 0)], np.nan
+    )
     return KenteringResult(
         signal=signal,
         turn_year=turn_year,

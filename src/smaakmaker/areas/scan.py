@@ -186,21 +186,27 @@ class Panel:
     @classmethod
     def from_long(cls, data: pd.DataFrame, areas: pd.DataFrame | None = None) -> Panel:
         """Build from tidy rows ``code, year, indicator, value``. Duplicate keys: first non-missing wins."""
-        data = data[["code", "year", "indicator", "value"]].copy()
-        data["value"] = pd.to_numeric(data["value"], errors="coerce").astype(float)
-        data = data.dropna(subset=["code", "year", "indicator"])
-        data = data.sort_values("value", na_position="last", kind="stable")
-        data = data.drop_duplicates(["code", "year", "indicator"], keep="first")
-        codes = np.unique(data["code"].astype(str).to_numpy())
-        years = np.unique(data["year"].astype(int).to_numpy())
+        data = data[["code", "year", "indicator", "value"]].dropna(subset=["code", "year", "indicator"])
+        code_col = data["code"].astype(str).to_numpy()
+        year_col = data["year"].to_numpy().astype(int)
+        ind_col = data["indicator"].astype(str).to_numpy()
+        value = pd.to_numeric(data["value"], errors="coerce").to_numpy(dtype=float)
+        codes = np.sort(pd.unique(code_col)).astype(object)
+        years = np.sort(pd.unique(year_col))
         known = [s.id for s in INDICATORS]
-        present = set(data["indicator"].astype(str))
+        present = set(pd.unique(ind_col))
         inds = tuple([i for i in known if i in present] + sorted(present - set(known)))
-        ci = np.searchsorted(codes, data["code"].astype(str).to_numpy())
-        yi = np.searchsorted(years, data["year"].astype(int).to_numpy())
-        ii = pd.Index(inds).get_indexer(data["indicator"].astype(str))
+        ci = pd.Index(codes).get_indexer(code_col)
+        yi = np.searchsorted(years, year_col)
+        ii = pd.Index(inds).get_indexer(ind_col)
+        flat = (ci * len(years) + yi) * len(inds) + ii
+        # First non-missing value wins on duplicate keys: order by (key, missing, position), keep first.
+        order = np.lexsort((np.arange(len(flat)), np.isnan(value), flat))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = flat[order][1:] != flat[order][:-1]
+        chosen = order[first]
         values = np.full((len(codes), len(years), len(inds)), np.nan)
-        values[ci, yi, ii] = data["value"].to_numpy()
+        values.reshape(-1)[flat[chosen]] = value[chosen]
         return cls(codes.astype(object), years, inds, values, _area_frame(codes, areas))
 
     @classmethod
@@ -620,43 +626,76 @@ def find_peers(panel: Panel, sel: np.ndarray, year_idx: int, config: ScanConfig)
         sd = np.sqrt(_nanmean0((z - mu) ** 2))
         sd = np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
         z = (z - mu) / sd
-        m = np.isfinite(z).astype(float)
-        z0 = np.nan_to_num(z)
-        z2 = z0 * z0
-        k = min(config.peers_k, members.size - 1)
-        n = members.size
-        block = max(1, min(n, 2_000_000 // max(n, 1)))
-        for start in range(0, n, block):  # blocks of rows bound memory; each block is one matrix product
-            stop = min(n, start + block)
-            mi, zi, z2i = m[start:stop], z0[start:stop], z2[start:stop]
-            common = mi @ m.T
-            d2 = z2i @ m.T + mi @ z2.T - 2.0 * (zi @ z0.T)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                dist = np.sqrt(np.maximum(d2, 0.0) * p / common)
-            dist[common < min_common] = np.inf
-            dist[np.arange(stop - start), np.arange(start, stop)] = np.inf  # exclude self
-            cand = np.argpartition(dist, k - 1, axis=1)[:, :k] if k < n else np.argsort(dist, axis=1)[:, :k]
-            cd = np.take_along_axis(dist, cand, axis=1)
-            order = np.lexsort((cand, cd), axis=1)
-            cand = np.take_along_axis(cand, order, axis=1)
-            cd = np.take_along_axis(cd, order, axis=1)
-            cc = np.take_along_axis(common, cand, axis=1)
-            rows = np.repeat(np.arange(start, stop), k)
-            keep = np.isfinite(cd.ravel())
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "code": codes[members[rows]][keep],
-                        "peer_rank": np.tile(np.arange(1, k + 1), stop - start)[keep],
-                        "peer_code": codes[members[cand.ravel()]][keep],
-                        "distance": cd.ravel()[keep],
-                        "n_common": cc.ravel().astype(int)[keep],
-                    }
-                )
-            )
+        parts.append(_knn_level(z, codes[members], min(config.peers_k, members.size - 1), p, min_common))
     if not parts:
         return pd.DataFrame(columns=out_cols)
     return pd.concat(parts, ignore_index=True)
+
+
+def _knn_level(z: np.ndarray, codes: np.ndarray, k: int, p: int, min_common: int) -> pd.DataFrame:
+    """Exact missing-aware k nearest neighbours within one level, in row blocks (float32, 2 threads).
+
+    For masks m and zero-filled z: sum over common variables of (z_i - z_j)^2 =
+    [z_i^2, m_i, -2 z_i] . [m_j, z_j^2, z_j] — one matrix product per block; common counts m_i . m_j.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    n = z.shape[0]
+    m = np.isfinite(z).astype(np.float32)
+    z0 = np.nan_to_num(z).astype(np.float32)
+    left = np.hstack([z0 * z0, m, -2.0 * z0])
+    right = np.hstack([m, z0 * z0, z0])
+    complete = bool(m.all())
+    block = max(1, min(n, 4_000_000 // max(n, 1)))
+    group = 64
+
+    def run(start: int) -> tuple[np.ndarray, ...]:
+        stop = min(n, start + block)
+        d2 = left[start:stop] @ right.T
+        np.maximum(d2, 0.0, out=d2)
+        if complete:
+            common = None
+        else:
+            common = m[start:stop] @ m.T
+            np.divide(d2, np.maximum(common, 1.0), out=d2)
+            d2[common < min_common] = np.inf
+        nb = stop - start
+        d2[np.arange(nb), np.arange(start, stop)] = np.inf  # exclude self
+        # Exact top-k without a full partition: the k-th smallest of the group minima is an upper
+        # bound for each row's k-th smallest distance; only entries below it are sorted.
+        n_groups = n // group
+        if n_groups >= k:
+            gmin = d2[:, : n_groups * group].reshape(nb, n_groups, group).min(axis=2)
+            tau = np.partition(gmin, k - 1, axis=1)[:, k - 1]
+        else:
+            tau = np.full(nb, np.inf, dtype=d2.dtype)
+        r, c = np.nonzero((d2 <= tau[:, None]) & np.isfinite(d2))
+        vals = d2[r, c]
+        order = np.lexsort((c, vals, r))  # by row, then distance, then code (rows are sorted by code)
+        r, c, vals = r[order], c[order], vals[order]
+        rank = np.arange(len(r)) - np.searchsorted(r, r)
+        sel = rank < k
+        r, c, vals, rank = r[sel], c[sel], vals[sel], rank[sel]
+        cc = np.full(len(r), p) if common is None else common[r, c]
+        return start + r, rank + 1, c, vals, cc
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL in BLAS and reductions
+        results = list(pool.map(run, range(0, n, block)))
+    rows = np.concatenate([x[0] for x in results])
+    ranks = np.concatenate([x[1] for x in results])
+    cand = np.concatenate([x[2] for x in results])
+    cd = np.concatenate([x[3] for x in results]).astype(float)
+    cc = np.concatenate([x[4] for x in results]).astype(int)
+    dist = np.sqrt(cd) if complete else np.sqrt(cd * p)  # non-complete blocks hold sum / n_common
+    return pd.DataFrame(
+        {
+            "code": codes[rows],
+            "peer_rank": ranks.astype(int),
+            "peer_code": codes[cand],
+            "distance": dist,
+            "n_common": cc,
+        }
+    )
 
 
 # --- flavours ------------------------------------------------------------------------------------------
@@ -737,10 +776,10 @@ def diagnose_flavours(
 def _flavour_summary(flavours: pd.DataFrame, index: pd.Index) -> pd.Series:
     if flavours.empty:
         return pd.Series("", index=index, dtype=object)
-    present = pd.crosstab(flavours["code"], flavours["flavour"]).reindex(
-        index=index, columns=FLAVOURS, fill_value=0
-    )
-    mat = present.to_numpy() > 0
+    mat = np.zeros((len(index), len(FLAVOURS)), dtype=bool)
+    rows = index.get_indexer(flavours["code"])
+    cols = pd.Index(FLAVOURS).get_indexer(flavours["flavour"].astype(str))
+    mat[rows, cols] = True
     text = np.full(len(index), "", dtype=object)
     for j, name in enumerate(FLAVOURS):  # four flavours, vectorised over areas
         text = np.where(mat[:, j], np.where(text == "", name, text + ", " + name), text)

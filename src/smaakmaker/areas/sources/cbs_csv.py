@@ -454,6 +454,9 @@ def parse_cbs_text(
     code_idx: int | None = None
     best_distinct = -1
     for i in keep:
+        head = clean_codes(cells[i].iloc[:200]).dropna()
+        if len(head) and valid_code_mask(head[head != ""]).mean() < 0.5:
+            continue  # cheap pre-check on the first rows
         cleaned = clean_codes(cells[i])
         present = ~cleaned.isna() & (cleaned != "")
         n_present = int(present.sum())
