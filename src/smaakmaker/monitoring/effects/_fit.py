@@ -64,7 +64,13 @@ class FitOptions:
 
 @dataclass(frozen=True)
 class SolverInfo:
-    """How the weights were found."""
+    """How the weights were found.
+
+    ``weights_unique`` is False when the treated unit's predictors are matched exactly by more than
+    one donor combination (it lies inside their convex hull, common with many donors and few
+    predictors); the inner solve then returns a sparse vertex of the optimal set, deterministically.
+    ``kkt_violation`` certifies the exactness of the final inner solve (~0 at the optimum).
+    """
 
     v_method: VMethod
     inner_solver: str
@@ -77,6 +83,7 @@ class SolverInfo:
     kkt_violation: float
     elapsed_seconds: float
     training_loss: float | None = None
+    weights_unique: bool = True
 
 
 @dataclass(frozen=True)
@@ -339,6 +346,15 @@ def fit_data(
     final = solve_simplex_lsq(problem.d, np.sqrt(v_arr))
     w = final.weights
     loss = problem.loss_of_weights(w)
+    scale2 = float(np.mean(np.einsum("ij,i,ij->j", problem.d, v_arr, problem.d)))
+    unique = bool(final.objective > 1e-10 * scale2) or data.n_donors <= k
+    notes = list(data.notes)
+    if not unique:
+        notes.append(
+            f"De voorspellers van {data.treated} worden door meer dan één combinatie van donors precies "
+            "nagebootst; de donorgewichten zijn daardoor niet uniek. Gekozen is een combinatie met weinig "
+            f"donors (hoogstens {k + 1}), steeds dezelfde bij dezelfde gegevens."
+        )
 
     names = list(data.predictor_names)
     weights = pd.Series(w, index=pd.Index(data.donors, name="donor"), name="weight")
@@ -380,6 +396,7 @@ def fit_data(
         kkt_violation=final.kkt_violation,
         elapsed_seconds=time.perf_counter() - t0,
         training_loss=training_loss,
+        weights_unique=unique,
     )
     return SyntheticControlResult(
         treated=data.treated,
@@ -396,7 +413,7 @@ def fit_data(
         predictor_balance=balance,
         solver=solver,
         warnings=tuple(warnings),
-        notes=data.notes,
+        notes=tuple(notes),
     )
 
 

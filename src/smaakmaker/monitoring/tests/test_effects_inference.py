@@ -153,3 +153,28 @@ def test_matrix_api_and_custom_v_reproduce_the_panel_fit() -> None:
     assert from_panel.solver.v_method == "custom"
     np.testing.assert_allclose(from_matrices.weights, from_panel.weights, atol=1e-12)
     assert from_matrices.loss == pytest.approx(from_panel.loss)
+
+
+def test_non_unique_weights_are_reported() -> None:
+    rng = np.random.default_rng(5)
+    x0 = rng.normal(size=(2, 30))
+    y0 = rng.normal(size=(8, 30))
+    inside = SyntheticControlData.from_arrays(
+        x_treated=x0.mean(axis=1),  # the centroid: matched exactly by many donor combinations
+        x_donors=x0,
+        y_treated=y0.mean(axis=1),
+        y_donors=y0,
+        times=np.arange(8),
+        treatment_time=6,
+    )
+    result = fit_synthetic_control(
+        inside, options=FitOptions(n_starts=1, hull_check="off", min_pre_periods=4)
+    )
+    assert not result.solver.weights_unique
+    assert any("niet uniek" in note for note in result.notes)
+    assert (result.weights > 0).sum() <= 3
+
+
+def test_prop99_weights_are_unique() -> None:
+    result = fit_synthetic_control(smoking(), prop99_spec(), v=[1, 1, 1, 1, 1, 1, 1])
+    assert result.solver.weights_unique
