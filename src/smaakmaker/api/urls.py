@@ -12,5 +12,6 @@ urlpatterns = [
     path("health", HealthView.as_view(), name="health"),
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("", include("smaakmaker.access.api.urls")),
+    path("", include("smaakmaker.areas.api.urls")),
     path("", include("smaakmaker.cases.api.urls")),
 ]

@@ -28,7 +28,7 @@ def _theme_drawing(themes: list[dict[str, Any]]) -> Drawing:
     chart.data = [values]
     chart.valueAxis.valueMin = 0
     chart.valueAxis.valueMax = max([*values, 150]) * 1.05
-    chart.categoryAxis.categoryNames = [t["label"] for t in themes]
+    chart.categoryAxis.categoryNames = [str(t["label"]) for t in themes]
     chart.categoryAxis.labels.fontSize = 8
     chart.valueAxis.labels.fontSize = 8
     for index, theme in enumerate(themes):

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: EUPL-1.2
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from smaakmaker.areas.forms import REFERENCE_CHOICES
+from smaakmaker.areas.models import Area, AreaLevel, Indicator, IndicatorValue
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(source="parent.code", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Area
+        fields = [
+            "code",
+            "name",
+            "level",
+            "classification_year",
+            "last_year",
+            "parent",
+            "gemeente_code",
+            "custom_kind",
+        ]
+
+
+class AreaDetailSerializer(AreaSerializer):
+    class Meta(AreaSerializer.Meta):
+        fields = [*AreaSerializer.Meta.fields, "geometry"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="key")
+
+    class Meta:
+        model = Indicator
+        fields = ["id", "label", "unit", "theme", "direction", "weight", "sources", "note"]
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    area = serializers.CharField(source="area.code")
+    indicator = serializers.CharField(source="indicator.key")
+    missing = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["area", "indicator", "year", "value", "missing", "source"]
+
+    def get_missing(self, obj) -> bool:
+        return obj.value is None
+
+
+class AreaFilterSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=AreaLevel.choices, required=False)
+    parent = serializers.CharField(required=False, max_length=16)
+    gemeente = serializers.RegexField(r"^GM\d{4}$", required=False)
+    q = serializers.CharField(required=False, max_length=100)
+    year = serializers.IntegerField(
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        help_text="Only areas with indicator values in this year.",
+    )
+
+
+class ValueFilterSerializer(serializers.Serializer):
+    area = serializers.CharField(required=False, max_length=16)
+    indicator = serializers.CharField(required=False, max_length=64)
+    year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
+    level = serializers.ChoiceField(choices=AreaLevel.choices, required=False)
+    parent = serializers.CharField(required=False, max_length=16)
+
+
+class ProfileQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
+    reference = serializers.ChoiceField(
+        choices=[value for value, _label in REFERENCE_CHOICES], required=False
+    )
+
+
+class ThemeScoreSerializer(serializers.Serializer):
+    theme = serializers.CharField()
+    index = serializers.FloatField(allow_null=True)
+    band = serializers.CharField(allow_null=True)
+
+
+class IndicatorScoreSerializer(serializers.Serializer):
+    indicator = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    reference = serializers.FloatField(allow_null=True)
+    score = serializers.FloatField(allow_null=True)
+    band = serializers.CharField(allow_null=True)
+    trend = serializers.CharField()
+    kentering = serializers.CharField()
+
+
+class FlavourSerializer(serializers.Serializer):
+    flavour = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ProfileSerializer(serializers.Serializer):
+    area = serializers.CharField()
+    year = serializers.IntegerField()
+    base_year = serializers.IntegerField()
+    reference = serializers.CharField()
+    composite = serializers.FloatField(allow_null=True)
+    band = serializers.CharField(allow_null=True)
+    rank = serializers.IntegerField(allow_null=True)
+    ranked_of = serializers.IntegerField()
+    coverage = serializers.FloatField()
+    incomplete = serializers.BooleanField()
+    themes = ThemeScoreSerializer(many=True)
+    indicators = IndicatorScoreSerializer(many=True)
+    flavours = FlavourSerializer(many=True)
+    peers = serializers.ListField(child=serializers.CharField())
+    notes = serializers.ListField(child=serializers.CharField())

@@ -1,0 +1,164 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Areas, indicator values and profiles (aggregate statistics only)."""
+
+from __future__ import annotations
+
+import math
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, pagination
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from smaakmaker.access.api.views import ModelPermissions
+from smaakmaker.areas import selectors
+from smaakmaker.areas.api.serializers import (
+    AreaDetailSerializer,
+    AreaFilterSerializer,
+    AreaSerializer,
+    IndicatorSerializer,
+    IndicatorValueSerializer,
+    ProfileQuerySerializer,
+    ProfileSerializer,
+    ValueFilterSerializer,
+)
+from smaakmaker.areas.models import Area, IndicatorValue
+
+
+class Pages(pagination.PageNumberPagination):
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
+def _clean(value):
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
+
+
+@extend_schema(tags=["areas"], parameters=[AreaFilterSerializer])
+class AreaListView(generics.ListAPIView):
+    serializer_class = AreaSerializer
+    permission_classes = [ModelPermissions]
+    pagination_class = Pages
+    queryset = Area.objects.none()
+
+    def get_queryset(self):
+        params = AreaFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        areas = selectors.areas_search(
+            query=data.get("q", ""),
+            level=data.get("level", ""),
+            gemeente_code=data.get("gemeente", ""),
+            parent_code=data.get("parent", ""),
+        )
+        if "year" in data:
+            areas = areas.filter(values__year=data["year"]).distinct()
+        return areas.order_by("code")
+
+
+@extend_schema(tags=["areas"])
+class AreaDetailView(generics.RetrieveAPIView):
+    serializer_class = AreaDetailSerializer
+    permission_classes = [ModelPermissions]
+    queryset = Area.objects.select_related("parent")
+    lookup_field = "code"
+
+
+@extend_schema(tags=["areas"])
+class IndicatorListView(generics.ListAPIView):
+    serializer_class = IndicatorSerializer
+    permission_classes = [ModelPermissions]
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.indicators_active()
+
+
+@extend_schema(tags=["areas"], parameters=[ValueFilterSerializer])
+class IndicatorValueListView(generics.ListAPIView):
+    serializer_class = IndicatorValueSerializer
+    permission_classes = [ModelPermissions]
+    pagination_class = Pages
+    queryset = IndicatorValue.objects.none()
+
+    def get_queryset(self):
+        params = ValueFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        values = IndicatorValue.objects.select_related("area", "indicator").filter(indicator__active=True)
+        if "area" in data:
+            values = values.filter(area__code=data["area"].strip().upper())
+        if "indicator" in data:
+            values = values.filter(indicator__key=data["indicator"])
+        if "year" in data:
+            values = values.filter(year=data["year"])
+        if "level" in data:
+            values = values.filter(area__level=data["level"])
+        if "parent" in data:
+            values = values.filter(area__parent__code=data["parent"].strip().upper())
+        return values.order_by("area__code", "indicator__key", "year")
+
+
+class AreaProfileView(APIView):
+    permission_classes = [ModelPermissions]
+    queryset = Area.objects.none()
+
+    @extend_schema(
+        tags=["areas"],
+        parameters=[ProfileQuerySerializer],
+        responses=ProfileSerializer,
+        summary="The wijkscan profile of one area (scores against a reference, themes, flavours)",
+    )
+    def get(self, request, code: str):
+        from smaakmaker.areas.views import area_profile_context
+
+        params = ProfileQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        try:
+            area = selectors.area_get(code=code)
+        except Area.DoesNotExist as exc:
+            raise NotFound() from exc
+        default_reference = "gemeente" if area.level in {"wijk", "buurt"} else "group"
+        try:
+            context = area_profile_context(
+                area,
+                year=params.validated_data.get("year"),
+                reference=params.validated_data.get("reference", default_reference),
+            )
+        except (LookupError, KeyError) as exc:
+            raise NotFound(str(exc)) from exc
+        profile = context["profile"]
+        data = {
+            "area": area.code,
+            "year": context["year"],
+            "base_year": context["base_year"],
+            "reference": context["reference"],
+            "composite": _clean(float(profile["composite"])),
+            "band": context["band"],
+            "rank": context["rank"],
+            "ranked_of": context["n_ranked"],
+            "coverage": float(profile["coverage"]),
+            "incomplete": context["incomplete"],
+            "themes": [
+                {"theme": t["key"], "index": _clean(float(t["raw"])), "band": t["band"]}
+                for t in context["themes"]
+            ],
+            "indicators": [
+                {
+                    "indicator": row["key"],
+                    "value": _clean(float(row["raw_value"])),
+                    "reference": _clean(float(row["raw_reference"])),
+                    "score": None if row["is_context"] else _clean(float(row["raw_score"])),
+                    "band": row["band"],
+                    "trend": row["trend"],
+                    "kentering": row["kentering"],
+                }
+                for row in context["indicators"]
+            ],
+            "flavours": context["flavours"],
+            "peers": [peer["code"] for peer in context["peers"]],
+            "notes": context["notes"],
+        }
+        return Response(ProfileSerializer(data).data)

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""``smaakmaker areas …``: import CBS data and run the wijkscan from the command line."""
+
+from __future__ import annotations
+
+import math
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from smaakmaker.areas import selectors, services
+from smaakmaker.areas.bundled import bundled_load
+from smaakmaker.areas.scan import format_nl
+from smaakmaker.areas.sources.cbs_csv import CbsCsvError
+from smaakmaker.areas.sources.cbs_odata import KWB_TABLES, CbsApiError
+from smaakmaker.areas.sources.geometry import GeometryError
+
+
+class Command(BaseCommand):
+    help = "Gebieden: CBS-gegevens inlezen (bestand of CBS-API) en de wijkscan draaien."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        imp = sub.add_parser("import", help="Een CBS StatLine-CSV inlezen (alles of niets).")
+        imp.add_argument("bestand")
+        imp.add_argument("--jaar", type=int, help="Jaar van de cijfers als het bestand het niet zegt.")
+        imp.add_argument("--tabel", help="CBS-tabel, bijvoorbeeld 84583NED.")
+        geo = sub.add_parser("geometrie", help="Gemeentegrenzen uit GeoJSON (statcode/statnaam) inlezen.")
+        geo.add_argument("bestand")
+        geo.add_argument("--jaar", type=int, required=True)
+        api = sub.add_parser("cbs-api", help="Een KWB-tabel van de CBS open-data-API laden (internet nodig).")
+        api.add_argument("--tabel", required=True, choices=sorted(KWB_TABLES))
+        api.add_argument("--gemeente", help="Alleen deze gemeente, bijvoorbeeld GM0363.")
+        sub.add_parser("laad-gebundeld", help="De meegeleverde open data in data/cbs inlezen.")
+        scan = sub.add_parser("scan", help="De wijkscan als gerangschikte tabel.")
+        scan.add_argument("--gemeente", default="")
+        scan.add_argument("--niveau", default="wijk", choices=["gemeente", "wijk", "buurt"])
+        scan.add_argument("--jaar", type=int)
+        scan.add_argument("--referentie", default="group", choices=["group", "gemeente", "national"])
+        scan.add_argument("--top", type=int, default=20)
+
+    def handle(self, *args, action, **options):
+        console = Console(file=self.stdout._out, width=140)
+        try:
+            if action == "scan":
+                self._scan(console, **options)
+                return
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("Inlezen", total=None)
+
+                def progress(description: str, done: int, total: int) -> None:
+                    bar.update(task, description=description, completed=done, total=total or None)
+
+                if action == "import":
+                    batches = [
+                        services.cbs_csv_import(
+                            path=options["bestand"],
+                            year=options["jaar"],
+                            table_id=options["tabel"],
+                            progress=progress,
+                        )
+                    ]
+                elif action == "geometrie":
+                    batches = [
+                        services.gemeente_geojson_import(
+                            path=options["bestand"], year=options["jaar"], progress=progress
+                        )
+                    ]
+                elif action == "cbs-api":
+                    batches = [
+                        services.cbs_odata_import(
+                            table_id=options["tabel"], gemeente=options["gemeente"], progress=progress
+                        )
+                    ]
+                else:
+                    batches = bundled_load(progress=progress)
+        except (CbsCsvError, CbsApiError, GeometryError, services.ImportError_, FileNotFoundError) as exc:
+            raise CommandError(str(exc)) from exc
+        for batch in batches:
+            console.print(
+                f"{batch.source}: {batch.rows} rijen, {batch.values} indicatorwaarden ({batch.kind})."
+            )
+
+    def _scan(self, console, *, gemeente, niveau, jaar, referentie, top, **options):
+        try:
+            _panel, result = selectors.scan_run(
+                level=niveau, gemeente_code=gemeente, year=jaar, reference=referentie
+            )
+        except (LookupError, KeyError) as exc:
+            raise CommandError(str(exc)) from exc
+        profile = result.profile.sort_values(
+            ["rank", "composite"], ascending=[True, False], na_position="last"
+        )
+        table = Table(
+            title=f"Wijkscan {niveau} {gemeente or 'NL'} {result.year} (referentie: {referentie} "
+            f"{result.base_year} = 100)"
+        )
+        for column in ("rang", "code", "naam", "index", "band", "dekking", "smaken"):
+            table.add_column(column, justify="right" if column in {"rang", "index", "dekking"} else "left")
+        for code, row in profile.head(top).iterrows():
+            rank = "" if math.isnan(row["rank"]) else str(int(row["rank"]))
+            table.add_row(
+                rank,
+                code,
+                str(row["name"]),
+                format_nl(row["composite"], 0),
+                str(row["band"] or ""),
+                f"{row['coverage'] * 100:.0f}%",
+                str(row["flavours"] or ""),
+            )
+        console.print(table)
+        for note in result.notes:
+            console.print(f"[dim]{note}[/dim]")

@@ -1,0 +1,181 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Wijkscan pages, API and CLI on the bundled real data."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_area_search_finds_real_areas(signed_in, bundled_areas):
+    html = signed_in("analist").get("/gebieden/", {"q": "Kop Zeedijk"}).content.decode()
+    assert "BU0363AE01" in html and "Burgwallen-Oude Zijde" in html
+
+
+def test_map_page_lists_every_wijk_with_score_and_band(signed_in, bundled_areas):
+    response = signed_in("regisseur").get(
+        "/gebieden/kaart/", {"niveau": "wijk", "gemeente": "GM0363", "jaar": 2019}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count('<tr class="utrecht-table__row">') > 90  # 99 wijken in 2019 (+ header row)
+    assert "Westelijk Havengebied" in html and "leaflet.js" in html
+
+
+def test_map_data_is_geojson_with_colours(signed_in, bundled_areas):
+    response = signed_in("analist").get(
+        "/gebieden/kaart/gegevens.geojson", {"niveau": "buurt", "gemeente": "GM0363", "jaar": 2024}
+    )
+    data = response.json()
+    assert data["type"] == "FeatureCollection"
+    assert len(data["features"]) > 400
+    props = data["features"][0]["properties"]
+    assert set(props) == {"code", "name", "score_text", "value_text", "band", "colour", "url"}
+    national = (
+        signed_in("analist")
+        .get("/gebieden/kaart/gegevens.geojson", {"niveau": "gemeente", "jaar": 2021})
+        .json()
+    )
+    assert len(national["features"]) >= 340
+
+
+def test_map_form_errors_are_shown_next_to_the_field(signed_in, bundled_areas):
+    response = signed_in("analist").get("/gebieden/kaart/", {"niveau": "buurt", "gemeente": "Amsterdam"})
+    html = response.content.decode()
+    assert "Een gemeentecode ziet eruit als GM0363." in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_area_page_shows_profile_indicators_peers_and_flavours(signed_in, bundled_areas):
+    response = signed_in("bestuurder").get("/gebieden/WK036357/", {"jaar": 2019, "referentie": "gemeente"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in (
+        "Betondorp",
+        "Themaprofiel",
+        "Smaken waar de cijfers om vragen",
+        "Vergelijkbare gebieden",
+        "Aandeel huishoudens met laag inkomen",
+        "Kwetsbaarheidsindex per jaar",
+        "<svg",
+    ):
+        assert text in html, text
+    assert 'data-testid="peers"' in html and "WK0363" in html.split('data-testid="peers"')[1]
+
+
+def test_old_code_redirects_to_its_successor(signed_in, bundled_areas):
+    response = signed_in("analist").get("/gebieden/BU03630000/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/gebieden/BU0363AE01/?vorige_code=BU03630000")
+
+
+def test_unknown_area_is_404(signed_in, bundled_areas):
+    assert signed_in("analist").get("/gebieden/BU9999ZZ99/").status_code == 404
+
+
+def test_csv_download_matches_the_page(signed_in, bundled_areas):
+    response = signed_in("analist").get("/gebieden/GM0363/indicatoren.csv", {"jaar": 2019})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode()), delimiter=";"))
+    header, body = rows[0], [r for r in rows[1:] if len(r) == len(rows[0])]
+    inhabitants = next(r for r in body if r[header.index("indicator")] == "inwoners")
+    assert inhabitants[header.index("waarde")] == "862.965,0"
+    assert any("Bron: CBS" in cell for row in rows for cell in row)
+
+
+def test_report_html_and_pdf(signed_in, bundled_areas):
+    client = signed_in("regisseur")
+    html = client.get("/gebieden/WK036357/wijkanalyse/", {"jaar": 2019}).content.decode()
+    assert "Wijkanalyse" in html and "Over deze analyse" in html
+    pdf = client.get("/gebieden/WK036357/wijkanalyse.pdf", {"jaar": 2019})
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 3000
+
+
+def test_method_page_publishes_the_rules(signed_in, bundled_areas):
+    html = signed_in("bestuurder").get("/gebieden/methode/").content.decode()
+    assert "zout_laag_inkomen" in html and "migratieachtergrond" in html
+
+
+def test_api_areas_filter_and_paginate(signed_in, bundled_areas):
+    client = signed_in("analist")
+    body = client.get("/api/v1/areas", {"level": "wijk", "gemeente": "GM0363", "year": 2019}).json()
+    assert body["count"] == 99
+    assert all(item["level"] == "wijk" and item["gemeente_code"] == "GM0363" for item in body["results"])
+    children = client.get("/api/v1/areas", {"parent": "WK0363AE"}).json()
+    assert {item["parent"] for item in children["results"]} == {"WK0363AE"}
+    bad = client.get("/api/v1/areas", {"level": "provincie"})
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert bad.json()["invalidParams"][0]["name"] == "level"
+
+
+def test_api_values_keep_missing_as_null(signed_in, bundled_areas):
+    client = signed_in("analist")
+    body = client.get(
+        "/api/v1/indicator-values", {"area": "GM0363", "indicator": "inwoners", "year": 2019}
+    ).json()
+    assert body["results"] == [
+        {
+            "area": "GM0363",
+            "indicator": "inwoners",
+            "year": 2019,
+            "value": 862965.0,
+            "missing": False,
+            "source": body["results"][0]["source"],
+        }
+    ]
+    missing = client.get(
+        "/api/v1/indicator-values",
+        {"level": "buurt", "indicator": "laag_inkomen_hh", "year": 2019, "page_size": 1000},
+    ).json()["results"]
+    assert any(row["missing"] and row["value"] is None for row in missing)
+
+
+def test_api_profile(signed_in, bundled_areas):
+    body = signed_in("analist").get("/api/v1/areas/WK036357/profile", {"year": 2019}).json()
+    assert body["area"] == "WK036357" and body["year"] == 2019 and body["reference"] == "gemeente"
+    assert body["ranked_of"] > 90 and 0 < body["coverage"] <= 1
+    assert {t["theme"] for t in body["themes"]} >= {"inkomen", "wonen"}
+    assert len(body["peers"]) == 5
+    assert signed_in("analist").get("/api/v1/areas/BU9999ZZ99/profile").status_code == 404
+
+
+def test_api_requires_sign_in(client, bundled_areas):
+    assert client.get("/api/v1/areas").status_code == 401
+
+
+def test_cli_scan_prints_a_ranked_table(bundled_areas, capsys):
+    out = io.StringIO()
+    call_command(
+        "areas",
+        "scan",
+        "--gemeente",
+        "GM0363",
+        "--niveau",
+        "wijk",
+        "--jaar",
+        "2019",
+        "--top",
+        "5",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "Wijkscan wijk GM0363 2019" in text
+    assert text.count("WK0363") == 5
+
+
+def test_cli_import_reports_errors_clearly(tmp_path):
+    from django.core.management.base import CommandError
+
+    bad = tmp_path / "kapot_2019.csv"
+    bad.write_text(
+        "Wijken.en.buurten,Regioaanduiding.Codering..code.,Bevolking.Aantal.inwoners..aantal.\n"
+        "Amsterdam,GM0363,veel\n"
+    )
+    with pytest.raises(CommandError, match="regel 2"):
+        call_command("areas", "import", str(bad), "--jaar", "2019")
