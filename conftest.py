@@ -17,8 +17,11 @@ BROWSER_REQUIRED = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or o
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(request):
+    """Cheap password hashing in tests (pure-computation tests may run without pytest-django)."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

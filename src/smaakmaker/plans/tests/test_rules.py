@@ -27,13 +27,6 @@ from smaakmaker.plans.rules import (
     simultaneity,
 )
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing():
-    """Shadow the project-wide autouse fixture (it needs pytest-django): this module is Django-free."""
-    yield
-
-
 PARTNERS = (
     Partner("gemeente", "Gemeente", 100),
     Partner("politie", "Politie", 100),

@@ -3,19 +3,11 @@
 
 from __future__ import annotations
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smaakmaker.plans.domain import Flavour, Intervention, Level, Partner, Plan
 from smaakmaker.plans.rules import RuleConfig, check_plan, simultaneity
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing():
-    """Shadow the project-wide autouse fixture (it needs pytest-django): this module is Django-free."""
-    yield
-
 
 ADDR = {"a0": ("c0", "s0"), "a1": ("c0", "s0"), "a2": (None, "s0"), "a3": ("c1", "s1")}
 

@@ -27,13 +27,6 @@ from smaakmaker.plans.scheduling import (
     schedule_plan,
 )
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing():
-    """Shadow the project-wide autouse fixture (it needs pytest-django): this module is Django-free."""
-    yield
-
-
 FAST = SchedulerConfig(time_limit_s=5.0, explain_time_limit_s=5.0)
 HARD = {"bitter-voor-zuur", "zout-bij-zuur", "capaciteit", "afhankelijkheden"}
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,13 +33,6 @@ from smaakmaker.plans.scheduling import (
     schedule_objective,
     schedule_plan,
 )
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing():
-    """Shadow the project-wide autouse fixture (it needs pytest-django): this module is Django-free."""
-    yield
-
 
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
