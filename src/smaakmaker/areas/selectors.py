@@ -10,11 +10,12 @@ stitched together; their pages say so.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import pandas as pd
 from django.db.models import Q, QuerySet
 
-from smaakmaker.areas.models import Area, AreaCrosswalk, AreaLevel, Indicator, IndicatorValue
+from smaakmaker.areas.models import Area, AreaCrosswalk, AreaLevel, ImportBatch, Indicator, IndicatorValue
 from smaakmaker.areas.scan import Panel, ScanConfig, ScanResult, run_scan
 
 
@@ -121,16 +122,25 @@ def scan_codes(*, level: str, gemeente_code: str = "") -> list[str]:
     return sorted(codes)
 
 
-def scan_run(
-    *,
+def data_version() -> tuple:
+    """Changes whenever imported data or the indicator catalogue change (a cache key)."""
+    latest = ImportBatch.objects.order_by("-id").values_list("id", flat=True).first()
+    catalogue = tuple(
+        Indicator.objects.order_by("id").values_list("key", "active", "weight", "direction", "theme")
+    )
+    return latest, hash(catalogue)
+
+
+@lru_cache(maxsize=8)
+def _scan_cached(
     level: str,
-    gemeente_code: str = "",
-    year: int | None = None,
-    reference: str = "group",
-    base_year: int | None = None,
-    peers_k: int = 5,
+    gemeente_code: str,
+    year: int | None,
+    reference: str,
+    base_year: int | None,
+    peers_k: int,
+    version: tuple,
 ) -> tuple[Panel, ScanResult]:
-    """The wijkscan for every area of a level (in one gemeente) in one year, with the panel it used."""
     codes = scan_codes(level=level, gemeente_code=gemeente_code)
     if not codes:
         raise LookupError("geen gebieden met gegevens op dit niveau")
@@ -140,6 +150,22 @@ def scan_run(
         reference=reference, base_year=base_year, reference_codes=tuple(present), peers_k=peers_k
     )
     return panel, run_scan(panel, present, year, config)
+
+
+def scan_run(
+    *,
+    level: str,
+    gemeente_code: str = "",
+    year: int | None = None,
+    reference: str = "group",
+    base_year: int | None = None,
+    peers_k: int = 5,
+) -> tuple[Panel, ScanResult]:
+    """The wijkscan for every area of a level (in one gemeente) in one year, with the panel it used.
+
+    Results are cached per process until the data or the indicator catalogue change.
+    """
+    return _scan_cached(level, gemeente_code, year, reference, base_year, peers_k, data_version())
 
 
 def scan_years(*, level: str, gemeente_code: str = "") -> list[int]:

@@ -379,15 +379,20 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "areas/detail.html", context)
 
 
-@login_required
-@permission_required(VIEW, raise_exception=True)
-def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
+def _profile_or_404(request: HttpRequest, code: str) -> dict[str, Any]:
     area = _get_area(code)
     year, reference = _detail_params(request, area)
     try:
-        context = area_profile_context(area, year=year, reference=reference)
+        return area_profile_context(area, year=year, reference=reference)
     except (LookupError, KeyError) as exc:
         raise Http404(str(exc)) from exc
+
+
+@login_required
+@permission_required(VIEW, raise_exception=True)
+def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
+    context = _profile_or_404(request, code)
+    area, reference = context["area"], context["reference"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="wijkscan_{area.code}_{context["year"]}.csv"'
     writer = csv.writer(response, delimiter=";")
@@ -438,13 +443,7 @@ def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def report(request: HttpRequest, code: str) -> HttpResponse:
-    area = _get_area(code)
-    year, reference = _detail_params(request, area)
-    try:
-        context = area_profile_context(area, year=year, reference=reference)
-    except (LookupError, KeyError) as exc:
-        raise Http404(str(exc)) from exc
-    return render(request, "areas/report.html", context)
+    return render(request, "areas/report.html", _profile_or_404(request, code))
 
 
 @login_required
@@ -452,12 +451,8 @@ def report(request: HttpRequest, code: str) -> HttpResponse:
 def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     from smaakmaker.areas.report_pdf import wijkanalyse_pdf
 
-    area = _get_area(code)
-    year, reference = _detail_params(request, area)
-    try:
-        context = area_profile_context(area, year=year, reference=reference)
-    except (LookupError, KeyError) as exc:
-        raise Http404(str(exc)) from exc
+    context = _profile_or_404(request, code)
+    area = context["area"]
     response = HttpResponse(wijkanalyse_pdf(context), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="wijkanalyse_{area.code}_{context["year"]}.pdf"'
     return response
