@@ -56,6 +56,27 @@ EXPORT_INZAGE = "cases.export_inzage"
 # Areas hold aggregate statistics only: every role may read them.
 VIEW_AREAS = ("areas.view_area", "areas.view_indicator", "areas.view_indicatorvalue")
 IMPORT_AREAS = ("areas.view_importbatch", "areas.add_importbatch", "areas.add_area", "areas.change_indicator")
+# Plans: everyone with a plan role reads approaches and aggregates; address-level interventions
+# additionally need VIEW_PLAN_ADDRESSES and the register's covenant visibility (plans/selectors.py).
+VIEW_PLANS = (
+    "plans.view_approach",
+    "plans.view_planintervention",
+    "plans.view_interventiontype",
+    "plans.view_schedulerrun",
+)
+VIEW_PLAN_ADDRESSES = "plans.view_address_interventions"
+UPDATE_OWN_INTERVENTIONS = "plans.change_intervention_status"
+MANAGE_PLANS = (
+    "plans.add_approach",
+    "plans.change_approach",
+    "plans.add_planintervention",
+    "plans.change_planintervention",
+    "plans.add_plandependency",
+    "plans.delete_plandependency",
+    "plans.add_schedulerrun",
+    "plans.change_schedulerrun",
+)
+MANAGE_INTERVENTION_CATALOGUE = ("plans.add_interventiontype", "plans.change_interventiontype")
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -71,25 +92,39 @@ ROLES: tuple[Role, ...] = (
             *USE_REGISTER,
             *COORDINATE_CASES,
             *MANAGE_CATALOGUE,
+            *VIEW_PLANS,
+            VIEW_PLAN_ADDRESSES,
+            UPDATE_OWN_INTERVENTIONS,
+            *MANAGE_PLANS,
+            *MANAGE_INTERVENTION_CATALOGUE,
         ),
     ),
     Role(
         name="partner-professional",
         label=_("Partner professional"),
         description=_("Records signals, sees the shared picture for their cases, executes interventions."),
-        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *VIEW_COVENANTS, *USE_REGISTER, "cases.add_decision"),
+        permissions=(
+            VIEW_ORGANISATIONS,
+            *VIEW_AREAS,
+            *VIEW_COVENANTS,
+            *USE_REGISTER,
+            "cases.add_decision",
+            *VIEW_PLANS,
+            VIEW_PLAN_ADDRESSES,
+            UPDATE_OWN_INTERVENTIONS,
+        ),
     ),
     Role(
         name="analist",
         label=_("Analyst"),
         description=_("Runs area scans and effect evaluations on aggregated data only."),
-        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *IMPORT_AREAS),
+        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *IMPORT_AREAS, *VIEW_PLANS),
     ),
     Role(
         name="bestuurder",
         label=_("Administrator or council member (bestuurder)"),
         description=_("Reads dashboards and reports; no personal data."),
-        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS),
+        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *VIEW_PLANS),
     ),
     Role(
         name="privacy-officer",
@@ -120,6 +155,8 @@ ROLES: tuple[Role, ...] = (
             "auth.add_user",
             "auth.change_user",
             RUN_RETENTION,
+            "plans.view_interventiontype",
+            *MANAGE_INTERVENTION_CATALOGUE,
         ),
         is_staff=True,
     ),

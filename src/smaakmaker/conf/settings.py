@@ -133,6 +133,12 @@ try:
         "`https://service.pdok.nl/brt/achtergrondkaart/wmts/v2_0/grijs/EPSG:3857/{z}/{x}/{y}.png`. "
         "Empty (default): no basemap, nothing is loaded from other servers. Its origin is added to the CSP.",
     )
+    SCAN_THEME_WEIGHTS_TEXT = declare(
+        "SMAAKMAKER_SCAN_THEME_WEIGHTS",
+        default="inkomen=1,wonen=1,veiligheid=1,voorzieningen=1,zorg_jeugd=1",
+        help="Weights of the themes in the wijkscan's vulnerability index, as `theme=weight` pairs; a theme "
+        "with weight 0 does not count. Themes: inkomen, wonen, veiligheid, voorzieningen, zorg_jeugd.",
+    )
     BEHIND_PROXY = declare(
         "SMAAKMAKER_BEHIND_PROXY",
         default=False,
@@ -141,6 +147,20 @@ try:
     )
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
+
+try:
+    SCAN_THEME_WEIGHTS = {
+        key.strip(): float(value)
+        for key, value in (pair.split("=", 1) for pair in SCAN_THEME_WEIGHTS_TEXT.split(",") if pair.strip())
+    }
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "SMAAKMAKER_SCAN_THEME_WEIGHTS: expected pairs like inkomen=1,wonen=0.5"
+    ) from exc
+if set(SCAN_THEME_WEIGHTS) - {"inkomen", "wonen", "veiligheid", "voorzieningen", "zorg_jeugd"} or any(
+    weight < 0 for weight in SCAN_THEME_WEIGHTS.values()
+):
+    raise ImproperlyConfigured("SMAAKMAKER_SCAN_THEME_WEIGHTS: unknown theme or negative weight")
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -316,7 +336,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 _BASEMAP_ORIGIN = "/".join(BASEMAP_URL.split("/")[:3]) if BASEMAP_URL.startswith("https://") else ""
 CONTENT_SECURITY_POLICY = (
-    f"default-src 'self'; img-src 'self' data: {_BASEMAP_ORIGIN}".rstrip() + "; style-src 'self'; script-src 'self'; "
+    f"default-src 'self'; img-src 'self' data: {_BASEMAP_ORIGIN}".rstrip()
+    + "; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
@@ -358,7 +379,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "LICENSE": {"name": "EUPL-1.2"},
-    "ENUM_NAME_OVERRIDES": {"HealthStateEnum": ["ok", "error"]},
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStateEnum": ["ok", "error"],
+        "CaseStatusEnum": "smaakmaker.cases.workflow.STATUSES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smaakmaker.api.schema.add_problem_responses",

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from smaakmaker.areas.sources.codes import BUURT_RE
@@ -14,6 +15,14 @@ from smaakmaker.cases.models import (
     SignalKind,
     normalise_postcode,
 )
+
+
+@extend_schema_field({"type": "string", "enum": list(workflow.STATUSES)})
+class CaseStatusField(serializers.ChoiceField):
+    """A case status from ``workflow.STATUSES`` (documented inline, no shared enum component)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=workflow.STATUSES, **kwargs)
 
 
 def _bag_id(value: str) -> str:
@@ -79,7 +88,7 @@ class AddressSearchSerializer(serializers.Serializer):
 
 
 class CaseSearchSerializer(AddressSearchSerializer):
-    status = serializers.ChoiceField(choices=workflow.STATUSES, required=False)
+    status = CaseStatusField(required=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
     offset = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
 
@@ -91,7 +100,7 @@ class CaseSearchSerializer(AddressSearchSerializer):
 
 class CaseListQuerySerializer(serializers.Serializer):
     buurt_code = serializers.CharField(max_length=10, required=False, validators=[_buurt])
-    status = serializers.ChoiceField(choices=workflow.STATUSES, required=False)
+    status = CaseStatusField(required=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
     offset = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
 
@@ -202,7 +211,7 @@ class CaseOpenSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    to_status = serializers.ChoiceField(choices=workflow.STATUSES)
+    to_status = CaseStatusField()
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
 
 

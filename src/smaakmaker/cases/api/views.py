@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
@@ -35,6 +35,11 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     description="A unique key per batch; repeating a batch with the same key returns the first answer.",
 )
 TAGS = ["register"]
+BAD_REQUEST = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="Problem details (application/problem+json): a missing purpose header or an invalid "
+    "query parameter; `invalidParams` names it.",
+)
 
 
 def _invalid(field: str, message: str, code: str = "invalid") -> exceptions.ValidationError:
@@ -107,7 +112,7 @@ class AddressDossierView(RegisterView):
     @extend_schema(
         summary="The need-to-know dossier of one address",
         parameters=[PURPOSE_PARAMETER],
-        responses=s.DossierSerializer,
+        responses={200: s.DossierSerializer, 400: BAD_REQUEST},
         tags=TAGS,
     )
     def get(self, request, uuid):
@@ -121,8 +126,9 @@ class AddressDossierView(RegisterView):
 class CaseListView(RegisterView):
     @extend_schema(
         summary="Visible cases, filtered by buurt and status",
+        operation_id="cases_list",
         parameters=[PURPOSE_PARAMETER, s.CaseListQuerySerializer],
-        responses=s.CaseListSerializer,
+        responses={200: s.CaseListSerializer, 400: BAD_REQUEST},
         tags=TAGS,
     )
     def get(self, request):
@@ -198,7 +204,7 @@ class CaseDetailView(RegisterView):
     @extend_schema(
         summary="One case with its decisions and history",
         parameters=[PURPOSE_PARAMETER],
-        responses=s.CaseDetailSerializer,
+        responses={200: s.CaseDetailSerializer, 400: BAD_REQUEST},
         tags=TAGS,
     )
     def get(self, request, uuid):
@@ -305,7 +311,7 @@ class AgendaView(RegisterView):
     @extend_schema(
         summary="The casusoverleg agenda",
         parameters=[PURPOSE_PARAMETER, OpenApiParameter("buurt_code", OpenApiTypes.STR, required=False)],
-        responses=s.AgendaItemSerializer(many=True),
+        responses={200: s.AgendaItemSerializer(many=True), 400: BAD_REQUEST},
         tags=TAGS,
     )
     def get(self, request):
