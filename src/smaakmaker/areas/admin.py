@@ -6,11 +6,11 @@ from smaakmaker.areas.models import Area, AreaCrosswalk, ImportBatch, Indicator
 
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
-    """The indicator catalogue is data: labels, themes, directions and weights are edited here."""
+    """The indicator catalogue is data: labels, themes and directions edited here are used by the scan."""
 
-    list_display = ["key", "label", "theme", "direction", "unit", "weight", "active"]
+    list_display = ["key", "label", "theme", "direction", "unit", "active"]
     list_filter = ["theme", "direction", "active"]
-    list_editable = ["weight", "active"]
+    list_editable = ["active"]
     search_fields = ["key", "label"]
     readonly_fields = ["key"]
 

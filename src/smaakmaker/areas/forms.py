@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: EUPL-1.2
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from smaakmaker.areas.models import AreaLevel
+from smaakmaker.areas.models import AreaLevel, CustomKind
+from smaakmaker.areas.sources.codes import InvalidCodeError, buurt_code
+from smaakmaker.areas.sources.geometry import GeometryError, to_wgs84_geojson
 from smaakmaker.common.forms import DesignSystemFormMixin
 
 REFERENCE_CHOICES = [
@@ -39,11 +43,18 @@ class ScanForm(DesignSystemFormMixin, forms.Form):
     referentie = forms.ChoiceField(
         label=_("Reference (scores 100)"), choices=REFERENCE_CHOICES, initial="group"
     )
+    basisjaar = forms.TypedChoiceField(
+        label=_("Base year of the reference"), coerce=int, required=False, empty_value=None, choices=[]
+    )
     kleur = forms.ChoiceField(label=_("Colour the map by"), choices=[], required=False)
 
     def __init__(self, *args, years: list[int], colour_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["jaar"].choices = [(year, str(year)) for year in years]
+        self.fields["basisjaar"].choices = [
+            ("", _("same as the year")),
+            *[(year, str(year)) for year in years],
+        ]
         self.fields["kleur"].choices = colour_choices
         if years:
             self.fields["jaar"].initial = years[-1]
@@ -52,4 +63,59 @@ class ScanForm(DesignSystemFormMixin, forms.Form):
         data = super().clean()
         if data.get("niveau") in {"wijk", "buurt"} and not data.get("gemeente"):
             self.add_error("gemeente", _("Choose a municipality for wijken and buurten."))
+        return data
+
+
+class CustomAreaForm(DesignSystemFormMixin, forms.Form):
+    """A holiday park, business park or other area: a polygon (GeoJSON upload) or a set of buurten."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CustomKind.choices)
+    geojson = forms.FileField(
+        label=_("Boundary (GeoJSON file, RD New or WGS84)"),
+        required=False,
+        help_text=_("A Polygon or MultiPolygon, a Feature or a FeatureCollection with one feature."),
+    )
+    buurt_codes = forms.CharField(
+        label=_("Or: the buurten it consists of (CBS codes, separated by commas or spaces)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean_geojson(self):
+        upload = self.cleaned_data.get("geojson")
+        if not upload:
+            return None
+        if upload.size > 5_000_000:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        try:
+            data = json.loads(upload.read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise forms.ValidationError(
+                _("This is not a valid GeoJSON file: %(error)s") % {"error": exc}
+            ) from exc
+        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+            features = data.get("features") or []
+            if len(features) != 1:
+                raise forms.ValidationError(_("The FeatureCollection must hold exactly one feature."))
+            data = features[0]
+        if isinstance(data, dict) and data.get("type") == "Feature":
+            data = data.get("geometry")
+        try:
+            return to_wgs84_geojson(data)
+        except GeometryError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_buurt_codes(self):
+        raw = self.cleaned_data.get("buurt_codes", "")
+        codes = [part for part in raw.replace(",", " ").split() if part]
+        try:
+            return [buurt_code(code) for code in codes]
+        except InvalidCodeError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("geojson") and not data.get("buurt_codes"):
+            raise forms.ValidationError(_("Give a boundary file or one or more buurt codes."))
         return data

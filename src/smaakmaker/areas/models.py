@@ -119,7 +119,6 @@ class Indicator(models.Model):
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices)
     sources = models.JSONField(_("source tables and columns"), default=list, blank=True)
     note = models.TextField(_("note"), blank=True)
-    weight = models.FloatField(_("weight in its theme"), default=1.0)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

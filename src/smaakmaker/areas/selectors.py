@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import pandas as pd
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from smaakmaker.areas.models import Area, AreaCrosswalk, AreaLevel, ImportBatch, Indicator, IndicatorValue
 from smaakmaker.areas.scan import Panel, ScanConfig, ScanResult, run_scan
+from smaakmaker.areas.sources.cbs_columns import IndicatorSpec
 
 
 def areas_search(
@@ -122,11 +124,26 @@ def scan_codes(*, level: str, gemeente_code: str = "") -> list[str]:
     return sorted(codes)
 
 
+def catalogue_specs() -> dict[str, IndicatorSpec]:
+    """The indicator catalogue as edited in beheer (theme, direction, label) for the scan."""
+    return {
+        indicator.key: IndicatorSpec(
+            id=indicator.key,
+            label=indicator.label,
+            unit=indicator.unit,
+            theme=indicator.theme,
+            direction=indicator.direction,
+            sources=(),
+        )
+        for indicator in Indicator.objects.filter(active=True)
+    }
+
+
 def data_version() -> tuple:
     """Changes whenever imported data or the indicator catalogue change (a cache key)."""
     latest = ImportBatch.objects.order_by("-id").values_list("id", flat=True).first()
     catalogue = tuple(
-        Indicator.objects.order_by("id").values_list("key", "active", "weight", "direction", "theme")
+        Indicator.objects.order_by("id").values_list("key", "active", "label", "direction", "theme")
     )
     return latest, hash(catalogue)
 
@@ -147,7 +164,12 @@ def _scan_cached(
     panel = panel_build(codes=codes)
     present = [c for c in codes if c in set(panel.codes)]
     config = ScanConfig(
-        reference=reference, base_year=base_year, reference_codes=tuple(present), peers_k=peers_k
+        reference=reference,
+        base_year=base_year,
+        reference_codes=tuple(present),
+        peers_k=peers_k,
+        theme_weights=dict(settings.SCAN_THEME_WEIGHTS),
+        specs=catalogue_specs(),
     )
     return panel, run_scan(panel, present, year, config)
 

@@ -16,8 +16,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from smaakmaker.areas import selectors
-from smaakmaker.areas.forms import ScanForm, SearchForm
+from smaakmaker.areas import selectors, services
+from smaakmaker.areas.forms import CustomAreaForm, ScanForm, SearchForm
 from smaakmaker.areas.models import Area, AreaLevel, Theme
 from smaakmaker.areas.scan import DEFAULT_BAND_LABELS, format_nl
 from smaakmaker.common.charts import BAND_COLOURS, Bar, Series, band_colour, bar_chart, line_chart, sparkline
@@ -66,6 +66,7 @@ class MapState:
     gemeente: str = ""
     year: int | None = None
     reference: str = "group"
+    base_year: int | None = None
     colour: str = "composite"
 
 
@@ -87,12 +88,17 @@ def _map_state(request: HttpRequest) -> MapState:
         data = form.cleaned_data
         state.level, state.gemeente, state.year = data["niveau"], data["gemeente"], data["jaar"]
         state.reference, state.colour = data["referentie"], data["kleur"] or "composite"
+        state.base_year = data.get("basisjaar")
     return state
 
 
 def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
     panel, result = selectors.scan_run(
-        level=state.level, gemeente_code=state.gemeente, year=state.year, reference=state.reference
+        level=state.level,
+        gemeente_code=state.gemeente,
+        year=state.year,
+        reference=state.reference,
+        base_year=state.base_year,
     )
     profile = result.profile
     if state.colour == "composite":
@@ -195,15 +201,19 @@ def map_data(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
-def _area_scan(area: Area, year: int | None, reference: str):
+def _area_scan(area: Area, year: int | None, reference: str, base_year: int | None):
     level = area.level
     gemeente = "" if level == AreaLevel.GEMEENTE else area.gemeente_code
-    return selectors.scan_run(level=level, gemeente_code=gemeente, year=year, reference=reference)
+    return selectors.scan_run(
+        level=level, gemeente_code=gemeente, year=year, reference=reference, base_year=base_year
+    )
 
 
-def area_profile_context(area: Area, *, year: int | None, reference: str) -> dict[str, Any]:
+def area_profile_context(
+    area: Area, *, year: int | None, reference: str, base_year: int | None = None
+) -> dict[str, Any]:
     """Everything the area page, the CSV and the report show (one computation for all three)."""
-    panel, result = _area_scan(area, year, reference)
+    panel, result = _area_scan(area, year, reference, base_year)
     code = area.code
     if code not in result.profile.index:
         raise LookupError("geen gegevens voor dit gebied in de scan")
@@ -331,7 +341,7 @@ def area_profile_context(area: Area, *, year: int | None, reference: str) -> dic
     }
 
 
-def _detail_params(request: HttpRequest, area: Area) -> tuple[int | None, str]:
+def _detail_params(request: HttpRequest, area: Area) -> tuple[int | None, str, int | None]:
     years = selectors.scan_years(
         level=area.level, gemeente_code="" if area.level == "gemeente" else area.gemeente_code
     )
@@ -344,7 +354,9 @@ def _detail_params(request: HttpRequest, area: Area) -> tuple[int | None, str]:
     reference = request.GET.get("referentie", "gemeente" if area.level in {"wijk", "buurt"} else "group")
     if reference not in {"group", "gemeente", "national"}:
         reference = "group"
-    return year, reference
+    base_year = request.GET.get("basisjaar", "")
+    base_year = int(base_year) if base_year.isdigit() and int(base_year) in years else None
+    return year, reference, base_year
 
 
 def _get_area(code: str) -> Area:
@@ -361,7 +373,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     successor = selectors.one_to_one_crosswalk().get(area.code)
     if successor:
         return redirect(f"{reverse('areas:detail', args=[successor])}?vorige_code={area.code}")
-    year, reference = _detail_params(request, area)
+    year, reference, base_year = _detail_params(request, area)
     years = selectors.scan_years(
         level=area.level, gemeente_code="" if area.level == "gemeente" else area.gemeente_code
     )
@@ -370,10 +382,14 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
         "years": years,
         "selected_year": year,
         "selected_reference": reference,
+        "selected_base_year": base_year,
         "previous_code": request.GET.get("vorige_code", ""),
     }
+    if area.level == AreaLevel.CUSTOM:
+        context["members"] = area.members.order_by("name")
+        return render(request, "areas/detail.html", context)
     try:
-        context.update(area_profile_context(area, year=year, reference=reference))
+        context.update(area_profile_context(area, year=year, reference=reference, base_year=base_year))
     except (LookupError, KeyError) as exc:
         context["error"] = str(exc)
     return render(request, "areas/detail.html", context)
@@ -381,9 +397,9 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def _profile_or_404(request: HttpRequest, code: str) -> dict[str, Any]:
     area = _get_area(code)
-    year, reference = _detail_params(request, area)
+    year, reference, base_year = _detail_params(request, area)
     try:
-        return area_profile_context(area, year=year, reference=reference)
+        return area_profile_context(area, year=year, reference=reference, base_year=base_year)
     except (LookupError, KeyError) as exc:
         raise Http404(str(exc)) from exc
 
@@ -459,16 +475,35 @@ def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@permission_required("areas.add_area", raise_exception=True)
+def custom_area_new(request: HttpRequest) -> HttpResponse:
+    form = CustomAreaForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            area = services.custom_area_create(
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                geometry=form.cleaned_data["geojson"],
+                buurt_codes=form.cleaned_data["buurt_codes"],
+            )
+        except ValueError as exc:
+            form.add_error("buurt_codes", str(exc))
+        else:
+            return redirect("areas:detail", code=area.code)
+    return render(request, "areas/custom_area_form.html", {"form": form})
+
+
+@login_required
 def method(request: HttpRequest) -> HttpResponse:
     from smaakmaker.areas.kentering import KenteringRule
-    from smaakmaker.areas.scan import DEFAULT_FLAVOUR_RULES, DEFAULT_THEME_WEIGHTS
+    from smaakmaker.areas.scan import DEFAULT_FLAVOUR_RULES
 
     return render(
         request,
         "areas/method.html",
         {
             "rules": DEFAULT_FLAVOUR_RULES,
-            "weights": [(THEME_LABELS.get(k, k), w) for k, w in DEFAULT_THEME_WEIGHTS.items()],
+            "weights": [(THEME_LABELS.get(k, k), w) for k, w in settings.SCAN_THEME_WEIGHTS.items()],
             "kentering": KenteringRule(),
             "bands": DEFAULT_BAND_LABELS,
             "indicators": selectors.indicators_active(),

@@ -34,7 +34,7 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Indicator
-        fields = ["id", "label", "unit", "theme", "direction", "weight", "sources", "note"]
+        fields = ["id", "label", "unit", "theme", "direction", "sources", "note"]
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
@@ -76,6 +76,7 @@ class ProfileQuerySerializer(serializers.Serializer):
     reference = serializers.ChoiceField(
         choices=[value for value, _label in REFERENCE_CHOICES], required=False
     )
+    base_year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
 
 
 class ThemeScoreSerializer(serializers.Serializer):

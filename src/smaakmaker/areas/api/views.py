@@ -126,6 +126,7 @@ class AreaProfileView(APIView):
                 area,
                 year=params.validated_data.get("year"),
                 reference=params.validated_data.get("reference", default_reference),
+                base_year=params.validated_data.get("base_year"),
             )
         except (LookupError, KeyError) as exc:
             raise NotFound(str(exc)) from exc

@@ -18,7 +18,9 @@ def amsterdam(transactional_db):
 
     services.cbs_csv_import(path=data_dir() / "amsterdam" / "kwb_2019_amsterdam_full_84583NED.csv", year=2019)
     services.cbs_csv_import(path=data_dir() / "amsterdam" / "kwb_2024_amsterdam.csv", year=2024)
-    services.amsterdam_buurten_import(path=data_dir() / "amsterdam" / "buurten_amsterdam_2015_2022_geometrie_rd.csv")
+    services.amsterdam_buurten_import(
+        path=data_dir() / "amsterdam" / "buurten_amsterdam_2015_2022_geometrie_rd.csv"
+    )
 
 
 def _sign_in(page, username="regisseur"):
@@ -48,5 +50,7 @@ def test_map_and_area_page(page, axe, demo_users, amsterdam):
 
     page.get_by_label("Jaar").select_option("2019")
     page.get_by_role("button", name="Toon").click()
-    page.get_by_text("gaat sinds de indeling van 2022 verder als").or_(page.get_by_test_id("composite")).first.wait_for()
+    page.get_by_text("gaat sinds de indeling van 2022 verder als").or_(
+        page.get_by_test_id("composite")
+    ).first.wait_for()
     assert "jaar=2019" in page.url

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -179,3 +180,68 @@ def test_cli_import_reports_errors_clearly(tmp_path):
     )
     with pytest.raises(CommandError, match="regel 2"):
         call_command("areas", "import", str(bad), "--jaar", "2019")
+
+
+def test_custom_area_from_buurten_and_from_an_uploaded_boundary(signed_in, bundled_areas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = signed_in("analist")
+    response = client.post(
+        "/gebieden/eigen-gebied/nieuw/",
+        {
+            "name": "Bedrijventerrein De Verzonnen Haven",
+            "kind": "bedrijventerrein",
+            "buurt_codes": "BU0363AE01, bu0363ae02",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Bedrijventerrein De Verzonnen Haven" in page and "Kop Zeedijk" in page
+    polygon = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [
+                [[121000, 487000], [121500, 487000], [121500, 487500], [121000, 487500], [121000, 487000]]
+            ],
+        },
+    }
+    upload = SimpleUploadedFile(
+        "park.geojson", json.dumps(polygon).encode(), content_type="application/geo+json"
+    )
+    response = client.post(
+        "/gebieden/eigen-gebied/nieuw/",
+        {"name": "Vakantiepark Fictief", "kind": "vakantiepark", "geojson": upload},
+    )
+    assert response.status_code == 302
+
+
+def test_custom_area_bad_input_is_shown_next_to_the_field(signed_in, bundled_areas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from smaakmaker.areas.models import Area
+
+    client = signed_in("analist")
+    before = Area.objects.count()
+    bad = client.post(
+        "/gebieden/eigen-gebied/nieuw/", {"name": "X", "kind": "vakantiepark", "buurt_codes": "BU12"}
+    )
+    assert bad.status_code == 200 and 'aria-invalid="true"' in bad.content.decode()
+    broken = SimpleUploadedFile("kapot.geojson", b"{niet: json", content_type="application/geo+json")
+    bad = client.post(
+        "/gebieden/eigen-gebied/nieuw/", {"name": "X", "kind": "vakantiepark", "geojson": broken}
+    )
+    assert "geen geldig GeoJSON-bestand" in bad.content.decode()
+    nothing = client.post("/gebieden/eigen-gebied/nieuw/", {"name": "X", "kind": "vakantiepark"})
+    assert "Geef een grensbestand of een of meer buurtcodes op." in nothing.content.decode()
+    assert Area.objects.count() == before
+    assert signed_in("bestuurder").get("/gebieden/eigen-gebied/nieuw/").status_code == 403
+
+
+def test_base_year_keeps_scores_comparable_over_time(signed_in, bundled_areas):
+    client = signed_in("analist")
+    fixed = client.get("/api/v1/areas/GM0363/profile", {"year": 2024, "base_year": 2019}).json()
+    assert fixed["base_year"] == 2019 and fixed["year"] == 2024
+    own = client.get("/api/v1/areas/WK036357/profile", {"year": 2019, "base_year": 2019}).json()
+    assert own["base_year"] == 2019
