@@ -29,7 +29,7 @@ import heapq
 import time
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -660,15 +660,18 @@ class _Model:
 class _Progress(cp_model.CpSolverSolutionCallback):
     """Records when solutions arrive and how good they are."""
 
-    def __init__(self, t0: float) -> None:
+    def __init__(self, t0: float, on_solution: Callable[[float, int, float], None] | None = None) -> None:
         super().__init__()
         self.t0 = t0
         self.times: list[float] = []
         self.objectives: list[float] = []
+        self.on_solution = on_solution
 
     def on_solution_callback(self) -> None:
         self.times.append(time.perf_counter() - self.t0)
         self.objectives.append(self.objective_value)
+        if self.on_solution is not None:
+            self.on_solution(self.times[-1], len(self.times), self.objective_value)
 
 
 _STATUS = {
@@ -680,12 +683,19 @@ _STATUS = {
 }
 
 
-def schedule_plan(plan: Plan, config: SchedulerConfig | None = None) -> ScheduleResult:
+def schedule_plan(
+    plan: Plan,
+    config: SchedulerConfig | None = None,
+    *,
+    on_solution: Callable[[float, int, float], None] | None = None,
+) -> ScheduleResult:
     """Propose start weeks meeting all hard constraints and maximising simultaneity and early relief.
 
     Returns the solver status, the starts (for OPTIMAL/FEASIBLE), the exact objective, timings (to the
     first and to the best solution) and, for INFEASIBLE plans, a small set of conflicting agreements.
     Raises :class:`PlanningInputError` for interventions without a duration or unknown dependencies.
+    ``on_solution(seconds, solutions, solver_objective)`` is called for every improving solution
+    (e.g. to report progress); keep it quick, it runs inside the search.
     """
     config = config or SchedulerConfig()
     t0 = time.perf_counter()
@@ -700,7 +710,7 @@ def schedule_plan(plan: Plan, config: SchedulerConfig | None = None) -> Schedule
     solver.parameters.num_workers = config.workers
     solver.parameters.random_seed = config.seed
     solver.parameters.log_search_progress = config.log_search_progress
-    progress = _Progress(t0)
+    progress = _Progress(t0, on_solution)
     code = solver.solve(built.model, progress)
     status = _STATUS.get(code, SolveStatus.UNKNOWN)
     starts: dict[str, int] = {}

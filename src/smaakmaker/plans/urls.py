@@ -7,4 +7,14 @@ app_name = "plans"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("catalogus/", views.catalogue, name="catalogue"),
+    path("<uuid:uuid>/", views.approach_detail, name="approach"),
+    path("<uuid:uuid>/adressen/", views.addresses, name="addresses"),
+    path("<uuid:uuid>/adressen/<uuid:address_uuid>/", views.address_detail, name="address"),
+    path("<uuid:uuid>/fase/", views.phase_change, name="phase"),
+    path("<uuid:uuid>/interventies/<str:ref>/status/", views.status_change, name="status"),
+    path("<uuid:uuid>/voorstellen/", views.run_create, name="run_create"),
+    path("<uuid:uuid>/voorstellen/<uuid:run_uuid>/", views.run_detail, name="run"),
+    path("<uuid:uuid>/voorstellen/<uuid:run_uuid>/voortgang/", views.run_status, name="run_status"),
+    path("<uuid:uuid>/voorstellen/<uuid:run_uuid>/besluit/", views.run_decide, name="run_decide"),
 ]

@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: EUPL-1.2
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from smaakmaker.plans.models import (
+    Approach,
+    InterventionStatus,
+    InterventionType,
+    Level,
+    PlanIntervention,
+    SchedulerRun,
+)
+
+
+class InterventionTypeSerializer(serializers.ModelSerializer):
+    legal_instrument = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = InterventionType
+        fields = [
+            "code",
+            "name",
+            "flavour",
+            "description",
+            "law",
+            "article",
+            "legal_instrument",
+            "preconditions",
+            "typical_duration_weeks",
+            "default_degree",
+            "owner_kind",
+            "levels",
+            "steps",
+            "activity_code",
+        ]
+
+
+class PartnerSerializer(serializers.Serializer):
+    organisation = serializers.CharField(source="organisation.name")
+    weekly_capacity = serializers.IntegerField()
+
+
+class ApproachSerializer(serializers.ModelSerializer):
+    area_code = serializers.CharField(source="area.code")
+    area_name = serializers.CharField(source="area.name")
+    partners = PartnerSerializer(source="partner_rows", many=True)
+
+    class Meta:
+        model = Approach
+        fields = [
+            "uuid",
+            "name",
+            "area_code",
+            "area_name",
+            "goals",
+            "phase",
+            "start_date",
+            "horizon_weeks",
+            "flavour_diagnosis",
+            "partners",
+        ]
+
+
+class PlanInterventionSerializer(serializers.ModelSerializer):
+    intervention_type = serializers.CharField(source="intervention_type.code")
+    legal_instrument = serializers.CharField(source="intervention_type.legal_instrument")
+    title = serializers.CharField(source="display_title")
+    address = serializers.UUIDField(source="address.uuid", allow_null=True, default=None)
+    owner = serializers.CharField(source="owner.name")
+    coordinator = serializers.CharField(source="coordinator.name", allow_null=True, default=None)
+    end_week = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = PlanIntervention
+        fields = [
+            "ref",
+            "intervention_type",
+            "legal_instrument",
+            "title",
+            "flavour",
+            "level",
+            "street",
+            "complex",
+            "address",
+            "start_week",
+            "duration_weeks",
+            "end_week",
+            "degree",
+            "owner",
+            "coordinator",
+            "status",
+            "exit_criteria",
+        ]
+
+
+class InterventionCreateSerializer(serializers.Serializer):
+    intervention_type = serializers.SlugField()
+    owner = serializers.UUIDField(help_text="UUID of the owning partner organisation.")
+    level = serializers.ChoiceField(choices=Level.choices)
+    street = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
+    complex = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
+    address = serializers.UUIDField(required=False, allow_null=True, default=None)
+    start_week = serializers.IntegerField(
+        min_value=0, max_value=259, required=False, allow_null=True, default=None
+    )
+    duration_weeks = serializers.IntegerField(
+        min_value=1, max_value=260, required=False, allow_null=True, default=None
+    )
+    degree = serializers.IntegerField(
+        min_value=1, max_value=1000, required=False, allow_null=True, default=None
+    )
+    coordinator = serializers.UUIDField(required=False, allow_null=True, default=None)
+    exit_criteria = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    title = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=InterventionStatus.choices)
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
+
+
+class WarningSerializer(serializers.Serializer):
+    rule_id = serializers.CharField()
+    rule_title = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["info", "waarschuwing", "fout"])
+    message = serializers.CharField()
+    refs = serializers.ListField(child=serializers.CharField())
+    redacted = serializers.BooleanField()
+
+
+class WarningsSerializer(serializers.Serializer):
+    simultaneous_weeks = serializers.IntegerField()
+    active_weeks = serializers.IntegerField()
+    hidden_interventions = serializers.IntegerField()
+    warnings = WarningSerializer(many=True)
+
+
+class RunCreateSerializer(serializers.Serializer):
+    time_limit_s = serializers.FloatField(min_value=1, max_value=120, required=False, default=10.0)
+
+
+class RunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SchedulerRun
+        fields = [
+            "uuid",
+            "state",
+            "progress",
+            "solutions",
+            "time_limit_s",
+            "solver_status",
+            "message",
+            "objective",
+            "current_objective",
+            "conflicts",
+            "decision",
+            "created",
+            "finished_at",
+        ]
+
+
+class RunDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["accept", "reject"])
+    note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)

@@ -1,0 +1,435 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Reads of the plans domain and the mapping of its models to the pure :class:`domain.Plan`.
+
+Two views of one plan:
+
+- the **system view** (:func:`plan_domain`) holds every intervention and is what the coherence rules
+  and the scheduler see. Addresses enter it only as opaque keys (``#<id>``), and care information
+  only as the coarse flag "a care signal exists at this address" (:func:`care_flags`), never the
+  content of a signal;
+- the **user view** (:func:`plan_view`) shows a user the interventions at area, street and complex
+  level, and address-level interventions only when the user holds
+  ``plans.view_address_interventions`` *and* the register shows them the address
+  (``Address.objects.visible_to``). Every read of address-level interventions writes an audit record
+  with processing-log entries in the same transaction. Warnings that involve an address the user may
+  not see are shown without their message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from smaakmaker.access.audit import Origin, Processing, audit_record
+from smaakmaker.access.models import Compartment
+from smaakmaker.cases.models import Address, Signal
+
+from . import domain, rules
+from .models import (
+    Approach,
+    InterventionType,
+    Level,
+    PlanDependency,
+    PlanIntervention,
+    SchedulerRun,
+)
+
+VIEW_PERMISSION = "plans.view_approach"
+ADDRESS_PERMISSION = "plans.view_address_interventions"
+PLAN_PURPOSE = "Wijkaanpak: plan bekijken"
+ADDRESS_KEY_RE = re.compile(r"#(\d+)\b")
+#: Map the wijkscan's flavour names ("Zoet", …) to the domain's.
+SCAN_FLAVOURS = {
+    "Zoet": domain.Flavour.ZOET,
+    "Zuur": domain.Flavour.ZUUR,
+    "Zout": domain.Flavour.ZOUT,
+    "Bitter": domain.Flavour.BITTER,
+}
+
+
+def address_key(address_id: int) -> str:
+    """The opaque key an address has in the pure plan (and in rule messages)."""
+    return f"#{address_id}"
+
+
+# --- catalogue and approaches ------------------------------------------------------------------------
+
+
+def catalogue() -> QuerySet[InterventionType]:
+    return InterventionType.objects.filter(is_active=True)
+
+
+def approaches_visible(*, user) -> QuerySet[Approach]:
+    if not user.is_authenticated or not user.has_perm(VIEW_PERMISSION):
+        return Approach.objects.none()
+    return Approach.objects.select_related("area", "covenant").order_by("name")
+
+
+def approach_get(*, user, uuid) -> Approach | None:
+    return approaches_visible(user=user).filter(uuid=uuid).first()
+
+
+def diagnosis_from_scan(flavours: pd.DataFrame, code: str) -> tuple[dict[str, float], list[str]]:
+    """Flavour weights for one area from ``ScanResult.flavours``: the number of scan rules that fired
+    per flavour, and their Dutch reasons."""
+    if flavours is None or flavours.empty:
+        return {}, []
+    rows = flavours[flavours["code"] == code]
+    counts = Counter(str(f) for f in rows["flavour"])
+    weights = {SCAN_FLAVOURS[name].value: float(n) for name, n in counts.items() if name in SCAN_FLAVOURS}
+    return weights, [str(r) for r in rows["reason"]]
+
+
+# --- model -> domain ---------------------------------------------------------------------------------
+
+
+def care_flags(address_ids: Iterable[int]) -> set[int]:
+    """Addresses (of the given ones) with a care signal, as the coarse flag only: which addresses,
+    not what. This is the flag the covenant lets partners see ("zorgsignaal aanwezig")."""
+    ids = list(set(address_ids))
+    if not ids:
+        return set()
+    return set(
+        Signal.objects.filter(
+            address_id__in=ids, activity__compartment=Compartment.ZORG, anonymised__isnull=True
+        )
+        .values_list("address_id", flat=True)
+        .distinct()
+    )
+
+
+def _to_domain_intervention(iv: PlanIntervention, area_code: str) -> domain.Intervention:
+    level = domain.Level(iv.level)
+    addr = address_key(iv.address_id) if iv.address_id else None
+    street = iv.street or (iv.address.street if iv.address_id else "") or None
+    target = {
+        domain.Level.ADRES: addr or "",
+        domain.Level.COMPLEX: iv.complex,
+        domain.Level.STRAAT: iv.street,
+        domain.Level.GEBIED: area_code,
+    }[level]
+    return domain.Intervention(
+        id=iv.ref,
+        flavour=domain.Flavour(iv.flavour),
+        level=level,
+        target=target or "",
+        owner=str(iv.owner_id),
+        start_week=iv.start_week,
+        duration_weeks=iv.duration_weeks,
+        degree=iv.degree,
+        status=domain.Status(iv.status),
+        exit_criteria=iv.exit_criteria,
+        coordinator=iv.coordinator.name if iv.coordinator_id else None,
+        title=iv.display_title,
+        street=street,
+        complex=iv.complex or None,
+        address=addr,
+        is_care_offer=iv.is_care_offer,
+        visible=iv.visible,
+        outflow=iv.outflow,
+        priority=iv.priority,
+        release_week=iv.release_week,
+        due_week=iv.due_week,
+    )
+
+
+def plan_interventions(approach: Approach) -> list[PlanIntervention]:
+    return list(
+        approach.interventions.select_related(
+            "intervention_type", "owner", "coordinator", "address"
+        ).order_by("start_week", "ref")
+    )
+
+
+def plan_domain(
+    approach: Approach,
+    *,
+    interventions: list[PlanIntervention] | None = None,
+    starts: Mapping[str, int] | None = None,
+) -> domain.Plan:
+    """The system view of the plan as a pure :class:`domain.Plan` (optionally with other start weeks)."""
+    items = plan_interventions(approach) if interventions is None else interventions
+    area_code = approach.area.code
+    ivs = [_to_domain_intervention(iv, area_code) for iv in items]
+    if starts:
+        ivs = [domain_replace_start(iv, starts.get(iv.id)) for iv in ivs]
+    by_pk = {iv.pk: iv.ref for iv in items}
+    deps = tuple(
+        domain.Dependency(
+            first=by_pk[d.first_id],
+            second=by_pk[d.second_id],
+            kind=domain.DependencyKind(d.kind),
+            lag_weeks=d.lag_weeks,
+            window_weeks=d.window_weeks,
+        )
+        for d in PlanDependency.objects.filter(approach=approach)
+        if d.first_id in by_pk and d.second_id in by_pk
+    )
+    partners = tuple(
+        domain.Partner(id=str(p.organisation_id), name=p.organisation.name, weekly_capacity=p.weekly_capacity)
+        for p in approach.partner_rows.select_related("organisation")
+    )
+    care = care_flags(iv.address_id for iv in items if iv.address_id)
+    diagnosis = {domain.Flavour(k): float(v) for k, v in (approach.flavour_diagnosis or {}).items()}
+    return domain.Plan(
+        interventions=tuple(ivs),
+        dependencies=deps,
+        partners=partners,
+        horizon_weeks=approach.horizon_weeks,
+        area=area_code,
+        flavour_diagnosis=diagnosis,
+        care_addresses=frozenset(address_key(pk) for pk in care),
+    )
+
+
+def domain_replace_start(iv: domain.Intervention, start: int | None) -> domain.Intervention:
+    from dataclasses import replace
+
+    return iv if start is None else replace(iv, start_week=int(start))
+
+
+def plan_warnings(approach: Approach, *, plan: domain.Plan | None = None) -> list[domain.CoherenceWarning]:
+    """All coherence warnings of the plan (system view; filter with :func:`warnings_for_user`)."""
+    return rules.check_plan(plan or plan_domain(approach))
+
+
+# --- the user view -----------------------------------------------------------------------------------
+
+
+def may_see_addresses(user) -> bool:
+    return user.has_perm(ADDRESS_PERMISSION)
+
+
+def visible_address_ids(*, user, address_ids: Iterable[int]) -> set[int]:
+    """The register's visibility applied to the plan's addresses."""
+    ids = list(set(address_ids))
+    if not ids or not may_see_addresses(user):
+        return set()
+    return set(Address.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+@dataclass
+class ShownWarning:
+    rule_id: str
+    rule_title: str
+    severity: str
+    severity_label: str
+    message: str
+    refs: list[str]
+    redacted: bool = False
+
+
+@dataclass
+class FlavourBalance:
+    flavour: str
+    label: str
+    planned_share: float
+    diagnosed_share: float | None
+    effort: float
+
+    @property
+    def planned_pct(self) -> int:
+        return round(100 * self.planned_share)
+
+    @property
+    def diagnosed_pct(self) -> int | None:
+        return None if self.diagnosed_share is None else round(100 * self.diagnosed_share)
+
+
+@dataclass
+class PlanView:
+    approach: Approach
+    interventions: list[PlanIntervention]
+    hidden_by_flavour: dict[str, int]
+    warnings: list[ShownWarning]
+    balance: list[FlavourBalance]
+    simultaneity: rules.SimultaneityMeasure
+    address_labels: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def hidden_total(self) -> int:
+        return sum(self.hidden_by_flavour.values())
+
+
+def _label_addresses(text: str, labels: Mapping[int, str]) -> str:
+    def sub(match: re.Match) -> str:
+        pk = int(match.group(1))
+        return labels.get(pk, match.group(0))
+
+    return ADDRESS_KEY_RE.sub(sub, text)
+
+
+def warnings_for_user(
+    warnings: list[domain.CoherenceWarning],
+    *,
+    address_of_ref: Mapping[str, int | None],
+    visible_ids: set[int],
+    labels: Mapping[int, str],
+) -> list[ShownWarning]:
+    """Warnings as a user may see them: a warning that involves an address the user may not see keeps its
+    rule and severity but loses its message and the references of those interventions."""
+    out = []
+    for w in warnings:
+        hidden_refs = [
+            r for r in w.intervention_ids if address_of_ref.get(r) and address_of_ref[r] not in visible_ids
+        ]
+        subject_ids = [int(m) for m in ADDRESS_KEY_RE.findall(w.message + " " + (w.subject or ""))]
+        redacted = bool(hidden_refs) or any(pk not in visible_ids for pk in subject_ids)
+        rule = rules.RULES_BY_ID.get(w.rule_id)
+        out.append(
+            ShownWarning(
+                rule_id=w.rule_id,
+                rule_title=rule.title if rule else w.rule_id,
+                severity=w.severity.value,
+                severity_label=w.severity.label,
+                message=(
+                    _("This warning concerns address-level interventions you may not see.")
+                    if redacted
+                    else _label_addresses(w.message, labels)
+                ),
+                refs=[r for r in w.intervention_ids if r not in hidden_refs],
+                redacted=redacted,
+            )
+        )
+    return out
+
+
+def _balance(plan: domain.Plan) -> list[FlavourBalance]:
+    effort = rules.flavour_effort(plan)
+    total = sum(effort.values())
+    diag = {f: float(w) for f, w in plan.flavour_diagnosis.items() if w and w > 0}
+    total_d = sum(diag.values())
+    return [
+        FlavourBalance(
+            flavour=f.value,
+            label=f.label,
+            planned_share=(effort[f] / total) if total else 0.0,
+            diagnosed_share=(diag.get(f, 0.0) / total_d) if total_d else None,
+            effort=effort[f],
+        )
+        for f in domain.FLAVOURS
+    ]
+
+
+def _address_processing(items: list[PlanIntervention]) -> list[Processing]:
+    seen = set()
+    out = []
+    for iv in items:
+        code = iv.intervention_type.activity_code or "casusoverleg"
+        key = (code, iv.address_id)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Processing(activity_code=code, subject_type="address", subject_id=str(iv.address.uuid)))
+    return out
+
+
+def _audit_address_read(
+    *, user, approach: Approach, items: list[PlanIntervention], action: str, origin: Origin | None
+) -> None:
+    if not items:
+        return
+    audit_record(
+        actor=user,
+        action=action,
+        obj=approach,
+        reason=PLAN_PURPOSE,
+        origin=origin,
+        processing=_address_processing(items),
+    )
+
+
+def plan_view(*, user, approach: Approach, origin: Origin | None = None) -> PlanView:
+    """What this user may see of the plan, its warnings and its flavour balance."""
+    items = plan_interventions(approach)
+    plan = plan_domain(approach, interventions=items)
+    warnings = rules.check_plan(plan)
+    visible_ids = visible_address_ids(user=user, address_ids=(iv.address_id for iv in items if iv.address_id))
+    shown, hidden = [], Counter()
+    for iv in items:
+        if iv.address_id and iv.address_id not in visible_ids:
+            hidden[iv.flavour] += 1
+        else:
+            shown.append(iv)
+    labels = {iv.address_id: iv.address.label for iv in shown if iv.address_id}
+    with transaction.atomic():
+        _audit_address_read(
+            user=user,
+            approach=approach,
+            items=[iv for iv in shown if iv.address_id],
+            action="plan.addresses.read",
+            origin=origin,
+        )
+    return PlanView(
+        approach=approach,
+        interventions=shown,
+        hidden_by_flavour={f.value: hidden.get(f.value, 0) for f in domain.FLAVOURS},
+        warnings=warnings_for_user(
+            warnings,
+            address_of_ref={iv.ref: iv.address_id for iv in items},
+            visible_ids=visible_ids,
+            labels=labels,
+        ),
+        balance=_balance(plan),
+        simultaneity=rules.simultaneity(plan),
+        address_labels=labels,
+    )
+
+
+@dataclass
+class AddressPlan:
+    address: Address
+    interventions: list[PlanIntervention]
+    care_flag: bool
+
+
+def plan_by_address(*, user, approach: Approach, origin: Origin | None = None) -> list[AddressPlan]:
+    """The plan per address, for the addresses this user may see (audited)."""
+    items = [iv for iv in plan_interventions(approach) if iv.address_id]
+    visible_ids = visible_address_ids(user=user, address_ids=(iv.address_id for iv in items))
+    items = [iv for iv in items if iv.address_id in visible_ids]
+    groups: dict[int, list[PlanIntervention]] = defaultdict(list)
+    for iv in items:
+        groups[iv.address_id].append(iv)
+    care = care_flags(groups)
+    with transaction.atomic():
+        _audit_address_read(
+            user=user, approach=approach, items=items, action="plan.addresses.read", origin=origin
+        )
+    out = [
+        AddressPlan(address=ivs[0].address, interventions=ivs, care_flag=pk in care)
+        for pk, ivs in groups.items()
+    ]
+    return sorted(out, key=lambda a: (a.address.street, a.address.house_number, a.address.house_letter))
+
+
+def address_plan(
+    *, user, approach: Approach, address_uuid, origin: Origin | None = None
+) -> AddressPlan | None:
+    """The interventions at one address, or None when the user may not see it (audited either way)."""
+    address = Address.objects.filter(uuid=address_uuid).first()
+    if address is None or address.pk not in visible_address_ids(user=user, address_ids=[address.pk]):
+        return None
+    items = [iv for iv in plan_interventions(approach) if iv.address_id == address.pk]
+    if not items:
+        return None
+    with transaction.atomic():
+        _audit_address_read(
+            user=user, approach=approach, items=items, action="plan.address.read", origin=origin
+        )
+    return AddressPlan(address=address, interventions=items, care_flag=bool(care_flags([address.pk])))
+
+
+def runs_for(approach: Approach) -> QuerySet[SchedulerRun]:
+    return approach.runs.all()
+
+
+def level_label(level: str) -> str:
+    return dict(Level.choices).get(level, level)
