@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,14 +80,22 @@ def make_panel(n_donors: int, seed: int = 0) -> tuple[pd.DataFrame, SyntheticCon
     return frame, spec
 
 
-def timed(func, repeats: int) -> tuple[float, object]:
-    """Median wall time over ``repeats`` calls and the last result."""
-    times, result = [], None
+def cpu_seconds() -> float:
+    """CPU time of this process plus its reaped children (pool workers, pysyncon runs)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(func, repeats: int) -> tuple[float, float, object]:
+    """Median wall time and median CPU time over ``repeats`` calls, and the last result."""
+    walls, cpus, result = [], [], None
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        c0, t0 = cpu_seconds(), time.perf_counter()
         result = func()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), result
+        walls.append(time.perf_counter() - t0)
+        cpus.append(cpu_seconds() - c0)
+    return statistics.median(walls), statistics.median(cpus), result
 
 
 # --- pysyncon, in a child process -----------------------------------------------------------------
@@ -102,11 +111,11 @@ def pysyncon_worker(path: str) -> None:
     x1 = pd.Series(arrays["x1"], name="treated")
     z0 = pd.DataFrame(arrays["z0"], columns=donors)
     z1 = pd.Series(arrays["z1"], name="treated")
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     synth = Synth()
     synth.fit(X0=x0, X1=x1, Z0=z0, Z1=z1)
-    seconds = time.perf_counter() - t0
-    print(json.dumps({"seconds": seconds, "loss": float(synth.loss_V)}))
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "loss": float(synth.loss_V)}))
 
 
 def run_pysyncon(data: SyntheticControlData, timeout: float, repeats: int) -> dict[str, object]:
@@ -114,7 +123,7 @@ def run_pysyncon(data: SyntheticControlData, timeout: float, repeats: int) -> di
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "matrices.npz")
         np.savez(path, x0=data.x_donors, x1=data.x_treated, z0=data.z_donors, z1=data.z_treated)
-        times, losses = [], []
+        times, cpus, losses = [], [], []
         for _ in range(repeats):
             try:
                 out = subprocess.run(
@@ -130,8 +139,12 @@ def run_pysyncon(data: SyntheticControlData, timeout: float, repeats: int) -> di
                 return {"time": "error", "loss": exc.stderr.strip().splitlines()[-1][:60]}
             res = json.loads(out.stdout.strip().splitlines()[-1])
             times.append(res["seconds"])
+            cpus.append(res["cpu"])
             losses.append(res["loss"])
-    return {"time": f"{statistics.median(times):.2f} s", "loss": f"{statistics.median(losses):.4f}"}
+    return {
+        "time": f"{statistics.median(times):.1f} s (CPU {statistics.median(cpus):.1f} s)",
+        "loss": f"{statistics.median(losses):.4f}",
+    }
 
 
 # --- main -------------------------------------------------------------------------------------------
@@ -161,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pysyncon-repeats", type=int, default=1, help="repeats per pysyncon fit")
     parser.add_argument("--no-pysyncon", action="store_true", help="skip the pysyncon columns")
     parser.add_argument("--skip-refit", action="store_true", help="skip the placebo test that refits V")
+    parser.add_argument("--refit-starts", type=int, default=2, help="V starts per placebo when refitting")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the refit placebo test")
     parser.add_argument("--pysyncon-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -184,9 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     options = FitOptions()
     for n in [*args.sizes, *([args.large] if args.large > 0 else [])]:
         frame, spec = make_panel(n)
-        t_build, data = timed(lambda frame=frame, spec=spec: build_matrices(frame, spec), args.repeats)
-        t_fit, result = timed(lambda data=data: fit_data(data, options, check_hull=False), args.repeats)
-        ours = [f"{t_fit:.3f} s", f"{result.loss:.4f}", f"{t_build:.3f} s"]
+        t_build, _, data = timed(lambda frame=frame, spec=spec: build_matrices(frame, spec), args.repeats)
+        t_fit, c_fit, result = timed(
+            lambda data=data: fit_data(data, options, check_hull=False), args.repeats
+        )
+        ours = [f"{t_fit:.3f} s (CPU {c_fit:.3f} s)", f"{result.loss:.4f}", f"{t_build:.3f} s"]
         if have_pysyncon and n in args.sizes:
             theirs = run_pysyncon(data, args.pysyncon_timeout, args.pysyncon_repeats)
             other = [str(theirs["time"]), str(theirs["loss"])]
@@ -206,11 +222,13 @@ def placebo_rows(rows: list[list[str]], args: argparse.Namespace, options: FitOp
     frame, spec = make_panel(args.placebo_donors, seed=1)
     data = build_matrices(frame, spec)
     main_fit = fit_data(data, options, check_hull=False)
-    t_fixed, fixed = timed(lambda: placebo_in_space(data, result=main_fit, variant="fixed_v"), args.repeats)
+    t_fixed, c_fixed, fixed = timed(
+        lambda: placebo_in_space(data, result=main_fit, variant="fixed_v"), args.repeats
+    )
     rows.append(
         [
             f"placebo in space, {args.placebo_donors:,} donors, V re-used",
-            f"{t_fixed:.2f} s",
+            f"{t_fixed:.2f} s (CPU {c_fixed:.2f} s)",
             f"p = {fixed.p_value:.4f}",
             "",
             "",
@@ -218,13 +236,20 @@ def placebo_rows(rows: list[list[str]], args: argparse.Namespace, options: FitOp
         ]
     )
     if not args.skip_refit:
-        t_refit, refit = timed(
-            lambda: placebo_in_space(data, result=main_fit, variant="refit_v", n_jobs=args.jobs), 1
+        refit_options = FitOptions(
+            n_starts=args.refit_starts, n_random_screen=0 if args.refit_starts <= 2 else 32
+        )
+        t_refit, c_refit, refit = timed(
+            lambda: placebo_in_space(
+                data, result=main_fit, variant="refit_v", n_jobs=args.jobs, options=refit_options
+            ),
+            1,
         )
         rows.append(
             [
-                f"placebo in space, {args.placebo_donors:,} donors, V refitted ({args.jobs} processes)",
-                f"{t_refit:.1f} s",
+                f"placebo in space, {args.placebo_donors:,} donors, V refitted "
+                f"({args.refit_starts} starts per placebo, {args.jobs} processes)",
+                f"{t_refit:.1f} s (CPU {c_refit:.1f} s)",
                 f"p = {refit.p_value:.4f}",
                 "",
                 "",

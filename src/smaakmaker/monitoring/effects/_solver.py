@@ -91,7 +91,10 @@ def _nnls_simplex(a: FloatArray, c: float) -> FloatArray:
 
 
 def solve_simplex_lsq(
-    d: FloatArray, sqrt_v: FloatArray, warm_support: FloatArray | None = None
+    d: FloatArray,
+    sqrt_v: FloatArray,
+    warm_support: FloatArray | None = None,
+    d_squared: FloatArray | None = None,
 ) -> WeightSolution:
     """Solve ``min ||diag(sqrt_v) d w||^2`` over the simplex exactly.
 
@@ -109,15 +112,16 @@ def solve_simplex_lsq(
             Only used while the optimum is strictly positive: then the minimum-norm point is unique
             and (generically) so are the weights, whatever the seed. If the optimum is zero the
             problem is re-solved from the deterministic cold seed.
+        d_squared: optional precomputed ``d**2`` (saves work when ``d`` is re-used across many V).
     """
-    a = d * sqrt_v[:, None]
-    k, n_donors = a.shape
-    col_norm2 = np.einsum("ij,ij->j", a, a)
-    c2 = float(col_norm2.mean())
-    c = float(np.sqrt(c2)) if c2 > 0 else 1.0
-    w_full = np.zeros(n_donors)
+    k, n_donors = d.shape
     if n_donors <= DIRECT_SOLVE_MAX_DONORS:
+        a = d * sqrt_v[:, None]
+        col_norm2 = np.einsum("ij,ij->j", a, a)
+        c2 = float(col_norm2.mean())
+        c = float(np.sqrt(c2)) if c2 > 0 else 1.0
         order = np.argsort(col_norm2, kind="stable")
+        w_full = np.zeros(n_donors)
         w_full[order] = _nnls_simplex(a[:, order], c)
         r = a @ w_full
         viol = max(0.0, float(r @ r - (r @ a).min())) / (c * c)
@@ -126,38 +130,56 @@ def solve_simplex_lsq(
     # Column generation on a working set; optimality is verified for every donor.
     batch = min(n_donors, 4 * (k + 1))
     if warm_support is not None and len(warm_support) > 0:
-        warm = _column_generation(a, col_norm2, c, np.asarray(warm_support, dtype=np.intp), batch)
+        work = np.asarray(warm_support, dtype=np.intp)
+        a_w = d[:, work] * sqrt_v[:, None]
+        c2 = float(np.einsum("ij,ij->", a_w, a_w)) / work.size
+        c = float(np.sqrt(c2)) if c2 > 0 else 1.0
+        warm = _column_generation(d, sqrt_v, c, work, batch, None)
         if warm.objective > 1e-10 * c * c:
             return warm
-    return _column_generation(a, col_norm2, c, np.argpartition(col_norm2, batch - 1)[:batch], batch)
+    v = sqrt_v * sqrt_v
+    col_norm2 = v @ d_squared if d_squared is not None else np.einsum("ij,i,ij->j", d, v, d)
+    c2 = float(col_norm2.mean())
+    c = float(np.sqrt(c2)) if c2 > 0 else 1.0
+    seed = np.argpartition(col_norm2, batch - 1)[:batch]
+    return _column_generation(d, sqrt_v, c, seed, batch, col_norm2)
 
 
 def _column_generation(
-    a: FloatArray, col_norm2: FloatArray, c: float, work: FloatArray, batch: int
+    d: FloatArray,
+    sqrt_v: FloatArray,
+    c: float,
+    work: FloatArray,
+    batch: int,
+    col_norm2: FloatArray | None,
 ) -> WeightSolution:
-    """Column generation for :func:`solve_simplex_lsq` from the working set ``work``."""
-    n_donors = a.shape[1]
-    w_full = np.zeros(n_donors)
+    """Column generation for :func:`solve_simplex_lsq` from the working set ``work``.
+
+    With ``col_norm2`` the working set is presented to NNLS sorted by column norm (order-invariant
+    answer also when the optimum is not unique)."""
+    n_donors = d.shape[1]
     tol = 1e-12 * c * c
     viol = 0.0
     for iteration in range(1, 200):
-        work = work[np.argsort(col_norm2[work], kind="stable")]
-        w_s = _nnls_simplex(a[:, work], c)
-        r = a[:, work] @ w_s
+        if col_norm2 is not None:
+            work = work[np.argsort(col_norm2[work], kind="stable")]
+        a_w = d[:, work] * sqrt_v[:, None]
+        w_s = _nnls_simplex(a_w, c)
+        r = a_w @ w_s
         rr = float(r @ r)
-        margin = r @ a - rr  # (J,) vectorised KKT check for all donors
+        margin = (r * sqrt_v) @ d - rr  # (J,) vectorised KKT check for all donors
         viol = max(0.0, float(-margin.min())) / (c * c)
+        margin[work] = np.inf
         bad = np.flatnonzero(margin < -tol - 1e-9 * abs(rr))
-        in_work = np.zeros(n_donors, dtype=bool)
-        in_work[work] = True
-        bad = bad[~in_work[bad]]
         if bad.size == 0:
+            w_full = np.zeros(n_donors)
             w_full[work] = w_s
             return WeightSolution(w_full, rr, iteration, viol)
         if bad.size > batch:
             bad = bad[np.argpartition(margin[bad], batch - 1)[:batch]]
         work = np.concatenate([work[w_s > 0], bad])
     # Fallback (not expected): solve the full problem directly.
+    a = d * sqrt_v[:, None]  # pragma: no cover
     w_full = _nnls_simplex(a, c)  # pragma: no cover
     r = a @ w_full  # pragma: no cover
     return WeightSolution(w_full, float(r @ r), 200, viol)  # pragma: no cover
@@ -193,6 +215,7 @@ class NestedProblem:
 
     def __init__(self, x1: FloatArray, x0: FloatArray, z1: FloatArray, z0: FloatArray) -> None:
         self.d = np.ascontiguousarray(np.asarray(x0, float) - np.asarray(x1, float)[:, None])
+        self.d_squared = self.d * self.d
         self.z1 = np.asarray(z1, float)
         self.z0 = np.asarray(z0, float)
         self.n_periods = max(1, self.z1.shape[0])
@@ -206,7 +229,7 @@ class NestedProblem:
     def weights(self, v: FloatArray) -> FloatArray:
         """Exact W for normalised V (warm-started from the previous support where that is safe)."""
         self.n_inner_solves += 1
-        w = solve_simplex_lsq(self.d, np.sqrt(v), self._support).weights
+        w = solve_simplex_lsq(self.d, np.sqrt(v), self._support, self.d_squared).weights
         self._support = np.flatnonzero(w)
         return w
 
