@@ -36,3 +36,28 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+# --- Covenant (the audit and processing logs are read on /toegang/audit/, never edited) -----------
+from smaakmaker.access.models import Covenant, ProcessingActivity, ProcessingGrant  # noqa: E402
+
+
+class ProcessingGrantInline(admin.TabularInline):
+    model = ProcessingGrant
+    extra = 0
+
+
+@admin.register(ProcessingActivity)
+class ProcessingActivityAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "covenant", "compartment", "avg_ground", "legal_basis", "retention_days"]
+    list_filter = ["compartment", "covenant"]
+    inlines = [ProcessingGrantInline]
+
+
+@admin.register(Covenant)
+class CovenantAdmin(admin.ModelAdmin):
+    """Status changes go through the covenant page (DPIA and privacy officer are checked there)."""
+
+    list_display = ["name", "status", "valid_from", "valid_until", "privacy_officer"]
+    readonly_fields = ["status"]
+    filter_horizontal = ["partners"]

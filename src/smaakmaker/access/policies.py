@@ -77,6 +77,16 @@ MANAGE_PLANS = (
     "plans.change_schedulerrun",
 )
 MANAGE_INTERVENTION_CATALOGUE = ("plans.add_interventiontype", "plans.change_interventiontype")
+# Monitoring: evaluations, bookkeeping and perceived indicators are aggregates. Counts below 10 are
+# suppressed for everyone without VIEW_EXACT_COUNTS (and always in the printable report).
+VIEW_MONITORING = (
+    "monitoring.view_effectevaluation",
+    "monitoring.view_bookkeeping",
+    "monitoring.view_perceivedvalue",
+)
+RUN_EVALUATIONS = "monitoring.add_effectevaluation"
+IMPORT_PERCEIVED = "monitoring.add_perceivedvalue"
+VIEW_EXACT_COUNTS = "monitoring.view_exact_counts"
 
 ROLES: tuple[Role, ...] = (
     Role(
@@ -97,6 +107,9 @@ ROLES: tuple[Role, ...] = (
             UPDATE_OWN_INTERVENTIONS,
             *MANAGE_PLANS,
             *MANAGE_INTERVENTION_CATALOGUE,
+            *VIEW_MONITORING,
+            RUN_EVALUATIONS,
+            VIEW_EXACT_COUNTS,
         ),
     ),
     Role(
@@ -112,19 +125,28 @@ ROLES: tuple[Role, ...] = (
             *VIEW_PLANS,
             VIEW_PLAN_ADDRESSES,
             UPDATE_OWN_INTERVENTIONS,
+            *VIEW_MONITORING,
         ),
     ),
     Role(
         name="analist",
         label=_("Analyst"),
         description=_("Runs area scans and effect evaluations on aggregated data only."),
-        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *IMPORT_AREAS, *VIEW_PLANS),
+        permissions=(
+            VIEW_ORGANISATIONS,
+            *VIEW_AREAS,
+            *IMPORT_AREAS,
+            *VIEW_PLANS,
+            *VIEW_MONITORING,
+            RUN_EVALUATIONS,
+            IMPORT_PERCEIVED,
+        ),
     ),
     Role(
         name="bestuurder",
         label=_("Administrator or council member (bestuurder)"),
         description=_("Reads dashboards and reports; no personal data."),
-        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *VIEW_PLANS),
+        permissions=(VIEW_ORGANISATIONS, *VIEW_AREAS, *VIEW_PLANS, *VIEW_MONITORING),
     ),
     Role(
         name="privacy-officer",

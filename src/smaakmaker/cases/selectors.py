@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Reads of the register. Every read of personal data checks visibility (``visible_to``) and writes an
-audit record plus processing-log records in the same transaction, with the purpose given by the user.
+audit record plus processing-log records, with the purpose given by the user.
+
+The data are read first and the two log records are then written together in one short transaction;
+the data leave the selector only after that transaction committed, so nothing is shown that is not
+logged. (Reading inside the write transaction would hold SQLite's write lock during the whole read.)
 """
 
 from __future__ import annotations
@@ -147,43 +151,41 @@ def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = 
             origin=origin,
         )
         raise NotVisible(uuid)
+    signals = list(
+        Signal.objects.visible_to(user)
+        .filter(address=address)
+        .select_related("kind", "activity", "source_organisation", "resident")
+    )
+    residents = list(Resident.objects.visible_to(user).filter(address=address).select_related("activity"))
+    cases = list(
+        Case.objects.visible_to(user)
+        .filter(address=address)
+        .select_related("regie_organisation", "activity")
+        .prefetch_related("participations__organisation")
+    )
+    decisions = list(
+        Decision.objects.visible_to(user)
+        .filter(case__address=address)
+        .select_related("decided_by", "organisation", "activity", "case")
+    )
+    events = list(CaseEvent.objects.visible_to(user).filter(case__address=address).select_related("actor"))
+    hidden = Signal.objects.hidden_compartments(user, address=address)
+    dossier = Dossier(
+        address=address,
+        residents=residents,
+        signals=signals,
+        hidden_compartments=flag_labels(hidden),
+        cases=cases,
+        decisions=decisions,
+        events=events,
+        alerts=alerts.evaluate_all(rules_published(), _facts(signals), today=timezone.localdate()),
+    )
+    codes = (
+        {s.activity.code for s in signals}
+        | {c.activity.code for c in cases}
+        | {d.activity.code for d in decisions}
+    )
     with transaction.atomic():
-        signals = list(
-            Signal.objects.visible_to(user)
-            .filter(address=address)
-            .select_related("kind", "activity", "source_organisation", "resident")
-        )
-        residents = list(Resident.objects.visible_to(user).filter(address=address).select_related("activity"))
-        cases = list(
-            Case.objects.visible_to(user)
-            .filter(address=address)
-            .select_related("regie_organisation", "activity")
-            .prefetch_related("participations__organisation")
-        )
-        decisions = list(
-            Decision.objects.visible_to(user)
-            .filter(case__address=address)
-            .select_related("decided_by", "organisation", "activity", "case")
-        )
-        events = list(
-            CaseEvent.objects.visible_to(user).filter(case__address=address).select_related("actor")
-        )
-        hidden = Signal.objects.hidden_compartments(user, address=address)
-        dossier = Dossier(
-            address=address,
-            residents=residents,
-            signals=signals,
-            hidden_compartments=flag_labels(hidden),
-            cases=cases,
-            decisions=decisions,
-            events=events,
-            alerts=alerts.evaluate_all(rules_published(), _facts(signals), today=timezone.localdate()),
-        )
-        codes = (
-            {s.activity.code for s in signals}
-            | {c.activity.code for c in cases}
-            | {d.activity.code for d in decisions}
-        )
         audit_record(
             actor=user,
             action="address.read",
@@ -218,13 +220,13 @@ def cases_list(
     for key, value in (address_filter or {}).items():
         if value not in (None, ""):
             qs = qs.filter(**{f"address__{key}": value})
+    total = qs.count()
+    page = list(
+        qs.select_related("address", "regie_organisation", "activity").order_by("-created", "-id")[
+            offset : offset + limit
+        ]
+    )
     with transaction.atomic():
-        total = qs.count()
-        page = list(
-            qs.select_related("address", "regie_organisation", "activity").order_by("-created", "-id")[
-                offset : offset + limit
-            ]
-        )
         audit_record(
             actor=user,
             action="case.list",
@@ -269,6 +271,7 @@ def case_detail(*, user, uuid, purpose: str | None, origin: Origin | None = None
         )
         events = list(CaseEvent.objects.filter(case=case).select_related("actor"))
         codes = {case.activity.code} | {d.activity.code for d in decisions}
+    with transaction.atomic():
         audit_record(
             actor=user,
             action="case.read",
@@ -290,8 +293,8 @@ def addresses_search(
         value = filters.get(key)
         if value not in (None, ""):
             qs = qs.filter(**{key: value})
+    found = list(qs.order_by("postcode", "house_number", "id")[:limit])
     with transaction.atomic():
-        found = list(qs.order_by("postcode", "house_number", "id")[:limit])
         audit_record(
             actor=user,
             action="address.search",
