@@ -1,9 +1,383 @@
 # SPDX-License-Identifier: EUPL-1.2
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Monitoring pages: evaluations, area monitoring, perceived-indicator import, bookkeeping, report."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from smaakmaker.areas.models import Area
+from smaakmaker.areas.scan import format_nl
+from smaakmaker.common.charts import Bar, Series, bar_chart, line_chart
+from smaakmaker.monitoring import selectors, services
+from smaakmaker.monitoring.forms import BookkeepingFilterForm, EvaluationForm, PerceivedUploadForm
+from smaakmaker.monitoring.models import EffectEvaluation, PerceivedImport
+
+COLOURS = {"treated": "#154273", "synthetic": "#c0392b", "placebo": "#b8b8b8"}
+
+
+def number(value: Any, decimals: int = 2) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return format_nl(float(value), decimals)
+
+
+def _area_or_404(code: str) -> Area:
+    area = Area.objects.select_related("parent").filter(code=code.strip().upper()).first()
+    if area is None:
+        raise Http404
+    return area
 
 
 @login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "monitoring/index.html")
+    evaluations = selectors.evaluations_list()[:50]
+    return render(
+        request,
+        "monitoring/index.html",
+        {
+            "evaluations": evaluations,
+            "may_run": request.user.has_perm(selectors.RUN_EVALUATIONS),
+            "may_import": request.user.has_perm(selectors.IMPORT_PERCEIVED),
+            "may_bookkeeping": request.user.has_perm(selectors.VIEW_BOOKKEEPING),
+        },
+    )
+
+
+# --- evaluations ------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(selectors.RUN_EVALUATIONS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def evaluation_new(request: HttpRequest) -> HttpResponse:
+    initial = {"area": request.GET.get("gebied", ""), "treatment_year": request.GET.get("jaar", "")}
+    form = EvaluationForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        from smaakmaker.areas.models import Indicator
+
+        try:
+            evaluation = services.evaluation_create(
+                actor=request.user,
+                area=data["area"],
+                indicator=Indicator.objects.get(key=data["indicator"]),
+                treatment_year=data["treatment_year"],
+                donor_pool=data["donor_pool"],
+                peers_k=data["peers_k"],
+                exclude_approaches=data["exclude_approaches"],
+                exclude_adjacent=data["exclude_adjacent"],
+                excluded_codes=data["excluded_codes"],
+                covariates=data["covariates"],
+                options={"lagged_outcomes": data["lagged_outcomes"]},
+            )
+        except services.MonitoringError as exc:
+            form.add_error(None, exc.message)
+        else:
+            services.evaluation_start_background(evaluation=evaluation)
+            return redirect("monitoring:evaluation", uuid=evaluation.uuid)
+    return render(request, "monitoring/evaluation_form.html", {"form": form})
+
+
+def _gap_chart(result: dict, title: str) -> str:
+    years = result["years"]
+    series = [
+        Series(_("Placebo"), list(zip(years, gaps, strict=True)), COLOURS["placebo"], width=1.0)
+        for gaps in result["placebo"]["gaps"].values()
+    ]
+    series.append(
+        Series(result["treated_name"], list(zip(years, result["gap"], strict=True)), COLOURS["treated"], 3.0)
+    )
+    return line_chart(
+        series,
+        title=title,
+        marker_x=result["treatment_year"] - 0.5,
+        marker_label=_("start"),
+        y_label=_("gap"),
+    )
+
+
+def evaluation_context(evaluation: EffectEvaluation) -> dict[str, Any]:
+    """What the evaluation page and the report show about one finished evaluation."""
+    result = evaluation.result or {}
+    if not result:
+        return {}
+    years = result["years"]
+    label = result["indicator_label"]
+    path_chart = line_chart(
+        [
+            Series(
+                result["treated_name"],
+                list(zip(years, result["observed"], strict=True)),
+                COLOURS["treated"],
+                3.0,
+            ),
+            Series(
+                _("Synthetic control"),
+                list(zip(years, result["synthetic"], strict=True)),
+                COLOURS["synthetic"],
+                2.0,
+                dashed=True,
+            ),
+        ],
+        title=_("%(indicator)s: %(area)s and its synthetic control")
+        % {"indicator": label, "area": result["treated_name"]},
+        marker_x=result["treatment_year"] - 0.5,
+        marker_label=_("start"),
+        y_label=result["unit"],
+    )
+    gap_chart = _gap_chart(
+        result,
+        _("Gap between %(area)s and its synthetic control, with the placebo gaps")
+        % {"area": result["treated_name"]},
+    )
+    weights_chart = bar_chart(
+        [Bar(f"{w['name']}", 100 * (w["weight"] or 0), COLOURS["treated"]) for w in result["weights"]],
+        title=_("Donor weights (%)"),
+        reference=None,
+        maximum=100,
+    )
+    rows = [
+        {
+            "year": y,
+            "observed": number(o),
+            "synthetic": number(s),
+            "gap": number(g),
+            "post": y >= result["treatment_year"],
+        }
+        for y, o, s, g in zip(years, result["observed"], result["synthetic"], result["gap"], strict=True)
+    ]
+    placebo_gaps = result["placebo"]["gaps"]
+    ratios = result["placebo"]["ratios"]
+    names = selectors.area_names(list(placebo_gaps))
+    placebo_rows = sorted(
+        (
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "ratio": ratios.get(code),
+                "ratio_display": number(ratios.get(code)),
+                "post_gap": number(
+                    _mean([g for y, g in zip(years, gaps, strict=True) if y >= result["treatment_year"]])
+                ),
+            }
+            for code, gaps in placebo_gaps.items()
+        ),
+        key=lambda r: -(r["ratio"] if r["ratio"] is not None else float("inf")),
+    )
+    p_value = result["placebo"]["p_value"]
+    return {
+        "r": result,
+        "rows": rows,
+        "path_chart": mark_safe(path_chart),  # noqa: S308 - built by common.charts, all text escaped
+        "gap_chart": mark_safe(gap_chart),  # noqa: S308
+        "weights_chart": mark_safe(weights_chart),  # noqa: S308
+        "weights": [{**w, "pct": number(100 * (w["weight"] or 0), 1)} for w in result["weights"]],
+        "placebo_rows": placebo_rows,
+        "p_value": number(p_value, 3),
+        "significant": p_value is not None and p_value <= 0.1,
+        "smallest_p": number(1 / (result["placebo"]["n_placebos"] + 1), 3),
+        "rmspe_pre": number(result["rmspe_pre"]),
+        "rmspe_post": number(result["rmspe_post"]),
+        "ratio": number(result["rmspe_ratio"]),
+        "att": number(result["att"]["estimate"]),
+        "did": number(result["did"]["estimate"]),
+        "balance": [
+            {k: (number(v) if k != "predictor" else v) for k, v in row.items()} for row in result["balance"]
+        ],
+        "few_pre": result["n_pre"] < 5,
+        "pit": result.get("placebo_in_time", {}),
+        "loo": result.get("leave_one_out", {}),
+        "excluded": evaluation.donors.get("excluded", []),
+    }
+
+
+def _mean(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+@login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
+def evaluation_detail(request: HttpRequest, uuid) -> HttpResponse:
+    evaluation = selectors.evaluation_get(uuid=uuid)
+    if evaluation is None:
+        raise Http404
+    context = {"evaluation": evaluation, **evaluation_context(evaluation)}
+    return render(request, "monitoring/evaluation.html", context)
+
+
+@login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
+def evaluation_progress(request: HttpRequest, uuid) -> JsonResponse:
+    evaluation = selectors.evaluation_get(uuid=uuid)
+    if evaluation is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "status": evaluation.status,
+            "progress": evaluation.progress,
+            "step": evaluation.step,
+            "done": evaluation.done,
+        }
+    )
+
+
+# --- area monitoring --------------------------------------------------------------------------------------
+
+
+def area_monitoring_context(area: Area) -> dict[str, Any]:
+    marks = selectors.approach_marks(area=area)
+    start = marks[0].start_year if marks else None
+    series = selectors.area_series(area=area) + selectors.perceived_series(area=area)
+    items = []
+    for s in series:
+        chart = line_chart(
+            [
+                Series(
+                    s.label,
+                    s.points,
+                    COLOURS["treated"] if s.kind == "registered" else COLOURS["synthetic"],
+                    2.5,
+                )
+            ],
+            title=f"{s.label} ({s.unit})" if s.unit else s.label,
+            height=200,
+            marker_x=start,
+            marker_label=_("start approach") if start else "",
+        )
+        items.append(
+            {
+                "series": s,
+                "chart": mark_safe(chart),  # noqa: S308 - built by common.charts, all text escaped
+                "values": [(y, number(v)) for y, v in s.points],
+                "inputs": {
+                    "slope_before": number(s.kentering.get("slope_before"), 3),
+                    "slope_recent": number(s.kentering.get("slope_recent"), 3),
+                    "t_before": number(s.kentering.get("t_before")),
+                    "t_recent": number(s.kentering.get("t_recent")),
+                },
+            }
+        )
+    evaluations = selectors.evaluations_list().filter(area=area)
+    return {
+        "area": area,
+        "marks": marks,
+        "registered": [i for i in items if i["series"].kind == "registered"],
+        "perceived": [i for i in items if i["series"].kind == "perceived"],
+        "evaluations": evaluations,
+    }
+
+
+@login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
+def area_monitoring(request: HttpRequest, code: str) -> HttpResponse:
+    code = code.strip().upper()
+    if request.GET.get("gebied"):
+        return redirect("monitoring:area", code=request.GET["gebied"].strip().upper())
+    area = _area_or_404(code)
+    return render(request, "monitoring/area.html", area_monitoring_context(area))
+
+
+@login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
+def area_search(request: HttpRequest) -> HttpResponse:
+    code = request.GET.get("gebied", "").strip().upper()
+    if code and Area.objects.filter(code=code).exists():
+        return redirect("monitoring:area", code=code)
+    messages.error(request, _("Unknown area code."))
+    return redirect("monitoring:index")
+
+
+# --- perceived indicators ---------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(selectors.IMPORT_PERCEIVED, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def perceived_import(request: HttpRequest) -> HttpResponse:
+    form = PerceivedUploadForm(request.POST or None, request.FILES or None)
+    problems = []
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.perceived_import(actor=request.user, filename=upload.name, content=upload.read())
+        except services.PerceivedImportError as exc:
+            problems = exc.problems
+            status = 400
+        else:
+            messages.success(
+                request,
+                _("%(rows)s values imported from %(file)s.") % {"rows": batch.rows, "file": batch.source},
+            )
+            return redirect("monitoring:perceived")
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "monitoring/perceived_import.html",
+        {"form": form, "problems": problems, "imports": PerceivedImport.objects.all()[:20]},
+        status=status,
+    )
+
+
+# --- bookkeeping ------------------------------------------------------------------------------------------
+
+
+@login_required
+@permission_required(selectors.VIEW_BOOKKEEPING, raise_exception=True)
+def bookkeeping(request: HttpRequest) -> HttpResponse:
+    form = BookkeepingFilterForm(request.GET or None)
+    area_code, granularity = None, "year"
+    if form.is_valid():
+        area_code = form.cleaned_data["area"].strip().upper() or None
+        granularity = form.cleaned_data["granularity"] or "year"
+    data = selectors.bookkeeping_for(user=request.user, area_code=area_code, granularity=granularity)
+    return render(request, "monitoring/bookkeeping.html", {"form": form, "data": data})
+
+
+# --- report -----------------------------------------------------------------------------------------------
+
+
+def report_context(area: Area) -> dict[str, Any]:
+    """The steering-group report: always with small-cell suppression (it is meant to be shared)."""
+    context = area_monitoring_context(area)
+    latest = context["evaluations"].filter(status="finished").first()
+    context["evaluation"] = latest
+    context["evaluation_context"] = evaluation_context(latest) if latest else {}
+    context["bookkeeping"] = selectors.bookkeeping_for(area_code=area.code, force_suppression=True)
+    return context
+
+
+@login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
+def report(request: HttpRequest, code: str) -> HttpResponse:
+    area = _area_or_404(code)
+    return render(request, "monitoring/report.html", report_context(area))
+
+
+@login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
+def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    from smaakmaker.monitoring.report_pdf import steering_report_pdf
+
+    area = _area_or_404(code)
+    content = steering_report_pdf(report_context(area))
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="stuurgroeprapportage-{area.code}.pdf"'
+    return response
+
+
+def report_url(area: Area) -> str:
+    return reverse("monitoring:report", args=[area.code])

@@ -1,0 +1,154 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The steering-group report as a PDF (reportlab), from ``views.report_context``; counts are suppressed."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.charts.lineplots import LinePlot
+from reportlab.graphics.shapes import Drawing, Line, String
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+TABLE_STYLE = TableStyle(
+    [
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]
+)
+
+
+def _path_drawing(result: dict) -> Drawing:
+    drawing = Drawing(16 * cm, 6 * cm)
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = 1.5 * cm, 1 * cm, 13.5 * cm, 4.5 * cm
+    years = result["years"]
+    lines = [
+        [(y, v) for y, v in zip(years, result["observed"], strict=True) if v is not None],
+        [(y, v) for y, v in zip(years, result["synthetic"], strict=True) if v is not None],
+    ]
+    plot.data = lines
+    plot.lines[0].strokeColor = colors.HexColor("#154273")
+    plot.lines[0].strokeWidth = 2
+    plot.lines[1].strokeColor = colors.HexColor("#c0392b")
+    plot.lines[1].strokeDashArray = [4, 3]
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = min(years), max(years)
+    plot.xValueAxis.valueSteps = years
+    plot.xValueAxis.labelTextFormat = "%d"
+    plot.xValueAxis.labels.fontSize = 7
+    plot.yValueAxis.labels.fontSize = 7
+    drawing.add(plot)
+    span = (max(years) - min(years)) or 1
+    x = plot.x + (result["treatment_year"] - 0.5 - min(years)) / span * plot.width
+    drawing.add(Line(x, plot.y, x, plot.y + plot.height, strokeDashArray=[2, 2]))
+    drawing.add(String(x + 2, plot.y + plot.height - 8, "start", fontSize=7))
+    drawing.add(String(plot.x, 0.2 * cm, "blauw: gebied, rood gestreept: synthetische controle", fontSize=7))
+    return drawing
+
+
+def _p(text: str, style) -> Paragraph:
+    return Paragraph(escape(str(text)), style)
+
+
+def steering_report_pdf(context: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    area = context["area"]
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        title=f"Stuurgroeprapportage {area.name}",
+        author="Smaakmaker",
+        leftMargin=1.8 * cm,
+        rightMargin=1.8 * cm,
+        topMargin=1.6 * cm,
+        bottomMargin=1.6 * cm,
+    )
+    styles = getSampleStyleSheet()
+    body = styles["BodyText"]
+    small = body.clone("small", fontSize=8, leading=10)
+    story: list[Any] = [
+        _p(f"Stuurgroeprapportage: {area.name} ({area.code})", styles["Title"]),
+        _p("Wat is gedaan", styles["Heading2"]),
+    ]
+    data = context["bookkeeping"]
+    story.append(_p("; ".join(f"{label}: {cell.display}" for label, cell in data.headline), body))
+    for table in data.tables:
+        if not table.rows:
+            continue
+        rows = [["Groep", *table.columns, "Totaal"]]
+        rows += [[_p(r.label, small), *[c.display for c in r.cells], r.total.display] for r in table.rows]
+        story += [
+            Spacer(1, 0.2 * cm),
+            _p(table.caption, styles["Heading4"]),
+            Table(rows, repeatRows=1, style=TABLE_STYLE),
+        ]
+    story.append(_p("Aantallen van 1 tot en met 9 staan als '< 10' vermeld.", small))
+    story.append(_p("Effectevaluatie", styles["Heading2"]))
+    ec = context.get("evaluation_context") or {}
+    if ec:
+        r = ec["r"]
+        story += [
+            _p(f"{r['indicator_label']}, eerste jaar met mogelijk effect {r['treatment_year']}.", body),
+            _path_drawing(r),
+            _p(
+                f"Gemiddeld verschil na de start: {ec['att']} ({r['unit']}); p-waarde placebotoets {ec['p_value']} "
+                f"(plaats {r['placebo']['rank']} van {r['placebo']['n_placebos'] + 1}); pasvorm vóór de start "
+                f"(RMSPE) {ec['rmspe_pre']}.",
+                body,
+            ),
+        ]
+        if ec["few_pre"]:
+            story.append(
+                _p(
+                    f"Let op: maar {r['n_pre']} gemeten jaren vóór de start. De uitkomst is een aanwijzing, "
+                    "geen bewijs.",
+                    body,
+                )
+            )
+        for text in [r["explanation"], r["placebo"]["explanation"], r["did"]["explanation"]]:
+            story.append(_p(text, small))
+        story.append(
+            _p(
+                "Dit is geen causaal bewijs: alles wat tegelijk in het gebied veranderde, zit in hetzelfde verschil. "
+                "Een p-waarde is niet de kans dat de aanpak werkt.",
+                small,
+            )
+        )
+        rows = [["Jaar", r["treated_name"], "Synthetische controle", "Verschil"]]
+        rows += [[str(x["year"]), x["observed"], x["synthetic"], x["gap"]] for x in ec["rows"]]
+        story += [Spacer(1, 0.2 * cm), Table(rows, style=TABLE_STYLE)]
+        rows = [["Gebied", "Gewicht (%)"]] + [
+            [_p(f"{w['name']} ({w['code']})", small), w["pct"]] for w in ec["weights"]
+        ]
+        story += [Spacer(1, 0.2 * cm), Table(rows, style=TABLE_STYLE)]
+    else:
+        story.append(_p("Geen afgeronde effectevaluatie voor dit gebied.", body))
+    story.append(_p("Indicatoren en kentering", styles["Heading2"]))
+    rows = [["Indicator", "Soort", "Waarden", "Kentering"]]
+    for item in [*context["perceived"], *context["registered"]]:
+        s = item["series"]
+        rows.append(
+            [
+                _p(f"{s.label} ({s.unit})" if s.unit else s.label, small),
+                "beleefd" if s.kind == "perceived" else "geregistreerd",
+                _p(", ".join(f"{y}: {v}" for y, v in item["values"]), small),
+                _p(s.kentering_label, small),
+            ]
+        )
+    story.append(Table(rows, colWidths=[5.5 * cm, 2.2 * cm, 6 * cm, 3 * cm], repeatRows=1, style=TABLE_STYLE))
+    story.append(
+        _p(
+            "Alleen geaggregeerde gegevens. Bron geregistreerde indicatoren: CBS, Kerncijfers wijken en buurten "
+            "(CC BY 4.0); berekening: Smaakmaker.",
+            small,
+        )
+    )
+    document.build(story)
+    return buffer.getvalue()

@@ -1,0 +1,373 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Reads for monitoring: evaluation panels and donor pools, area series, perceived values, bookkeeping.
+
+Panels come from :func:`smaakmaker.areas.selectors.panel_build` (which applies the code crosswalk), so
+an Amsterdam buurt with a 2022 code carries the values of its predecessor code for earlier years.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+from django.db.models import QuerySet
+
+from smaakmaker.areas import selectors as area_selectors
+from smaakmaker.areas.kentering import kentering_for_series, signal_label
+from smaakmaker.areas.models import Area, AreaLevel, Indicator
+from smaakmaker.monitoring import bookkeeping
+from smaakmaker.monitoring.models import EffectEvaluation, PerceivedValue
+
+VIEW_EVALUATIONS = "monitoring.view_effectevaluation"
+RUN_EVALUATIONS = "monitoring.add_effectevaluation"
+VIEW_BOOKKEEPING = "monitoring.view_bookkeeping"
+VIEW_EXACT_COUNTS = "monitoring.view_exact_counts"
+VIEW_PERCEIVED = "monitoring.view_perceivedvalue"
+IMPORT_PERCEIVED = "monitoring.add_perceivedvalue"
+
+DIRECTION = {"worse": 1.0, "better": -1.0, "context": 0.0}
+
+
+def evaluations_list() -> QuerySet[EffectEvaluation]:
+    return EffectEvaluation.objects.select_related("area", "indicator", "approach", "created_by")
+
+
+def evaluation_get(*, uuid) -> EffectEvaluation | None:
+    return evaluations_list().filter(uuid=uuid).first()
+
+
+# --- donor pool ----------------------------------------------------------------------------------------
+
+
+def candidate_codes(*, area: Area, pool: str, k: int) -> list[str]:
+    """Donor candidates before exclusions: the wijkscan's ``k`` nearest peers, or every area of the same
+    level in the gemeente (codes as the scan uses them, i.e. after the crosswalk)."""
+    gemeente = "" if area.level == AreaLevel.GEMEENTE else area.gemeente_code
+    if pool == "gemeente":
+        return [
+            c for c in area_selectors.scan_codes(level=area.level, gemeente_code=gemeente) if c != area.code
+        ]
+    _panel, result = area_selectors.scan_run(level=area.level, gemeente_code=gemeente, peers_k=k)
+    return [c for c in result.peer_group(area.code) if c != area.code]
+
+
+def approach_area_codes() -> set[str]:
+    """Codes of areas under their own approach (plans), if the plans domain is installed."""
+    try:
+        from smaakmaker.plans.models import Approach
+    except ImportError:  # pragma: no cover - plans is part of the project
+        return set()
+    return set(Approach.objects.values_list("area__code", flat=True))
+
+
+def _under(code: str, parents: set[str]) -> bool:
+    body = code[2:]
+    return any(body.startswith(p[2:]) for p in parents if p[2:])
+
+
+def adjacent_codes(*, area: Area, codes: list[str]) -> set[str]:
+    """Codes among ``codes`` whose stored polygon touches or overlaps the area's polygon (shapely).
+
+    A small tolerance (about a metre) absorbs the gaps of generalised boundaries.
+    """
+    from shapely.geometry import shape
+
+    if not area.geometry:
+        return set()
+    try:
+        own = shape(area.geometry).buffer(1e-5)
+    except (ValueError, TypeError, KeyError):
+        return set()
+    found = set()
+    for code, geometry in (
+        Area.objects.filter(code__in=codes).exclude(geometry=None).values_list("code", "geometry")
+    ):
+        try:
+            if own.intersects(shape(geometry)):
+                found.add(code)
+        except (ValueError, TypeError, KeyError):
+            continue
+    return found
+
+
+@dataclass
+class DonorPool:
+    donors: list[str]
+    excluded: list[dict[str, str]]
+
+    def as_dict(self) -> dict:
+        return {"donors": self.donors, "excluded": self.excluded}
+
+
+def donor_pool_select(
+    *,
+    area: Area,
+    pool: str,
+    k: int,
+    exclude_approaches: bool,
+    exclude_adjacent: bool,
+    excluded_codes: list[str],
+) -> DonorPool:
+    """The donor pool with every left-out candidate and its reason (in Dutch)."""
+    candidates = candidate_codes(area=area, pool=pool, k=k)
+    excluded: list[dict[str, str]] = []
+    manual = {c.strip().upper() for c in excluded_codes if c.strip()}
+    approach_codes = (approach_area_codes() - {area.code}) if exclude_approaches else set()
+    adjacent = adjacent_codes(area=area, codes=candidates) if exclude_adjacent else set()
+    donors = []
+    for code in candidates:
+        if code in manual:
+            excluded.append({"code": code, "reason": "met de hand uitgesloten"})
+        elif approach_codes and (code in approach_codes or _under(code, approach_codes)):
+            excluded.append({"code": code, "reason": "heeft een eigen aanpak"})
+        elif code in adjacent:
+            excluded.append({"code": code, "reason": "grenst aan het gebied (overloopeffect)"})
+        else:
+            donors.append(code)
+    return DonorPool(donors, excluded)
+
+
+def evaluation_panel(*, codes: list[str], variables: list[str]) -> pd.DataFrame:
+    """Long panel ``unit, time, <variables…>`` for ``codes`` (crosswalk applied); only the requested codes."""
+    panel = area_selectors.panel_build(codes=codes, indicator_keys=variables)
+    present = [c for c in codes if c in set(panel.codes.astype(str))]
+    if not present:
+        return pd.DataFrame(columns=["unit", "time", *variables])
+    values = panel.values[panel.index_of(present)]
+    frames = []
+    for yi, year in enumerate(panel.years):
+        frame = pd.DataFrame(values[:, yi, :], columns=list(panel.indicators))
+        frame.insert(0, "time", int(year))
+        frame.insert(0, "unit", present)
+        frames.append(frame)
+    long = pd.concat(frames, ignore_index=True)
+    for variable in variables:
+        if variable not in long.columns:
+            long[variable] = np.nan
+    return long[["unit", "time", *variables]]
+
+
+def area_names(codes) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
+def indicator_years(*, area: Area, indicator: Indicator) -> list[int]:
+    """Years in which the area (through the crosswalk) has a value for ``indicator``."""
+    long = evaluation_panel(codes=[area.code], variables=[indicator.key])
+    return sorted(int(t) for t in long.loc[long[indicator.key].notna(), "time"])
+
+
+# --- area monitoring --------------------------------------------------------------------------------------
+
+
+def _clean(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+@dataclass
+class SeriesView:
+    key: str
+    label: str
+    unit: str
+    kind: str  # "registered" or "perceived"
+    points: list[tuple[int, float | None]]
+    kentering: dict
+    kentering_label: str
+    direction: float
+
+
+def _series_view(key, label, unit, kind, series: pd.Series, direction: float) -> SeriesView:
+    series = series.sort_index()
+    info = kentering_for_series(series, direction=direction)
+    return SeriesView(
+        key=key,
+        label=label,
+        unit=unit,
+        kind=kind,
+        points=[(int(y), _clean(v)) for y, v in series.items()],
+        kentering={k: (_clean(v) if isinstance(v, float) else v) for k, v in info.items()},
+        kentering_label=signal_label(info["signal"]),
+        direction=direction,
+    )
+
+
+def area_series(*, area: Area) -> list[SeriesView]:
+    """Registered (CBS) series of the area, one per active indicator with at least two observations."""
+    catalogue = {i.key: i for i in area_selectors.indicators_active()}
+    try:
+        panel = area_selectors.panel_build(codes=[area.code])
+    except LookupError:
+        return []
+    if area.code not in set(panel.codes.astype(str)):
+        return []
+    position = panel.index_of([area.code])[0]
+    out = []
+    for ii, key in enumerate(panel.indicators):
+        indicator = catalogue.get(key)
+        if indicator is None:
+            continue
+        series = pd.Series(panel.values[position, :, ii], index=panel.years.astype(int))
+        series = series[series.notna()]
+        if series.size < 2:
+            continue
+        out.append(
+            _series_view(
+                key,
+                indicator.label,
+                indicator.unit,
+                "registered",
+                series,
+                DIRECTION.get(indicator.direction, 0.0),
+            )
+        )
+    return out
+
+
+PERCEIVED_LABELS = {
+    "veiligheidsbeleving": ("Veiligheidsbeleving", "rapportcijfer", -1.0),
+    "onveiligheidsgevoel_pct": ("Voelt zich wel eens onveilig in de buurt", "%", 1.0),
+    "overlast_ervaren_pct": ("Ervaart veel overlast", "%", 1.0),
+    "sociale_cohesie": ("Sociale samenhang", "schaalscore", -1.0),
+    "tevredenheid_buurt": ("Tevredenheid met de buurt", "rapportcijfer", -1.0),
+}
+
+
+def perceived_label(key: str) -> tuple[str, str, float]:
+    return PERCEIVED_LABELS.get(key, (key.replace("_", " ").capitalize(), "", 0.0))
+
+
+def perceived_series(*, area: Area) -> list[SeriesView]:
+    rows = PerceivedValue.objects.filter(area=area).values_list("indicator", "year", "value")
+    frame = pd.DataFrame.from_records(list(rows), columns=["indicator", "year", "value"])
+    out = []
+    for key, group in frame.groupby("indicator"):
+        label, unit, direction = perceived_label(str(key))
+        series = pd.Series(group["value"].to_numpy(dtype=float), index=group["year"].astype(int))
+        out.append(_series_view(str(key), label, unit, "perceived", series, direction))
+    return out
+
+
+@dataclass
+class ApproachMarks:
+    name: str
+    start_year: float
+    phases: list[tuple[str, str]]  # (date, phase label)
+
+
+def approach_marks(*, area: Area) -> list[ApproachMarks]:
+    """Approaches of the area (or the areas it lies in) with their start and phase changes."""
+    try:
+        from smaakmaker.plans.models import Approach, Phase
+    except ImportError:  # pragma: no cover
+        return []
+    labels = dict(Phase.choices)
+    codes = {area.code}
+    parent = area.parent
+    while parent is not None:
+        codes.add(parent.code)
+        parent = parent.parent
+    out = []
+    for approach in Approach.objects.filter(area__code__in=codes).prefetch_related("phase_changes"):
+        start = approach.start_date
+        out.append(
+            ApproachMarks(
+                approach.name,
+                start.year + (start.timetuple().tm_yday - 1) / 365.0,
+                [
+                    (change.created.date().isoformat(), str(labels.get(change.to_phase, change.to_phase)))
+                    for change in approach.phase_changes.all()
+                ],
+            )
+        )
+    return out
+
+
+# --- bookkeeping ------------------------------------------------------------------------------------------
+
+
+def bookkeeping_frames() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The three input frames of :func:`bookkeeping.bookkeeping_build` from the plans and register.
+
+    Only area codes, dates, flavours, instruments and statuses are read; addresses appear as opaque ids
+    to count distinct addresses and are dropped after aggregation.
+    """
+    interventions = pd.DataFrame(columns=bookkeeping.INTERVENTION_COLUMNS)
+    cases = pd.DataFrame(columns=bookkeeping.CASE_COLUMNS)
+    decisions = pd.DataFrame(columns=bookkeeping.DECISION_COLUMNS)
+    try:
+        from smaakmaker.plans.models import PlanIntervention
+    except ImportError:  # pragma: no cover
+        PlanIntervention = None  # noqa: N806
+    if PlanIntervention is not None:
+        rows = []
+        for item in PlanIntervention.objects.values(
+            "approach__area__code",
+            "approach__area__name",
+            "approach__start_date",
+            "start_week",
+            "flavour",
+            "intervention_type__name",
+            "intervention_type__law",
+            "intervention_type__article",
+            "status",
+            "outflow",
+            "is_care_offer",
+        ):
+            start = item["approach__start_date"]
+            week = item["start_week"]
+            instrument = item["intervention_type__name"]
+            legal = f"{item['intervention_type__law']} {item['intervention_type__article']}".strip()
+            rows.append(
+                (
+                    item["approach__area__code"],
+                    item["approach__area__name"],
+                    None if week is None else start + timedelta(weeks=max(week - 1, 0)),
+                    item["flavour"],
+                    f"{instrument} ({legal})" if legal else instrument,
+                    item["status"],
+                    bool(item["outflow"]),
+                    bool(item["is_care_offer"]),
+                )
+            )
+        if rows:
+            interventions = pd.DataFrame(rows, columns=bookkeeping.INTERVENTION_COLUMNS)
+    try:
+        from smaakmaker.cases.models import Case, Decision
+    except ImportError:  # pragma: no cover
+        return interventions, cases, decisions
+    case_rows = list(Case.objects.values_list("address__buurt_code", "created", "address_id"))
+    if case_rows:
+        cases = pd.DataFrame(case_rows, columns=bookkeeping.CASE_COLUMNS)
+        cases["date"] = pd.to_datetime(cases["date"], utc=True).dt.tz_localize(None)
+    decision_rows = list(Decision.objects.values_list("case__address__buurt_code", "decided_on", "flavour"))
+    if decision_rows:
+        decisions = pd.DataFrame(decision_rows, columns=bookkeeping.DECISION_COLUMNS)
+    return interventions, cases, decisions
+
+
+def bookkeeping_for(
+    *,
+    user=None,
+    area_code: str | None = None,
+    granularity: str = "year",
+    period: str | None = None,
+    force_suppression: bool = False,
+) -> bookkeeping.Bookkeeping:
+    """Counts for one area (or all); small cells suppressed unless ``user`` may see exact counts."""
+    suppress = force_suppression or user is None or not user.has_perm(VIEW_EXACT_COUNTS)
+    interventions, cases, decisions = bookkeeping_frames()
+    return bookkeeping.bookkeeping_build(
+        interventions=interventions,
+        cases=cases,
+        decisions=decisions,
+        area_code=area_code,
+        granularity=granularity,
+        period=period,
+        suppress=suppress,
+    )

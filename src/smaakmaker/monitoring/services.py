@@ -1,0 +1,559 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Writes for monitoring: create and run effect evaluations, import perceived indicators.
+
+An evaluation runs in a background thread (like the plans scheduler); its progress and step are stored
+on the evaluation row and polled by the page (``static/monitoring/progress.js``) and the API.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import threading
+from dataclasses import dataclass
+
+import pandas as pd
+import structlog
+from django.db import connection, transaction
+from django.utils import timezone
+
+from smaakmaker.access.audit import audit_record
+from smaakmaker.areas.models import Area, Indicator
+from smaakmaker.monitoring import effects as fx
+from smaakmaker.monitoring import selectors
+from smaakmaker.monitoring.models import (
+    DonorPoolKind,
+    EffectEvaluation,
+    EvaluationStatus,
+    PerceivedImport,
+    PerceivedValue,
+)
+
+log = structlog.get_logger(__name__)
+
+#: Set by tests to run evaluations inline instead of in a thread.
+RUN_INLINE = False
+
+DEFAULT_OPTIONS = {
+    "min_pre_periods": 3,
+    "placebo_variant": "fixed_v",
+    "lagged_outcomes": False,
+    "hull_check": "raise",
+}
+
+
+class MonitoringError(ValueError):
+    """Bad input for a monitoring service, with a Dutch message and the field it concerns."""
+
+    def __init__(self, message: str, *, field: str = "non_field_errors", code: str = "invalid") -> None:
+        super().__init__(message)
+        self.message, self.field, self.code = message, field, code
+
+
+# --- evaluations ------------------------------------------------------------------------------------------
+
+
+def evaluation_create(
+    *,
+    actor,
+    area: Area,
+    indicator: Indicator,
+    treatment_year: int,
+    donor_pool: str = DonorPoolKind.PEERS,
+    peers_k: int = 30,
+    exclude_approaches: bool = True,
+    exclude_adjacent: bool = False,
+    excluded_codes: list[str] | None = None,
+    covariates: list[str] | None = None,
+    options: dict | None = None,
+    approach=None,
+    note: str = "",
+) -> EffectEvaluation:
+    if donor_pool not in DonorPoolKind.values:
+        raise MonitoringError("Kies een donorpool: 'peers' of 'gemeente'.", field="donor_pool")
+    if not 5 <= int(peers_k) <= 200:
+        raise MonitoringError("Het aantal vergelijkbare gebieden ligt tussen 5 en 200.", field="peers_k")
+    if not 1990 <= int(treatment_year) <= 2100:
+        raise MonitoringError("Geef een jaartal tussen 1990 en 2100.", field="treatment_year")
+    covariates = [c for c in (covariates or []) if c and c != indicator.key]
+    unknown = sorted(
+        set(covariates) - set(Indicator.objects.filter(key__in=covariates).values_list("key", flat=True))
+    )
+    if unknown:
+        raise MonitoringError(f"Onbekende indicatoren: {', '.join(unknown)}.", field="covariates")
+    merged = {**DEFAULT_OPTIONS, **(options or {})}
+    if merged["placebo_variant"] not in {"fixed_v", "refit_v"}:
+        raise MonitoringError("Onbekende placebovariant.", field="options")
+    if not 2 <= int(merged["min_pre_periods"]) <= 20:
+        raise MonitoringError(
+            "Het minimum aantal jaren vóór de ingreep ligt tussen 2 en 20.", field="options"
+        )
+    with transaction.atomic():
+        evaluation = EffectEvaluation.objects.create(
+            area=area,
+            approach=approach,
+            indicator=indicator,
+            treatment_year=int(treatment_year),
+            donor_pool=donor_pool,
+            peers_k=int(peers_k),
+            exclude_approaches=exclude_approaches,
+            exclude_adjacent=exclude_adjacent,
+            excluded_codes=[c.strip().upper() for c in (excluded_codes or []) if c.strip()],
+            covariates=covariates,
+            options=merged,
+            note=note,
+            created_by=actor,
+        )
+        audit_record(
+            actor=actor, action="monitoring.evaluation.create", obj=evaluation, reason=str(evaluation)
+        )
+    return evaluation
+
+
+def _num(value, digits: int = 6):
+    if value is None:
+        return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(value) or math.isinf(value):
+        return None
+    return round(value, digits)
+
+
+def _nums(values) -> list:
+    return [_num(v) for v in values]
+
+
+def _progress(evaluation_id: int, progress: float, step: str) -> None:
+    EffectEvaluation.objects.filter(pk=evaluation_id).update(progress=progress, step=step)
+
+
+@dataclass
+class _Prepared:
+    long: pd.DataFrame
+    spec: fx.SyntheticControlSpec
+    years: list[int]
+    dropped: list[dict[str, str]]
+
+
+def _prepare(evaluation: EffectEvaluation, donors: list[str]) -> _Prepared:
+    """The long panel and spec; donors without the outcome in the years used are left out (and listed)."""
+    outcome = evaluation.indicator.key
+    covariates = list(evaluation.covariates)
+    treated = evaluation.area.code
+    long = selectors.evaluation_panel(codes=[treated, *donors], variables=[outcome, *covariates])
+    name = evaluation.area.name
+    if long.loc[(long["unit"] == treated) & long[outcome].notna()].empty:
+        raise fx.EffectEvaluationError(
+            "missing_values",
+            f"Voor {name} ({treated}) zijn geen waarden van '{evaluation.indicator.label}' beschikbaar.",
+        )
+    share = long.groupby("time")[outcome].apply(lambda s: s.notna().mean())
+    years = sorted(int(y) for y, s in share.items() if s >= 0.5)
+    long = long[long["time"].isin(years)]
+    pre_years = [y for y in years if y < evaluation.treatment_year]
+    dropped = []
+    keep = []
+    complete = long.pivot(index="unit", columns="time", values=outcome).reindex(columns=years)
+    for code in donors:
+        if code not in complete.index or complete.loc[code].isna().any():
+            missing = (
+                [] if code not in complete.index else [str(y) for y in years if pd.isna(complete.at[code, y])]
+            )
+            dropped.append(
+                {
+                    "code": code,
+                    "reason": "ontbrekende waarden voor de uitkomst"
+                    + (f" ({', '.join(missing)})" if missing else ""),
+                }
+            )
+            continue
+        rows = long[(long["unit"] == code) & long["time"].isin(pre_years)]
+        empty = [c for c in covariates if rows[c].isna().all()]
+        if empty:
+            dropped.append({"code": code, "reason": f"geen waarden vóór de ingreep voor {', '.join(empty)}"})
+            continue
+        keep.append(code)
+    options = evaluation.options
+    special = ()
+    if options.get("lagged_outcomes"):
+        special = tuple(fx.SpecialPredictor(outcome, (y,)) for y in pre_years)
+    spec = fx.SyntheticControlSpec(
+        treated=treated,
+        treatment_time=evaluation.treatment_year,
+        outcome=outcome,
+        predictors=(outcome, *covariates),
+        special_predictors=special,
+        donors=tuple(keep),
+        skip_missing_in_windows=True,
+    )
+    return _Prepared(long[long["unit"].isin([treated, *keep])], spec, years, dropped)
+
+
+def _evaluate(evaluation: EffectEvaluation) -> tuple[dict, dict]:
+    step = lambda p, text: _progress(evaluation.pk, p, text)  # noqa: E731
+    step(0.05, "donorpool kiezen")
+    pool = selectors.donor_pool_select(
+        area=evaluation.area,
+        pool=evaluation.donor_pool,
+        k=evaluation.peers_k,
+        exclude_approaches=evaluation.exclude_approaches,
+        exclude_adjacent=evaluation.exclude_adjacent,
+        excluded_codes=list(evaluation.excluded_codes),
+    )
+    step(0.15, "gegevens ophalen")
+    prepared = _prepare(evaluation, pool.donors)
+    excluded = pool.excluded + prepared.dropped
+    donors_info = {
+        "donors": list(prepared.spec.donors or ()),
+        "excluded": excluded,
+        "candidates": len(pool.donors) + len(pool.excluded),
+    }
+    options = evaluation.options
+    fit_options = fx.FitOptions(
+        min_pre_periods=int(options.get("min_pre_periods", 3)), hull_check=options.get("hull_check", "raise")
+    )
+    step(0.25, "synthetische controle schatten")
+    data = fx.build_matrices(prepared.long, prepared.spec)
+    fit = fx.fit_data(data, fit_options)
+    step(0.45, "placebotoets over de donorpool")
+    placebo = fx.placebo_in_space(
+        data, result=fit, options=fit_options, variant=options.get("placebo_variant", "fixed_v")
+    )
+    step(0.7, "robuustheid: zonder één donor")
+    loo_block: dict = {}
+    try:
+        loo = fx.leave_one_out(data, result=fit, options=fit_options, refit_v=False)
+        lo, hi = loo.post_gap_range()
+        loo_block = {
+            "range": [_num(lo), _num(hi)],
+            "gaps": {str(k): _nums(v.to_numpy()) for k, v in loo.gaps.items()},
+            "explanation": loo.explanation(),
+        }
+    except fx.EffectEvaluationError as exc:
+        loo_block = {"error": exc.message}
+    step(0.8, "placebo in de tijd")
+    pre_years = [y for y in prepared.years if y < evaluation.treatment_year]
+    pit_block: dict = {}
+    if len(pre_years) >= 3:
+        fake = pre_years[-1]
+        try:
+            pit = fx.placebo_in_time(
+                prepared.long,
+                prepared.spec,
+                fake,
+                options=fx.FitOptions(min_pre_periods=2, hull_check="off"),
+                shift_windows=False,
+            )
+            pit_block = {
+                "fake_year": fake,
+                "mean_gap": _num(pit.mean_gap_after_fake),
+                "rmspe_ratio": _num(pit.result.rmspe_ratio),
+                "years": [int(t) for t in pit.result.gap.index],
+                "gap": _nums(pit.result.gap.to_numpy()),
+                "explanation": pit.explanation(),
+            }
+        except fx.EffectEvaluationError as exc:
+            pit_block = {"fake_year": fake, "error": exc.message}
+    else:
+        pit_block = {
+            "error": "Te weinig jaren vóór de ingreep voor een placebo in de tijd (minstens 3 nodig)."
+        }
+    step(0.9, "verschil-in-verschillen")
+    did = fx.difference_in_differences(data)
+    names = selectors.area_names([evaluation.area.code, *data.donors])
+    weights = fit.nonzero_weights(1e-4)
+    att = fit.att()
+    years = [int(t) for t in fit.gap.index]
+    n_pre = int(sum(1 for y in years if y < evaluation.treatment_year))
+    result = {
+        "treated": evaluation.area.code,
+        "treated_name": evaluation.area.name,
+        "indicator": evaluation.indicator.key,
+        "indicator_label": evaluation.indicator.label,
+        "unit": evaluation.indicator.unit,
+        "direction": evaluation.indicator.direction,
+        "treatment_year": evaluation.treatment_year,
+        "years": years,
+        "n_pre": n_pre,
+        "n_post": len(years) - n_pre,
+        "n_donors": data.n_donors,
+        "observed": _nums(fit.observed.to_numpy()),
+        "synthetic": _nums(fit.synthetic.to_numpy()),
+        "gap": _nums(fit.gap.to_numpy()),
+        "weights": [
+            {"code": str(code), "name": names.get(str(code), str(code)), "weight": _num(w, 4)}
+            for code, w in weights.items()
+        ],
+        "weights_unique": bool(fit.solver.weights_unique),
+        "v": {str(k): _num(v, 4) for k, v in fit.v.items()},
+        "balance": [
+            {
+                "predictor": str(name),
+                "treated": _num(row["treated"], 4),
+                "synthetic": _num(row["synthetic"], 4),
+                "donor_mean": _num(row["donor_mean"], 4),
+            }
+            for name, row in fit.predictor_balance.iterrows()
+        ],
+        "loss": _num(fit.loss),
+        "rmspe_pre": _num(fit.rmspe_pre),
+        "rmspe_post": _num(fit.rmspe_post),
+        "rmspe_ratio": _num(fit.rmspe_ratio),
+        "perfect_pre_fit": bool(fit.rmspe_pre == 0),
+        "att": {
+            "estimate": _num(att.estimate),
+            "standard_error": _num(att.standard_error),
+            "n": att.n_periods,
+        },
+        "placebo": {
+            "variant": placebo.variant,
+            "p_value": _num(placebo.p_value, 4),
+            "rank": placebo.rank,
+            "n_placebos": placebo.n_placebos,
+            "ratios": {str(k): _num(v) for k, v in placebo.ratios.items()},
+            "gaps": {
+                str(k): _nums(placebo.gaps[k].to_numpy()) for k in placebo.gaps.columns if k != fit.treated
+            },
+            "explanation": placebo.explanation(),
+        },
+        "leave_one_out": loo_block,
+        "placebo_in_time": pit_block,
+        "did": {
+            "estimate": _num(did.estimate),
+            "standard_error": _num(did.standard_error),
+            "placebo_standard_error": _num(did.placebo_standard_error),
+            "placebo_p_value": _num(did.placebo_p_value, 4),
+            "explanation": did.explanation(),
+        },
+        "warnings": list(fit.warnings),
+        "notes": list(fit.notes),
+        "explanation": fit.explanation(),
+        "solver": {
+            "best_start": fit.solver.best_start,
+            "n_inner_solves": fit.solver.n_inner_solves,
+            "elapsed_seconds": _num(fit.solver.elapsed_seconds, 3),
+        },
+    }
+    return result, donors_info
+
+
+def evaluation_execute(*, evaluation_id: int) -> EffectEvaluation:
+    """Run a queued evaluation and store its result or its Dutch error (in the web: in a thread)."""
+    evaluation = EffectEvaluation.objects.select_related("area", "indicator").get(pk=evaluation_id)
+    EffectEvaluation.objects.filter(pk=evaluation.pk).update(
+        status=EvaluationStatus.RUNNING, started_at=timezone.now(), progress=0.01, step="starten"
+    )
+    try:
+        result, donors = _evaluate(evaluation)
+        EffectEvaluation.objects.filter(pk=evaluation.pk).update(
+            status=EvaluationStatus.FINISHED,
+            progress=1.0,
+            step="klaar",
+            result=result,
+            donors=donors,
+            error_code="",
+            message="",
+            finished_at=timezone.now(),
+        )
+        log.info("monitoring_evaluation_finished", evaluation=str(evaluation.uuid))
+    except fx.EffectEvaluationError as exc:
+        EffectEvaluation.objects.filter(pk=evaluation.pk).update(
+            status=EvaluationStatus.FAILED,
+            progress=1.0,
+            step="gestopt",
+            error_code=exc.code,
+            message=exc.message,
+            finished_at=timezone.now(),
+        )
+        log.info("monitoring_evaluation_refused", evaluation=str(evaluation.uuid), code=exc.code)
+    except LookupError:
+        EffectEvaluation.objects.filter(pk=evaluation.pk).update(
+            status=EvaluationStatus.FAILED,
+            progress=1.0,
+            step="gestopt",
+            error_code="missing_values",
+            message="Er zijn geen indicatorwaarden voor dit gebied of zijn vergelijkingsgebieden geladen.",
+            finished_at=timezone.now(),
+        )
+    except Exception:  # noqa: BLE001 - a failed run must be reported, not left "running"
+        log.exception("monitoring_evaluation_failed", evaluation=str(evaluation.uuid))
+        EffectEvaluation.objects.filter(pk=evaluation.pk).update(
+            status=EvaluationStatus.FAILED,
+            progress=1.0,
+            step="gestopt",
+            error_code="internal",
+            message="De evaluatie is onverwacht gestopt; zie het applicatielog.",
+            finished_at=timezone.now(),
+        )
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+def evaluation_start_background(*, evaluation: EffectEvaluation) -> None:
+    """Start the evaluation in a background thread after the transaction commits.
+
+    A thread plus a progress row keep the embedded default free of a worker process (the same choice as
+    the plans scheduler); moving it onto a django-tasks database queue only changes this function.
+    """
+    if RUN_INLINE:
+        evaluation_execute(evaluation_id=evaluation.pk)
+        return
+
+    def target() -> None:
+        try:
+            evaluation_execute(evaluation_id=evaluation.pk)
+        finally:
+            connection.close()
+
+    transaction.on_commit(
+        lambda: threading.Thread(target=target, name=f"evaluation-{evaluation.pk}", daemon=True).start()
+    )
+
+
+# --- perceived indicators ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return (
+            f"regel {self.line}, kolom {self.column}: {self.message}"
+            if self.column
+            else f"regel {self.line}: {self.message}"
+        )
+
+
+class PerceivedImportError(ValueError):
+    def __init__(self, filename: str, problems: list[ImportProblem]) -> None:
+        self.filename = filename
+        self.problems = problems
+        super().__init__(f"{filename}: " + "; ".join(str(p) for p in problems[:5]))
+
+
+HEADERS = {
+    "area": ("gebiedscode", "gebied", "code", "area_code", "area"),
+    "year": ("jaar", "year"),
+    "indicator": ("indicator",),
+    "value": ("waarde", "value"),
+}
+INDICATOR_RE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+MAX_PROBLEMS = 20
+
+
+def _parse_csv(
+    filename: str, content: bytes
+) -> tuple[list[tuple[str, str, int, float, int]], list[ImportProblem]]:
+    problems: list[ImportProblem] = []
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [ImportProblem(1, "", "het bestand is geen UTF-8-tekst")]
+    if not text.strip():
+        return [], [ImportProblem(1, "", "het bestand is leeg")]
+    first = text.splitlines()[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip().lower() for h in next(reader)]
+    positions: dict[str, int] = {}
+    for key, names in HEADERS.items():
+        found = [i for i, h in enumerate(header) if h in names]
+        if not found:
+            problems.append(
+                ImportProblem(
+                    1,
+                    names[0],
+                    f"kolom '{names[0]}' ontbreekt (verwacht: gebiedscode, jaar, indicator, waarde)",
+                )
+            )
+        else:
+            positions[key] = found[0]
+    if problems:
+        return [], problems
+    rows = []
+    seen: dict[tuple[str, str, int], int] = {}
+    for line, record in enumerate(reader, start=2):
+        if not any(field.strip() for field in record):
+            continue
+        if len(record) < len(header):
+            problems.append(ImportProblem(line, "", f"{len(record)} kolommen, verwacht {len(header)}"))
+            continue
+        code = record[positions["area"]].strip().upper()
+        indicator = record[positions["indicator"]].strip().lower()
+        raw_year = record[positions["year"]].strip()
+        raw_value = record[positions["value"]].strip().replace(",", ".")
+        if not code:
+            problems.append(ImportProblem(line, header[positions["area"]], "gebiedscode ontbreekt"))
+        if not INDICATOR_RE.fullmatch(indicator):
+            problems.append(
+                ImportProblem(
+                    line, "indicator", f"'{indicator}' is geen geldige naam (kleine letters, cijfers, _)"
+                )
+            )
+        try:
+            year = int(raw_year)
+            if not 1990 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            problems.append(ImportProblem(line, header[positions["year"]], f"'{raw_year}' is geen jaartal"))
+            year = 0
+        try:
+            value = float(raw_value)
+            if not math.isfinite(value):
+                raise ValueError
+        except ValueError:
+            problems.append(
+                ImportProblem(
+                    line, header[positions["value"]], f"'{record[positions['value']]}' is geen getal"
+                )
+            )
+            value = float("nan")
+        key = (code, indicator, year)
+        if key in seen:
+            problems.append(ImportProblem(line, "", f"dubbele rij (ook op regel {seen[key]})"))
+        seen[key] = line
+        rows.append((code, indicator, year, value, line))
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    if not rows and not problems:
+        problems.append(ImportProblem(2, "", "het bestand bevat geen gegevensregels"))
+    return rows, problems
+
+
+def perceived_import(*, actor, filename: str, content: bytes) -> PerceivedImport:
+    """Import perceived indicators (CSV: gebiedscode, jaar, indicator, waarde): all rows or none.
+
+    Raises :class:`PerceivedImportError` with the line and column of the first problems; nothing is
+    stored then. A value for an area, indicator and year that exists already is replaced.
+    """
+    rows, problems = _parse_csv(filename, content)
+    if not problems:
+        codes = {r[0] for r in rows}
+        areas = {a.code: a for a in Area.objects.filter(code__in=codes)}
+        area_header = "gebiedscode"
+        for code, _indicator, _year, _value, line in rows:
+            if code and code not in areas:
+                problems.append(ImportProblem(line, area_header, f"gebied '{code}' is onbekend"))
+                if len(problems) >= MAX_PROBLEMS:
+                    break
+    if problems:
+        raise PerceivedImportError(filename, problems)
+    with transaction.atomic():
+        batch = PerceivedImport.objects.create(
+            source=filename[:300], sha256=hashlib.sha256(content).hexdigest(), rows=len(rows), actor=actor
+        )
+        for code, indicator, year, value, _line in rows:
+            PerceivedValue.objects.update_or_create(
+                area=areas[code], indicator=indicator, year=year, defaults={"value": value, "batch": batch}
+            )
+        audit_record(actor=actor, action="monitoring.perceived.import", obj=batch, reason=filename[:200])
+    return batch
