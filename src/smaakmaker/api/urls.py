@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("smaakmaker.access.api.urls")),
     path("", include("smaakmaker.areas.api.urls")),
     path("", include("smaakmaker.cases.api.urls")),
+    path("", include("smaakmaker.monitoring.api.urls")),
 ]
