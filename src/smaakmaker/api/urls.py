@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("smaakmaker.areas.api.urls")),
     path("", include("smaakmaker.cases.api.urls")),
     path("", include("smaakmaker.monitoring.api.urls")),
+    path("", include("smaakmaker.plans.api.urls")),
 ]

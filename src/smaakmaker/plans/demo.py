@@ -228,6 +228,7 @@ def demo_load(*, stdout=None) -> Approach | None:
         add("wet-bibob-toets", gem, "complex", 14, complex=COMPLEXES[1], street=s2, exit="Besluit genomen")
         add("schoon-heel-veilig", gem, "straat", 40, street=STREETS[4], exit="Schouw zonder gebreken")
         add("buurtbemiddeling", zorg, "complex", 6, complex=COMPLEXES[0], street=s1, exit="Conflict opgelost")
+    approach.refresh_from_db()
     if stdout is not None:
         count = PlanIntervention.objects.filter(approach=approach).count()
         warnings = len(selectors.plan_warnings(approach))

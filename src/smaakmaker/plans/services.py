@@ -9,7 +9,6 @@ actor and writes an audit record (with processing-log entries) in the same trans
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import asdict
 from datetime import date
 
@@ -259,7 +258,7 @@ def intervention_status_change(
 ) -> PlanIntervention:
     """Move an intervention along its life cycle (regisseur: any; a partner: its own organisation's)."""
     iv = (
-        PlanIntervention.objects.select_for_update()
+        PlanIntervention.objects.select_for_update(of=("self",))
         .select_related("address", "intervention_type")
         .get(pk=intervention.pk)
     )
@@ -345,22 +344,27 @@ def run_create(*, actor, approach: Approach, time_limit_s: float = 10.0) -> Sche
     return run
 
 
+def run_progress(run: SchedulerRun) -> float:
+    """Progress between 0 and 1: the share of the time limit used (CP-SAT stops at the limit)."""
+    if run.state in (RunState.FINISHED, RunState.FAILED):
+        return 1.0
+    if run.started_at is None:
+        return 0.0
+    elapsed = (timezone.now() - run.started_at).total_seconds()
+    return round(min(0.97, max(0.02, elapsed / max(run.time_limit_s, 0.1))), 3)
+
+
 def run_execute(*, run_id: int) -> SchedulerRun:
     """Run the scheduler for a queued run and store its proposal (in the web: in a background thread)."""
     run = SchedulerRun.objects.select_related("approach", "approach__area").get(pk=run_id)
     SchedulerRun.objects.filter(pk=run.pk).update(
         state=RunState.RUNNING, started_at=timezone.now(), progress=0.01
     )
-    last_write = [0.0]
+    found = [0]
 
-    def on_solution(seconds: float, solutions: int, _objective: float) -> None:
-        now = time.monotonic()
-        if now - last_write[0] < 0.5:
-            return
-        last_write[0] = now
-        SchedulerRun.objects.filter(pk=run.pk).update(
-            progress=min(0.95, max(0.02, seconds / run.time_limit_s)), solutions=solutions
-        )
+    def on_solution(_seconds: float, solutions: int, _objective: float) -> None:
+        # Runs in a solver thread: no database access here (progress is derived from the start time).
+        found[0] = solutions
 
     try:
         plan = selectors.plan_domain(run.approach)
@@ -437,7 +441,7 @@ def run_accept(
     *, actor, run: SchedulerRun, note: str = "", origin: Origin | None = None
 ) -> list[InterventionEvent]:
     """Accept a proposal: write the new start weeks as append-only revisions, audited."""
-    run = SchedulerRun.objects.select_for_update().select_related("approach").get(pk=run.pk)
+    run = SchedulerRun.objects.select_for_update(of=("self",)).select_related("approach").get(pk=run.pk)
     if run.decision != RunDecision.OPEN or not run.has_proposal:
         raise PlanError("Dit voorstel kan niet (meer) worden aangenomen.", field="run", code="state")
     approach = run.approach

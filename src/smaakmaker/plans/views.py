@@ -205,7 +205,12 @@ def _run(request: HttpRequest, uuid, run_uuid) -> tuple:
 @login_required
 def run_detail(request: HttpRequest, uuid, run_uuid) -> HttpResponse:
     approach, run = _run(request, uuid, run_uuid)
-    context = {"approach": approach, "run": run, "running": run.state in (RunState.QUEUED, RunState.RUNNING)}
+    context = {
+        "approach": approach,
+        "run": run,
+        "running": run.state in (RunState.QUEUED, RunState.RUNNING),
+        "progress_pct": round(100 * services.run_progress(run)),
+    }
     if run.has_proposal:
         view = selectors.plan_view(user=request.user, approach=approach, origin=origin_of(request))
         refs = {iv.ref for iv in view.interventions}
@@ -250,7 +255,7 @@ def run_status(request: HttpRequest, uuid, run_uuid) -> JsonResponse:
     return JsonResponse(
         {
             "state": run.state,
-            "progress": round(run.progress, 3),
+            "progress": services.run_progress(run),
             "solutions": run.solutions,
             "done": run.state in (RunState.FINISHED, RunState.FAILED),
         }

@@ -12,9 +12,23 @@ from smaakmaker.plans.models import (
     SchedulerRun,
 )
 
+FLAVOUR_HELP = "One of zoet, zuur, zout, bitter."
+LEVEL_HELP = "One of gebied, straat, complex, adres."
+STATUS_HELP = "One of concept, gepland, lopend, afgerond, gestopt."
+
+
+def _one_of(values):
+    def check(value):
+        if value not in values:
+            raise serializers.ValidationError(f"Choose one of: {', '.join(values)}.", code="invalid_choice")
+
+    return [check]
+
 
 class InterventionTypeSerializer(serializers.ModelSerializer):
     legal_instrument = serializers.CharField(read_only=True)
+    flavour = serializers.CharField(read_only=True, help_text=FLAVOUR_HELP)
+    owner_kind = serializers.CharField(read_only=True, help_text="The kind of organisation that owns it.")
 
     class Meta:
         model = InterventionType
@@ -70,6 +84,9 @@ class PlanInterventionSerializer(serializers.ModelSerializer):
     owner = serializers.CharField(source="owner.name")
     coordinator = serializers.CharField(source="coordinator.name", allow_null=True, default=None)
     end_week = serializers.IntegerField(allow_null=True)
+    flavour = serializers.CharField(read_only=True, help_text=FLAVOUR_HELP)
+    level = serializers.CharField(read_only=True, help_text=LEVEL_HELP)
+    status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
 
     class Meta:
         model = PlanIntervention
@@ -97,7 +114,7 @@ class PlanInterventionSerializer(serializers.ModelSerializer):
 class InterventionCreateSerializer(serializers.Serializer):
     intervention_type = serializers.SlugField()
     owner = serializers.UUIDField(help_text="UUID of the owning partner organisation.")
-    level = serializers.ChoiceField(choices=Level.choices)
+    level = serializers.CharField(help_text=LEVEL_HELP, validators=_one_of(Level.values))
     street = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     complex = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     address = serializers.UUIDField(required=False, allow_null=True, default=None)
@@ -116,7 +133,7 @@ class InterventionCreateSerializer(serializers.Serializer):
 
 
 class StatusChangeSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=InterventionStatus.choices)
+    status = serializers.CharField(help_text=STATUS_HELP, validators=_one_of(InterventionStatus.values))
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
 
 
@@ -141,6 +158,9 @@ class RunCreateSerializer(serializers.Serializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
+    state = serializers.CharField(read_only=True, help_text="One of queued, running, finished, failed.")
+    decision = serializers.CharField(read_only=True, help_text="One of open, accepted, rejected, superseded.")
+
     class Meta:
         model = SchedulerRun
         fields = [
