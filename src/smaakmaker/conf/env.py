@@ -25,6 +25,7 @@ class Variable:
     help: str
     kind: str
     production_required: bool = False
+    shown_default: str | None = None
 
 
 REGISTRY: dict[str, Variable] = {}
@@ -68,11 +69,12 @@ def declare(
     help: str,  # noqa: A002 - the natural word here
     kind: str = "str",
     production_required: bool = False,
+    shown_default: str | None = None,
 ) -> Any:
     """Declare a variable and return its value from the environment (or the default)."""
     if kind not in _CASTS:
         raise ValueError(f"unknown kind {kind!r} for {name}")
-    REGISTRY[name] = Variable(name, default, help, kind, production_required)
+    REGISTRY[name] = Variable(name, default, help, kind, production_required, shown_default)
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -98,7 +100,7 @@ def render_markdown() -> str:
         "|---|---|---|---|---|",
     ]
     for var in REGISTRY.values():
-        default = var.default
+        default = var.shown_default if var.shown_default is not None else var.default
         if isinstance(default, list):
             default = ",".join(default)
         default_text = f"`{default}`" if default not in ("", None) else "(empty)"

@@ -30,6 +30,7 @@ try:
             "SMAAKMAKER_VAR_DIR",
             default=str(PROJECT_DIR / "var"),
             help="Folder for the embedded SQLite database and other local state.",
+            shown_default="<checkout>/var",
         )
     )
     SECRET_KEY = declare(

@@ -48,7 +48,7 @@ def test_map_and_area_page(page, axe, demo_users, amsterdam):
     assert page.locator("[data-testid=peers] li").count() == 5
     assert axe(page) == []
 
-    page.get_by_label("Jaar").select_option("2019")
+    page.get_by_label("Jaar", exact=True).select_option("2019")
     page.get_by_role("button", name="Toon").click()
     page.get_by_text("gaat sinds de indeling van 2022 verder als").or_(
         page.get_by_test_id("composite")
