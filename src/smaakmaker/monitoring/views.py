@@ -308,13 +308,14 @@ def area_search(request: HttpRequest) -> HttpResponse:
 def perceived_import(request: HttpRequest) -> HttpResponse:
     form = PerceivedUploadForm(request.POST or None, request.FILES or None)
     problems = []
+    filename = ""
     status = 200
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             batch = services.perceived_import(actor=request.user, filename=upload.name, content=upload.read())
         except services.PerceivedImportError as exc:
-            problems = exc.problems
+            problems, filename = exc.problems, exc.filename
             status = 400
         else:
             messages.success(
@@ -327,7 +328,12 @@ def perceived_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/perceived_import.html",
-        {"form": form, "problems": problems, "imports": PerceivedImport.objects.all()[:20]},
+        {
+            "form": form,
+            "problems": problems,
+            "filename": filename,
+            "imports": PerceivedImport.objects.all()[:20],
+        },
         status=status,
     )
 

@@ -24,7 +24,9 @@ class EvaluationCreateSerializer(serializers.Serializer):
 class EvaluationSerializer(serializers.ModelSerializer):
     area = serializers.CharField(source="area.code")
     indicator = serializers.CharField(source="indicator.key")
-    status = serializers.ChoiceField(choices=EvaluationStatus.choices)
+    status = serializers.CharField(
+        help_text="Run state: " + ", ".join(EvaluationStatus.values) + " (poll until finished or failed)."
+    )
     result = serializers.JSONField(allow_null=True)
     donors = serializers.JSONField()
 
