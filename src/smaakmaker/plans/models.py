@@ -332,6 +332,7 @@ class InterventionEvent(AppendOnly):
         CREATED = "created", _("created")
         START = "start", _("start week revised")
         STATUS = "status", _("status changed")
+        CHANGED = "changed", _("details changed")
 
     intervention = models.ForeignKey(PlanIntervention, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
@@ -433,3 +433,81 @@ def runs_for(approach: Approach) -> QuerySet[SchedulerRun]:
 
 def level_label(level: str) -> str:
     return dict(Level.choices).get(level, level)
+
+
+# --- choices for the plan's forms ----------------------------------------------------------------------
+
+
+def area_buurt_prefixes(area) -> list[str]:
+    """The buurt-code prefixes an area covers: a buurt itself, the buurten of a wijk or gemeente (their
+    codes continue the wijk's or gemeente's digits), or the member areas of a custom area."""
+    if area.level == "buurt":
+        return [area.code]
+    if area.level in ("wijk", "gemeente"):
+        return ["BU" + area.code[2:]]
+    if area.level == "eigen":
+        return sorted({p for m in area.members.all() if m.level != "eigen" for p in area_buurt_prefixes(m)})
+    return []
+
+
+def address_choices(*, user, approach: Approach, include_ids: Iterable[int] = ()) -> QuerySet[Address]:
+    """Addresses in the approach's area that the register lets this user see (``visible_to``), plus the
+    given ones when visible (an intervention's current address). Never lists any other address."""
+    if not may_see_addresses(user):
+        return Address.objects.none()
+    in_area = Q(pk__in=list(include_ids))
+    for prefix in area_buurt_prefixes(approach.area):
+        in_area |= Q(buurt_code__startswith=prefix)
+    return Address.objects.visible_to(user).filter(in_area).order_by("street", "house_number", "house_letter")
+
+
+def address_choices_audit(
+    *, user, approach: Approach, addresses: list[Address], origin: Origin | None = None
+) -> None:
+    """Offering addresses in a form shows that the register knows them: one audit record with a
+    processing-log entry per address offered."""
+    if not addresses:
+        return
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="plan.address.choices",
+            obj=approach,
+            reason=PLAN_PURPOSE,
+            origin=origin,
+            processing=[
+                Processing(activity_code="casusoverleg", subject_type="address", subject_id=str(a.uuid))
+                for a in addresses
+            ],
+        )
+
+
+def dependencies_for_user(*, approach: Approach, shown_refs: set[str]) -> tuple[list[PlanDependency], int]:
+    """The plan's dependencies between interventions the user sees, and how many others there are."""
+    rows = list(
+        PlanDependency.objects.filter(approach=approach)
+        .select_related("first", "second", "first__intervention_type", "second__intervention_type")
+        .order_by("first__ref", "second__ref")
+    )
+    shown = [d for d in rows if d.first.ref in shown_refs and d.second.ref in shown_refs]
+    return shown, len(rows) - len(shown)
+
+
+def intervention_read_audit(*, user, intervention: PlanIntervention, origin: Origin | None = None) -> None:
+    """Audit showing one address-level intervention (e.g. on its edit page); nothing for other levels."""
+    if intervention.address_id:
+        with transaction.atomic():
+            _audit_address_read(
+                user=user,
+                approach=intervention.approach,
+                items=[intervention],
+                action="plan.address.read",
+                origin=origin,
+            )
+
+
+def interventions_for_user(*, user, approach: Approach) -> list[PlanIntervention]:
+    """The interventions this user may see, without showing them (for validating a choice among them)."""
+    items = plan_interventions(approach)
+    visible = visible_address_ids(user=user, address_ids=(iv.address_id for iv in items if iv.address_id))
+    return [iv for iv in items if not iv.address_id or iv.address_id in visible]

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict
-from datetime import date
+from datetime import date, timedelta
 
 import structlog
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
 from smaakmaker.access.models import Covenant, Membership, Organisation
@@ -26,6 +28,7 @@ from .models import (
     STATUS_TRANSITIONS,
     Approach,
     ApproachPartner,
+    DependencyKind,
     InterventionEvent,
     InterventionType,
     Level,
@@ -159,6 +162,37 @@ def _next_ref(approach: Approach) -> str:
     return f"I-{(max(numbers) + 1) if numbers else 1:03d}"
 
 
+def _validate_intervention(
+    *,
+    approach: Approach,
+    intervention_type: InterventionType,
+    owner: Organisation,
+    level: str,
+    street: str,
+    complex: str,
+    address,
+    start_week: int | None,
+) -> None:
+    """The checks shared by adding and changing an intervention (``PlanError`` names the field)."""
+    if level not in Level.values:
+        raise PlanError("Onbekend niveau.", field="level")
+    if intervention_type.levels and level not in intervention_type.levels:
+        raise PlanError(
+            f"{intervention_type.name} kan niet op niveau '{Level(level).label}' worden ingezet.",
+            field="level",
+        )
+    if (level == Level.ADRES) != (address is not None):
+        raise PlanError("Een interventie op adresniveau heeft een adres, en alleen die.", field="address")
+    if level == Level.STRAAT and not street:
+        raise PlanError("Geef de straat op.", field="street")
+    if level == Level.COMPLEX and not complex:
+        raise PlanError("Geef het complex op.", field="complex")
+    if not approach.partner_rows.filter(organisation=owner).exists():
+        raise PlanError("De eigenaar is geen partner van deze aanpak.", field="owner")
+    if start_week is not None and start_week >= approach.horizon_weeks:
+        raise PlanError("De startweek ligt na het einde van het plan.", field="startWeek")
+
+
 @transaction.atomic
 def intervention_add(
     *,
@@ -183,23 +217,16 @@ def intervention_add(
     origin: Origin | None = None,
     check_visibility: bool = True,
 ) -> PlanIntervention:
-    if level not in Level.values:
-        raise PlanError("Onbekend niveau.", field="level")
-    if intervention_type.levels and level not in intervention_type.levels:
-        raise PlanError(
-            f"{intervention_type.name} kan niet op niveau '{Level(level).label}' worden ingezet.",
-            field="level",
-        )
-    if (level == Level.ADRES) != (address is not None):
-        raise PlanError("Een interventie op adresniveau heeft een adres, en alleen die.", field="address")
-    if level == Level.STRAAT and not street:
-        raise PlanError("Geef de straat op.", field="street")
-    if level == Level.COMPLEX and not complex:
-        raise PlanError("Geef het complex op.", field="complex")
-    if not approach.partner_rows.filter(organisation=owner).exists():
-        raise PlanError("De eigenaar is geen partner van deze aanpak.", field="owner")
-    if start_week is not None and start_week >= approach.horizon_weeks:
-        raise PlanError("De startweek ligt na het einde van het plan.", field="startWeek")
+    _validate_intervention(
+        approach=approach,
+        intervention_type=intervention_type,
+        owner=owner,
+        level=level,
+        street=street,
+        complex=complex,
+        address=address,
+        start_week=start_week,
+    )
     if check_visibility:
         _check_address_visible(actor, address)
     iv = PlanIntervention.objects.create(
@@ -238,6 +265,135 @@ def intervention_add(
             obj=iv,
             origin=origin,
             processing=_address_processing(iv),
+        )
+    return iv
+
+
+#: The fields of an intervention the regisseur edits (status has its own workflow, ref never changes).
+EDITABLE_FIELDS = (
+    "intervention_type",
+    "title",
+    "level",
+    "street",
+    "complex",
+    "address",
+    "start_week",
+    "duration_weeks",
+    "degree",
+    "owner",
+    "coordinator",
+    "exit_criteria",
+    "priority",
+    "release_week",
+    "due_week",
+)
+
+
+@transaction.atomic
+def intervention_update(
+    *,
+    actor,
+    intervention: PlanIntervention,
+    intervention_type: InterventionType,
+    owner: Organisation,
+    level: str,
+    street: str = "",
+    complex: str = "",
+    address=None,
+    start_week: int | None = None,
+    duration_weeks: int | None = None,
+    degree: int | None = None,
+    coordinator: Organisation | None = None,
+    exit_criteria: str = "",
+    title: str = "",
+    priority: int = 1,
+    release_week: int = 0,
+    due_week: int | None = None,
+    note: str = "",
+    origin: Origin | None = None,
+) -> PlanIntervention:
+    """Change an intervention. The history gets a start-week revision (when the start moved) and a
+    "details changed" event naming the changed fields; an address-level change (before or after) is
+    audited with processing-log entries for each address involved."""
+    iv = (
+        PlanIntervention.objects.select_for_update(of=("self",))
+        .select_related("approach", "address", "intervention_type")
+        .get(pk=intervention.pk)
+    )
+    _check_address_visible(actor, iv.address)  # the current address: not visible means not there
+    _validate_intervention(
+        approach=iv.approach,
+        intervention_type=intervention_type,
+        owner=owner,
+        level=level,
+        street=street,
+        complex=complex,
+        address=address,
+        start_week=start_week,
+    )
+    _check_address_visible(actor, address)
+    processing_before = _address_processing(iv)
+    values = {
+        "intervention_type": intervention_type,
+        "title": title,
+        "level": level,
+        "street": street if level != Level.ADRES else (street or address.street),
+        "complex": complex,
+        "address": address,
+        "start_week": start_week,
+        "duration_weeks": duration_weeks
+        if duration_weeks is not None
+        else intervention_type.typical_duration_weeks,
+        "degree": degree if degree is not None else intervention_type.default_degree,
+        "owner": owner,
+        "coordinator": coordinator,
+        "exit_criteria": exit_criteria,
+        "priority": priority,
+        "release_week": release_week,
+        "due_week": due_week,
+    }
+
+    def key(name, value):
+        return getattr(value, "pk", value)
+
+    changed = [name for name, value in values.items() if key(name, getattr(iv, name)) != key(name, value)]
+    if not changed:
+        return iv
+    old_start = iv.start_week
+    for name, value in values.items():
+        setattr(iv, name, value)
+    iv.flavour = intervention_type.flavour
+    iv.visible = intervention_type.visible
+    iv.outflow = intervention_type.outflow
+    iv.is_care_offer = intervention_type.is_care_offer
+    iv.save()
+    if "start_week" in changed:
+        InterventionEvent.objects.create(
+            intervention=iv,
+            kind=InterventionEvent.Kind.START,
+            old="" if old_start is None else str(old_start),
+            new="" if start_week is None else str(start_week),
+            note=note[:500],
+            actor=actor,
+        )
+    others = [name for name in changed if name != "start_week"]
+    if others:
+        InterventionEvent.objects.create(
+            intervention=iv,
+            kind=InterventionEvent.Kind.CHANGED,
+            new=", ".join(others)[:32],
+            note=(", ".join(others) + (f": {note}" if note else ""))[:500],
+            actor=actor,
+        )
+    processing = processing_before + [p for p in _address_processing(iv) if p not in processing_before]
+    if processing:
+        audit_record(
+            actor=actor,
+            action="plan.intervention.change",
+            obj=iv,
+            reason=", ".join(changed)[:500],
+            origin=origin,
+            processing=processing,
         )
     return iv
 
@@ -295,6 +451,13 @@ def intervention_status_change(
     return iv
 
 
+def _dependency_processing(*ivs: PlanIntervention) -> list[Processing]:
+    out: list[Processing] = []
+    for iv in ivs:
+        out += [p for p in _address_processing(iv) if p not in out]
+    return out
+
+
 @transaction.atomic
 def dependency_add(
     *,
@@ -304,12 +467,23 @@ def dependency_add(
     kind: str = "voor",
     lag_weeks: int = 0,
     window_weeks: int | None = None,
+    origin: Origin | None = None,
+    check_visibility: bool = True,
 ) -> PlanDependency:
+    """Tie two interventions of one plan (before / together with / after); audited when an address-level
+    intervention is involved, refused (as not found) when the actor may not see one of them."""
     if first.approach_id != second.approach_id or first.pk == second.pk:
         raise PlanError(
             "Een afhankelijkheid verbindt twee verschillende interventies van één plan.", field="second"
         )
-    return PlanDependency.objects.create(
+    if kind not in DependencyKind.values:
+        raise PlanError("Onbekende soort afhankelijkheid.", field="kind")
+    if check_visibility:
+        _check_address_visible(actor, first.address)
+        _check_address_visible(actor, second.address)
+    if PlanDependency.objects.filter(first=first, second=second, kind=kind).exists():
+        raise PlanError("Deze afhankelijkheid bestaat al.", field="second", code="duplicate")
+    dependency = PlanDependency.objects.create(
         approach_id=first.approach_id,
         first=first,
         second=second,
@@ -317,6 +491,42 @@ def dependency_add(
         lag_weeks=lag_weeks,
         window_weeks=window_weeks,
     )
+    processing = _dependency_processing(first, second)
+    if processing:
+        audit_record(
+            actor=actor,
+            action="plan.dependency.create",
+            obj=dependency,
+            reason=f"{first.ref} {kind} {second.ref}",
+            origin=origin,
+            processing=processing,
+        )
+    return dependency
+
+
+@transaction.atomic
+def dependency_remove(*, actor, dependency: PlanDependency, origin: Origin | None = None) -> None:
+    """Remove a dependency (the plan's current agreements; audited when an address is involved)."""
+    dependency = (
+        PlanDependency.objects.select_for_update(of=("self",))
+        .select_related(
+            "first__address", "first__intervention_type", "second__address", "second__intervention_type"
+        )
+        .get(pk=dependency.pk)
+    )
+    _check_address_visible(actor, dependency.first.address)
+    _check_address_visible(actor, dependency.second.address)
+    processing = _dependency_processing(dependency.first, dependency.second)
+    if processing:
+        audit_record(
+            actor=actor,
+            action="plan.dependency.delete",
+            obj=dependency,
+            reason=f"{dependency.first.ref} {dependency.kind} {dependency.second.ref}",
+            origin=origin,
+            processing=processing,
+        )
+    dependency.delete()
 
 
 # --- scheduler runs ---------------------------------------------------------------------------------
@@ -330,8 +540,42 @@ def _objective_dict(obj: scheduling.ObjectiveBreakdown | None) -> dict | None:
     return None if obj is None else asdict(obj)
 
 
+#: How long the solver may spend explaining an infeasible plan after the time limit.
+EXPLAIN_LIMIT_S = 10.0
+#: Extra time a run may take (start-up, reading the plan, storing the result) before it counts as stale.
+STALE_MARGIN_S = 60.0
+
+
+def run_deadline(run: SchedulerRun):
+    """When a queued or running run must have finished: its time limit plus the explanation limit and a
+    margin, counted from its start (or from its request when it never started)."""
+    begin = run.started_at or run.created
+    return begin + timedelta(seconds=run.time_limit_s + EXPLAIN_LIMIT_S + STALE_MARGIN_S)
+
+
+def runs_expire_stale(*, approach: Approach) -> int:
+    """Mark the approach's runs that are still queued or running past their deadline as failed (e.g. the
+    server restarted during the run), so they no longer block a new run. Returns how many."""
+    now = timezone.now()
+    expired = 0
+    for run in approach.runs.filter(state__in=[RunState.QUEUED, RunState.RUNNING]):
+        if run_deadline(run) >= now:
+            continue
+        with translation.override(settings.LANGUAGE_CODE):
+            message = gettext(
+                "The scheduler stopped without a result (for example because the server restarted "
+                "during the run); ask for a new proposal."
+            )
+        expired += SchedulerRun.objects.filter(
+            pk=run.pk, state__in=[RunState.QUEUED, RunState.RUNNING]
+        ).update(state=RunState.FAILED, progress=1.0, finished_at=now, message=message)
+        log.warning("plan_schedule_stale", run=str(run.uuid), state=run.state)
+    return expired
+
+
 @transaction.atomic
 def run_create(*, actor, approach: Approach, time_limit_s: float = 10.0) -> SchedulerRun:
+    runs_expire_stale(approach=approach)
     if approach.runs.filter(state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
         raise PlanError("Er loopt al een planningsvoorstel voor deze aanpak.", field="run", code="busy")
     run = SchedulerRun.objects.create(
@@ -357,9 +601,14 @@ def run_progress(run: SchedulerRun) -> float:
 def run_execute(*, run_id: int) -> SchedulerRun:
     """Run the scheduler for a queued run and store its proposal (in the web: in a background thread)."""
     run = SchedulerRun.objects.select_related("approach", "approach__area").get(pk=run_id)
-    SchedulerRun.objects.filter(pk=run.pk).update(
+    started = SchedulerRun.objects.filter(pk=run.pk, state=RunState.QUEUED).update(
         state=RunState.RUNNING, started_at=timezone.now(), progress=0.01
     )
+    if not started:  # declared stale (failed) before it could start: leave it so
+        run.refresh_from_db()
+        return run
+    # The result is stored only while the run is still "running": a run declared stale stays failed.
+    current_run = SchedulerRun.objects.filter(pk=run.pk, state=RunState.RUNNING)
     found = [0]
 
     def on_solution(_seconds: float, solutions: int, _objective: float) -> None:
@@ -369,7 +618,7 @@ def run_execute(*, run_id: int) -> SchedulerRun:
     try:
         plan = selectors.plan_domain(run.approach)
         config = scheduling.SchedulerConfig(
-            time_limit_s=run.time_limit_s, workers=2, explain_time_limit_s=10.0
+            time_limit_s=run.time_limit_s, workers=2, explain_time_limit_s=EXPLAIN_LIMIT_S
         )
         result = scheduling.schedule_plan(plan, config, on_solution=on_solution)
         current = None
@@ -381,7 +630,7 @@ def run_execute(*, run_id: int) -> SchedulerRun:
                     config,
                 )
             )
-        SchedulerRun.objects.filter(pk=run.pk).update(
+        current_run.update(
             state=RunState.FINISHED,
             progress=1.0,
             finished_at=timezone.now(),
@@ -396,12 +645,10 @@ def run_execute(*, run_id: int) -> SchedulerRun:
         )
         log.info("plan_schedule_finished", run=str(run.uuid), status=result.status.value)
     except scheduling.PlanningInputError as exc:
-        SchedulerRun.objects.filter(pk=run.pk).update(
-            state=RunState.FAILED, finished_at=timezone.now(), progress=1.0, message=str(exc)
-        )
+        current_run.update(state=RunState.FAILED, finished_at=timezone.now(), progress=1.0, message=str(exc))
     except Exception:  # noqa: BLE001 - a failed run must be reported, not left "running"
         log.exception("plan_schedule_failed", run=str(run.uuid))
-        SchedulerRun.objects.filter(pk=run.pk).update(
+        current_run.update(
             state=RunState.FAILED,
             finished_at=timezone.now(),
             progress=1.0,
@@ -527,11 +774,14 @@ __all__ = [
     "approach_phase_change",
     "catalogue_seed",
     "dependency_add",
+    "dependency_remove",
     "intervention_add",
     "intervention_status_change",
+    "intervention_update",
     "run_accept",
     "run_create",
     "run_execute",
+    "runs_expire_stale",
     "run_reject",
     "run_start_background",
 ]

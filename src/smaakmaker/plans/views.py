@@ -4,6 +4,7 @@ warnings panel, the flavour balance, and scheduler proposals the regisseur accep
 
 from __future__ import annotations
 
+import structlog
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,18 +16,27 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from smaakmaker.access.audit import origin_of
 
-from . import selectors, services
+from . import forms, selectors, services
 from .models import (
     ALLOWED_TRANSITIONS,
     STATUS_TRANSITIONS,
     InterventionStatus,
     Phase,
+    PlanDependency,
     PlanIntervention,
     RunDecision,
     RunState,
     SchedulerRun,
 )
 from .timeline import Bar, timeline_svg
+
+log = structlog.get_logger(__name__)
+
+ADD_APPROACH = "plans.add_approach"
+CHANGE_APPROACH = "plans.change_approach"
+ADD_INTERVENTION = "plans.add_planintervention"
+ADD_DEPENDENCY = "plans.add_plandependency"
+REMOVE_DEPENDENCY = "plans.delete_plandependency"
 
 
 def _need(request: HttpRequest, permission: str) -> None:
@@ -46,7 +56,12 @@ def _approach(request: HttpRequest, uuid):
 def index(request: HttpRequest) -> HttpResponse:
     _need(request, selectors.VIEW_PERMISSION)
     return render(
-        request, "plans/index.html", {"approaches": selectors.approaches_visible(user=request.user)}
+        request,
+        "plans/index.html",
+        {
+            "approaches": selectors.approaches_visible(user=request.user),
+            "may_add_approach": request.user.has_perm(ADD_APPROACH),
+        },
     )
 
 
@@ -69,10 +84,19 @@ def _bars(items: list[PlanIntervention], starts: dict | None = None, base: dict 
     return out
 
 
-@login_required
-def approach_detail(request: HttpRequest, uuid) -> HttpResponse:
-    approach = _approach(request, uuid)
-    view = selectors.plan_view(user=request.user, approach=approach, origin=origin_of(request))
+def _approach_page(
+    request: HttpRequest,
+    approach,
+    *,
+    intervention_form: forms.InterventionForm | None = None,
+    dependency_form: forms.DependencyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The approach page; on a refused form it is shown again with that form bound (errors at the
+    fields, the input kept) and status 400."""
+    services.runs_expire_stale(approach=approach)
+    origin = origin_of(request)
+    view = selectors.plan_view(user=request.user, approach=approach, origin=origin)
     svg = timeline_svg(
         _bars(view.interventions),
         horizon=approach.horizon_weeks,
@@ -82,6 +106,19 @@ def approach_detail(request: HttpRequest, uuid) -> HttpResponse:
     )
     runs = list(selectors.runs_for(approach)[:5])
     user = request.user
+    may_add = user.has_perm(ADD_INTERVENTION)
+    if may_add and intervention_form is None:
+        intervention_form = forms.InterventionForm(approach=approach, user=user, prefix="iv")
+    if may_add:
+        selectors.address_choices_audit(
+            user=user, approach=approach, addresses=intervention_form.offered_addresses(), origin=origin
+        )
+    may_add_dependency = user.has_perm(ADD_DEPENDENCY) and len(view.interventions) >= 2
+    if may_add_dependency and dependency_form is None:
+        dependency_form = forms.DependencyForm(interventions=view.interventions, prefix="dep")
+    dependencies, hidden_dependencies = selectors.dependencies_for_user(
+        approach=approach, shown_refs={iv.ref for iv in view.interventions}
+    )
     return render(
         request,
         "plans/approach.html",
@@ -91,8 +128,10 @@ def approach_detail(request: HttpRequest, uuid) -> HttpResponse:
             "svg": svg,
             "runs": runs,
             "may_manage": user.has_perm(services.MANAGE_PERMISSION),
+            "may_change_approach": user.has_perm(CHANGE_APPROACH),
             "may_run": user.has_perm(services.RUN_PERMISSION),
             "may_see_addresses": selectors.may_see_addresses(user),
+            "may_remove_dependency": user.has_perm(REMOVE_DEPENDENCY),
             "may_status": {iv.pk for iv in view.interventions if services.may_change_status(user, iv)},
             "status_transitions": {
                 iv.pk: [(s, InterventionStatus(s).label) for s in STATUS_TRANSITIONS.get(iv.status, ())]
@@ -101,8 +140,201 @@ def approach_detail(request: HttpRequest, uuid) -> HttpResponse:
             "phase_choices": [(p, Phase(p).label) for p in ALLOWED_TRANSITIONS.get(approach.phase, ())],
             "phase_history": approach.phase_changes.select_related("actor"),
             "partners": approach.partner_rows.select_related("organisation"),
+            "intervention_form": intervention_form if may_add else None,
+            "dependency_form": dependency_form if may_add_dependency else None,
+            "dependencies": dependencies,
+            "hidden_dependencies": hidden_dependencies,
+            "kind_labels": forms.KIND_LABELS,
         },
+        status=status,
     )
+
+
+@login_required
+def approach_detail(request: HttpRequest, uuid) -> HttpResponse:
+    return _approach_page(request, _approach(request, uuid))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def approach_new(request: HttpRequest) -> HttpResponse:
+    """Start a new approach for an area; the area scan's flavour diagnosis is copied in."""
+    _need(request, selectors.VIEW_PERMISSION)
+    _need(request, ADD_APPROACH)
+    if request.method == "POST":
+        form = forms.ApproachForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            approach = services.approach_create(
+                actor=request.user,
+                area=data["area"],
+                name=data["name"],
+                goals=data["goals"],
+                start_date=data["start_date"],
+                horizon_weeks=data["horizon_weeks"],
+                partners=form.partners_with_capacity(),
+                covenant=data["covenant"],
+            )
+            messages.success(request, _("The approach was started."))
+            _refresh_diagnosis(request, approach)
+            return HttpResponseRedirect(reverse("plans:approach", args=[approach.uuid]))
+        status = 400
+    else:
+        form = forms.ApproachForm(initial={"area": request.GET.get("gebied", "")[:100]})
+        status = 200
+    return render(request, "plans/approach_new.html", {"form": form}, status=status)
+
+
+def _refresh_diagnosis(request: HttpRequest, approach) -> None:
+    try:
+        weights = services.approach_diagnosis_refresh(approach=approach)
+    except (LookupError, ValueError, KeyError):
+        log.info("plan_diagnosis_unavailable", approach=str(approach.uuid))
+        messages.warning(
+            request,
+            _("There is no area scan with data for %(area)s; the flavour diagnosis stays empty.")
+            % {"area": approach.area.name},
+        )
+        return
+    if weights:
+        messages.info(
+            request,
+            _("Flavour diagnosis taken from the area scan of %(year)s.") % {"year": approach.diagnosis_year},
+        )
+    else:
+        messages.info(
+            request,
+            _("The area scan of %(year)s points to no flavour for this area.")
+            % {"year": approach.diagnosis_year},
+        )
+
+
+@login_required
+@require_POST
+def diagnosis_refresh(request: HttpRequest, uuid) -> HttpResponse:
+    approach = _approach(request, uuid)
+    _need(request, CHANGE_APPROACH)
+    _refresh_diagnosis(request, approach)
+    return HttpResponseRedirect(reverse("plans:approach", args=[approach.uuid]) + "#smaakprofiel")
+
+
+@login_required
+@require_POST
+def intervention_new(request: HttpRequest, uuid) -> HttpResponse:
+    approach = _approach(request, uuid)
+    _need(request, ADD_INTERVENTION)
+    form = forms.InterventionForm(request.POST, approach=approach, user=request.user, prefix="iv")
+    if form.is_valid():
+        try:
+            iv = services.intervention_add(
+                actor=request.user, approach=approach, origin=origin_of(request), **form.service_kwargs()
+            )
+        except services.PlanError as exc:
+            form.add_service_error(exc)
+        except services.PlanForbidden:
+            form.add_error("address", _("Choose an address from the list."))
+        else:
+            messages.success(request, _("%(ref)s was added to the plan.") % {"ref": iv.ref})
+            return HttpResponseRedirect(reverse("plans:approach", args=[approach.uuid]) + f"#iv-{iv.ref}")
+    return _approach_page(request, approach, intervention_form=form, status=400)
+
+
+def _intervention(request: HttpRequest, approach, ref: str) -> PlanIntervention:
+    """One intervention the user may see (an address the register hides from them: 404)."""
+    iv = approach.interventions.select_related("address", "intervention_type").filter(ref=ref).first()
+    if iv is None:
+        raise Http404
+    if iv.address_id and not selectors.visible_address_ids(user=request.user, address_ids=[iv.address_id]):
+        raise Http404
+    return iv
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intervention_edit(request: HttpRequest, uuid, ref: str) -> HttpResponse:
+    approach = _approach(request, uuid)
+    _need(request, services.MANAGE_PERMISSION)
+    iv = _intervention(request, approach, ref)
+    origin = origin_of(request)
+    status = 200
+    if request.method == "POST":
+        form = forms.InterventionForm(request.POST, approach=approach, user=request.user, instance=iv)
+        if form.is_valid():
+            try:
+                services.intervention_update(
+                    actor=request.user,
+                    intervention=iv,
+                    note=request.POST.get("note", ""),
+                    origin=origin,
+                    **form.service_kwargs(),
+                )
+            except services.PlanError as exc:
+                form.add_service_error(exc)
+            except services.PlanForbidden:
+                form.add_error("address", _("Choose an address from the list."))
+            else:
+                messages.success(request, _("%(ref)s was changed.") % {"ref": iv.ref})
+                return HttpResponseRedirect(reverse("plans:approach", args=[approach.uuid]) + f"#iv-{iv.ref}")
+        status = 400
+    else:
+        form = forms.InterventionForm(approach=approach, user=request.user, instance=iv)
+    selectors.intervention_read_audit(user=request.user, intervention=iv, origin=origin)
+    selectors.address_choices_audit(
+        user=request.user, approach=approach, addresses=form.offered_addresses(), origin=origin
+    )
+    return render(
+        request,
+        "plans/intervention_edit.html",
+        {"approach": approach, "iv": iv, "form": form, "events": iv.events.select_related("actor")},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def dependency_new(request: HttpRequest, uuid) -> HttpResponse:
+    approach = _approach(request, uuid)
+    _need(request, ADD_DEPENDENCY)
+    shown = selectors.interventions_for_user(user=request.user, approach=approach)
+    form = forms.DependencyForm(request.POST, interventions=shown, prefix="dep")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.dependency_add(
+                actor=request.user,
+                first=form.by_ref[data["first"]],
+                second=form.by_ref[data["second"]],
+                kind=data["kind"],
+                lag_weeks=data["lag_weeks"],
+                window_weeks=data["window_weeks"],
+                origin=origin_of(request),
+            )
+        except services.PlanError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("The dependency was added."))
+            return HttpResponseRedirect(reverse("plans:approach", args=[approach.uuid]) + "#afhankelijkheden")
+    return _approach_page(request, approach, dependency_form=form, status=400)
+
+
+@login_required
+@require_POST
+def dependency_delete(request: HttpRequest, uuid, dependency_uuid) -> HttpResponse:
+    approach = _approach(request, uuid)
+    _need(request, REMOVE_DEPENDENCY)
+    dependency = (
+        PlanDependency.objects.filter(approach=approach, uuid=dependency_uuid)
+        .select_related("first", "second")
+        .first()
+    )
+    if dependency is None:
+        raise Http404
+    try:
+        services.dependency_remove(actor=request.user, dependency=dependency, origin=origin_of(request))
+    except services.PlanForbidden as exc:
+        raise Http404 from exc
+    messages.success(request, _("The dependency was removed."))
+    return HttpResponseRedirect(reverse("plans:approach", args=[approach.uuid]) + "#afhankelijkheden")
 
 
 @login_required
@@ -134,7 +366,7 @@ def address_detail(request: HttpRequest, uuid, address_uuid) -> HttpResponse:
 @require_POST
 def phase_change(request: HttpRequest, uuid) -> HttpResponse:
     approach = _approach(request, uuid)
-    _need(request, "plans.change_approach")
+    _need(request, CHANGE_APPROACH)
     try:
         services.approach_phase_change(
             actor=request.user,
@@ -196,6 +428,7 @@ def run_create(request: HttpRequest, uuid) -> HttpResponse:
 def _run(request: HttpRequest, uuid, run_uuid) -> tuple:
     approach = _approach(request, uuid)
     _need(request, "plans.view_schedulerrun")
+    services.runs_expire_stale(approach=approach)
     run = SchedulerRun.objects.filter(approach=approach, uuid=run_uuid).first()
     if run is None:
         raise Http404
