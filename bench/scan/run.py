@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import math
+import os
 import platform
 import statistics
 import sys
@@ -187,12 +188,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--baseline-sample", type=int, default=700)
     args = parser.parse_args()
+    if hasattr(os, "getloadavg"):
+        print("load average at the start: {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg()))
 
     t0 = time.perf_counter()
     long, ids = generate(args.buurten, args.years)
     t_gen = time.perf_counter() - t0
     panel = Panel.from_long(long)
     print(f"genereren {t_gen:.1f} s, Panel.from_long {time.perf_counter() - t0 - t_gen:.1f} s")
+    long_t, long_mem = measure(lambda: Panel.from_long(long), max(1, args.repeats // 2))
     buurten = [c for c in panel.codes if c.startswith("BU")]
     year = int(panel.years[-1])
     print(
@@ -238,9 +242,7 @@ def main() -> None:
 
     cpu = platform.processor() or platform.machine()
     print()
-    print(
-        f"machine: {platform.node()} · {cpu} · {__import__('os').cpu_count()} cores · Python {platform.python_version()}"
-    )
+    print(f"machine: {platform.node()} · {cpu} · {os.cpu_count()} cores · Python {platform.python_version()}")
     print(f"date: {time.strftime('%Y-%m-%d %H:%M')}")
     print()
     print("| task | vectorised (median) | peak memory | per-area loop baseline | peak memory | speed-up |")
@@ -254,6 +256,10 @@ def main() -> None:
         f"| CSV parse ({rows:,} rows, {size:.0f} MiB) | {parse_t:.2f} s | {parse_mem:.0f} MiB | "
         f"{base_parse_t:.2f} s | {base_parse_mem:.0f} MiB | {base_parse_t / parse_t:.1f}× |"
     )
+    print(f"| Panel.from_long ({len(long):,} rows) | {long_t:.2f} s | {long_mem:.0f} MiB | – | – | – |")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print()
+    print(f"load average at the end: {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}")
     ok = scan_t <= 2.0 and base_scan_t / scan_t >= 20
     print()
     print(f"target (scan ≤ 2 s and ≥ 20× baseline): {'gehaald' if ok else 'NIET gehaald'}")

@@ -94,82 +94,150 @@ class KenteringResult:
         return pd.DataFrame({k: getattr(self, k) for k in self.__dataclass_fields__}, index=index)
 
 
-def _segment_fit(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Masked OLS per row (``t`` shared by all rows): slope, n, Sxx, residual sum of squares.
+def _fit_from_sums(
+    n: np.ndarray, st: np.ndarray, stt: np.ndarray, sy: np.ndarray, sty: np.ndarray, syy: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """OLS slope, Sxx and residual sum of squares from the sums of a masked fit (centred time).
 
-    Uses sums computed with matrix-vector products, so each call makes only a few passes over ``y``.
+    A slope within rounding error of zero (correlation below 1e-10 in absolute value) is exactly zero,
+    so a flat series is "stabiel" however its sums were rounded.
     """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sxx = stt - st * st / n
+        sxy = sty - st * sy / n
+        sxx = np.where(sxx > 1e-12, sxx, 0.0)
+        syy_c = np.maximum(syy - sy * sy / n, 0.0)
+        sxy = np.where(np.abs(sxy) <= 1e-10 * np.sqrt(sxx * syy_c), 0.0, sxy)
+        slope = np.where(sxx > 0, sxy / sxx, np.nan)
+        rss = np.maximum(syy - sy * sy / n - np.nan_to_num(slope) * sxy, 0.0)
+    return slope, sxx, rss
+
+
+def _segment_fit(t: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Masked OLS per row (``t`` shared by all rows): slope, n, Sxx, residual sum of squares."""
     t1 = np.asarray(t, dtype=float)
     t1 = t1[0] if t1.ndim == 2 else t1
     tc = t1 - t1.mean()  # centred time for numerical stability
     w = mask.astype(float)
     y0 = np.where(mask, y, 0.0)
     n = w.sum(axis=1)
-    st = w @ tc
-    stt = w @ (tc * tc)
-    sy = y0.sum(axis=1)
-    sty = y0 @ tc
-    syy = np.einsum("ij,ij->i", y0, y0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sxx = stt - st * st / n
-        sxy = sty - st * sy / n
-        sxx = np.where(sxx > 1e-12, sxx, 0.0)
-        slope = np.where(sxx > 0, sxy / sxx, np.nan)
-        rss = np.maximum(syy - sy * sy / n - np.nan_to_num(slope) * sxy, 0.0)
+    slope, sxx, rss = _fit_from_sums(
+        n, w @ tc, w @ (tc * tc), y0.sum(axis=1), y0 @ tc, np.einsum("ij,ij->i", y0, y0)
+    )
     return slope, n, sxx, rss
 
 
-def detect_kentering(
-    values: np.ndarray,
-    times: np.ndarray,
-    direction: np.ndarray | float = 1.0,
-    rule: KenteringRule | None = None,
-) -> KenteringResult:
-    """Apply the kentering rule to every row of ``values`` (shape ``(n_series, n_times)``).
+def _patterns(observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Observation patterns of time-major ``observed`` (n_times × n_series).
 
-    ``times`` (length ``n_times``, increasing, e.g. years) are shared by all series; NaN values are
-    skipped. ``direction`` is +1 (higher is worse), −1 (higher is better) or 0 (context), per series or
-    one for all. Fully vectorised: no Python loop over series.
+    Returns ``(pattern id per series, patterns as bool rows)``. With up to 16 time points the id is the
+    bit pattern itself (a lookup table of at most 65,536 rows); otherwise the distinct patterns.
     """
-    rule = rule or KenteringRule()
-    y = np.atleast_2d(np.asarray(values, dtype=float))
+    n_times = observed.shape[0]
+    packed = np.packbits(observed, axis=0, bitorder="little")  # (ceil(T/8), n_series) uint8
+    if n_times <= 16:
+        ids = packed[0].astype(np.int64)
+        if packed.shape[0] > 1:
+            ids |= packed[1].astype(np.int64) << 8
+        table = (np.arange(1 << n_times)[:, None] >> np.arange(n_times)[None, :]) & 1
+        return ids, table.astype(bool)
+    rows = np.ascontiguousarray(packed.T)
+    keys = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()
+    uniq, ids = np.unique(keys, return_inverse=True)
+    table = np.unpackbits(
+        uniq.view(np.uint8).reshape(len(uniq), -1), axis=1, count=n_times, bitorder="little"
+    )
+    return ids.reshape(-1), table.astype(bool)
+
+
+@dataclass
+class _SeriesAnalysis:
+    """Kentering result plus the whole-series fit and first/last observation (used by the wijkscan)."""
+
+    kentering: KenteringResult
+    slope: np.ndarray  # OLS slope over all observations
+    n: np.ndarray  # number of observations
+    first_pos: np.ndarray  # time index of the first / last observation (-1: none)
+    last_pos: np.ndarray
+    first_value: np.ndarray
+    last_value: np.ndarray
+
+
+def _analyse(
+    y: np.ndarray, times: np.ndarray, direction: np.ndarray | float, rule: KenteringRule
+) -> _SeriesAnalysis:
+    """The kentering rule and the whole-series fit for time-major ``y`` (n_times × n_series).
+
+    Everything that depends only on *which* points are observed (counts, time sums, the positions of
+    the last observations, the segments) is computed once per observation pattern and looked up; the
+    value sums need a few passes over ``y``. Values are shifted by each series' last observation before
+    summing (slopes and residuals do not change; rounding does, for the better).
+    """
+    n_times, n_series = y.shape
     t = np.asarray(times, dtype=float)
-    n_series = y.shape[0]
+    tc = t - t.mean() if n_times else t  # centred time for numerical stability
     direction = np.broadcast_to(np.asarray(direction, dtype=float), (n_series,))
     observed = np.isfinite(y)
+    ids, pat = _patterns(observed)
 
-    # Rank of each observation counted from the end (1 = last observation).
-    rank_from_end = np.cumsum(observed[:, ::-1], axis=1)[:, ::-1] * observed
-    recent_mask = observed & (rank_from_end <= rule.recent)
-    before_mask = observed & (rank_from_end > rule.recent)
-    # Positions of the last (recent + 1) observations, oldest first (-1 = not there); one small sort.
-    keep = max(rule.recent, rule.min_hold + 1) + 1
-    last_pos = np.sort(np.where(observed, np.arange(y.shape[1])[None, :], -1), axis=1)[:, -keep:]
-    if last_pos.shape[1] < keep:  # fewer time points than the rule looks at
-        last_pos = np.hstack([np.full((n_series, keep - last_pos.shape[1]), -1), last_pos])
+    # Per pattern: rank from the end, segments, counts and time sums, positions of the last points.
+    rank = np.cumsum(pat[:, ::-1], axis=1)[:, ::-1] * pat
+    recent_p = pat & (rank <= rule.recent)
+    before_p = pat & (rank > rule.recent)
+    n_keep = max(rule.recent, rule.min_hold + 1) + 1
+    p_pos = np.full((n_keep, len(pat)), -1, dtype=np.int64)
+    for j in range(n_keep):  # a short fixed window: ranks 1 .. n_keep from the end
+        hit = rank == j + 1
+        p_pos[j] = np.where(hit.any(axis=1), hit.argmax(axis=1), -1)
+    p_first = np.where(pat.any(axis=1), pat.argmax(axis=1), -1)
 
-    slope_b, n_b, sxx_b, rss_b = _segment_fit(t, y, before_mask)
-    slope_r, n_r, sxx_r, rss_r = _segment_fit(t, y, recent_mask)
+    def sums(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        w = mask.astype(float)
+        return w.sum(axis=1)[ids], (w @ tc)[ids], (w @ (tc * tc))[ids]
+
+    n_all, st_all, stt_all = sums(pat)
+    n_r, st_r, stt_r = sums(recent_p)
+    n_b, st_b, stt_b = sums(before_p)
+    pos = p_pos[:, ids]  # n_keep × n_series: time index of the j-th last observation (-1: none)
+    first_pos = p_first[ids]
+
+    cols = np.arange(n_series)
+    vals = np.where(pos >= 0, y[np.maximum(pos, 0), cols[None, :]], np.nan)  # newest first
+    shift = np.where(pos[0] >= 0, vals[0], 0.0)
+    ys = np.where(observed, y - shift, 0.0)
+    sy = ys.sum(axis=0)
+    sty = tc @ ys
+    syy = np.einsum("ij,ij->j", ys, ys)
+    sy_r = np.zeros(n_series)
+    sty_r = np.zeros(n_series)
+    syy_r = np.zeros(n_series)
+    for j in range(rule.recent):  # the recent segment is the last `recent` observations
+        ok = pos[j] >= 0
+        v = np.where(ok, vals[j] - shift, 0.0)
+        sy_r += v
+        sty_r += v * np.where(ok, tc[np.maximum(pos[j], 0)], 0.0)
+        syy_r += v * v
+
+    slope_all, _, _ = _fit_from_sums(n_all, st_all, stt_all, sy, sty, syy)
+    slope_r, sxx_r, rss_r = _fit_from_sums(n_r, st_r, stt_r, sy_r, sty_r, syy_r)
+    slope_b, sxx_b, rss_b = _fit_from_sums(n_b, st_b, stt_b, sy - sy_r, sty - sty_r, syy - syy_r)
     enough = (n_r >= rule.recent) & (n_b >= rule.min_before)
 
     dof = np.maximum(n_b - 2, 0) + np.maximum(n_r - 2, 0)
     with np.errstate(invalid="ignore", divide="ignore"):
         sigma = np.sqrt(np.where(dof > 0, (rss_b + rss_r) / dof, 0.0))
-        n_obs = observed.sum(axis=1)
-        level = np.where(
-            n_obs > 0, np.where(observed, np.abs(y), 0.0).sum(axis=1) / np.maximum(n_obs, 1), 0.0
-        )
+        level_sum = np.where(observed, np.abs(y), 0.0).sum(axis=0)
+        level = np.where(n_all > 0, level_sum / np.maximum(n_all, 1), 0.0)
         floor = np.maximum(rule.relative_noise_floor * level, rule.noise_floor)
         noise = np.maximum(sigma, floor)
         t_b = np.where(noise > 0, slope_b * np.sqrt(sxx_b) / noise, np.sign(slope_b) * np.inf)
         t_r = np.where(noise > 0, slope_r * np.sqrt(sxx_r) / noise, np.sign(slope_r) * np.inf)
 
-    # Last min_hold consecutive changes between observed points.
-    rows = np.arange(n_series)
-    pts = np.where(last_pos >= 0, y[rows[:, None], np.maximum(last_pos, 0)], np.nan)  # oldest .. newest
-    changes = np.diff(pts[:, -(rule.min_hold + 1) :], axis=1)
+    # Last min_hold consecutive changes between observed points (oldest .. newest).
+    pts = vals[: rule.min_hold + 1][::-1]
+    changes = np.diff(pts, axis=0)
     with np.errstate(invalid="ignore"):
-        held = np.all(np.sign(changes) == np.sign(slope_r)[:, None], axis=1) & (np.sign(slope_r) != 0)
+        held = np.all(np.sign(changes) == np.sign(slope_r)[None, :], axis=0) & (np.sign(slope_r) != 0)
         opposite = (np.sign(slope_r) * np.sign(slope_b)) < 0
         beyond = (np.abs(t_b) >= rule.min_t) & (np.abs(t_r) >= rule.min_t)
     turn = opposite & beyond & held & enough
@@ -178,11 +246,9 @@ def detect_kentering(
     vuln_sign = np.where(direction != 0, -np.sign(slope_r) * np.sign(direction), np.sign(slope_r))
     signal = np.where(turn, vuln_sign, 0.0).astype(float)
     signal[~enough] = np.nan
-    turn_pos = last_pos[:, -(rule.recent + 1)]
-    turn_year = np.where(
-        turn & (turn_pos >= 0), np.asarray(times, dtype=float)[np.maximum(turn_pos, 0)], np.nan
-    )
-    return KenteringResult(
+    turn_pos = pos[rule.recent]
+    turn_year = np.where(turn & (turn_pos >= 0), t[np.maximum(turn_pos, 0)] if n_times else np.nan, np.nan)
+    kentering = KenteringResult(
         signal=signal,
         turn_year=turn_year,
         slope_before=np.where(enough, slope_b, np.nan),
@@ -196,6 +262,33 @@ def detect_kentering(
         opposite=opposite & enough,
         beyond_noise=beyond & enough,
     )
+    first_value = np.where(first_pos >= 0, y[np.maximum(first_pos, 0), cols], np.nan) if n_times else vals[0]
+    return _SeriesAnalysis(
+        kentering=kentering,
+        slope=slope_all,
+        n=n_all,
+        first_pos=first_pos,
+        last_pos=pos[0],
+        first_value=first_value,
+        last_value=vals[0],
+    )
+
+
+def detect_kentering(
+    values: np.ndarray,
+    times: np.ndarray,
+    direction: np.ndarray | float = 1.0,
+    rule: KenteringRule | None = None,
+) -> KenteringResult:
+    """Apply the kentering rule to every row of ``values`` (shape ``(n_series, n_times)``).
+
+    ``times`` (length ``n_times``, increasing, e.g. years) are shared by all series; NaN values are
+    skipped. ``direction`` is +1 (higher is worse), −1 (higher is better) or 0 (context), per series or
+    one for all. Fully vectorised: no Python loop over series (only over a short fixed window of ranks).
+    """
+    rule = rule or KenteringRule()
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    return _analyse(np.ascontiguousarray(y.T), times, direction, rule).kentering
 
 
 def kentering_for_series(

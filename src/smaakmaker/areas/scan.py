@@ -39,19 +39,23 @@ Ranking, trends, kentering, peers, flavours
     Bitter/Zuur/Zout/Zoet with a plain-Dutch reason.
 
 Everything is vectorised over areas (numpy broadcasting, matrix products); the only Python loops run
-over indicators, themes, levels, rules or short fixed windows.
+over indicators, themes, levels, rules, short fixed windows or blocks of rows. Peers are the *exact* k
+nearest neighbours (the same as comparing every pair, ties to the lower code): float32 matrix products
+with a proven rounding bound prune the pairs, exact float64 distances rank the few that remain (see
+:func:`_knn_pairs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from .kentering import KenteringRule, _segment_fit, detect_kentering
+from .kentering import KenteringRule, _analyse
 from .sources.cbs_columns import INDICATORS, INDICATORS_BY_ID, THEMES, IndicatorSpec
 from .sources.codes import parent_code_frame
 
@@ -185,28 +189,40 @@ class Panel:
 
     @classmethod
     def from_long(cls, data: pd.DataFrame, areas: pd.DataFrame | None = None) -> Panel:
-        """Build from tidy rows ``code, year, indicator, value``. Duplicate keys: first non-missing wins."""
-        data = data[["code", "year", "indicator", "value"]].dropna(subset=["code", "year", "indicator"])
-        code_col = data["code"].astype(str).to_numpy()
-        year_col = data["year"].to_numpy().astype(int)
-        ind_col = data["indicator"].astype(str).to_numpy()
-        value = pd.to_numeric(data["value"], errors="coerce").to_numpy(dtype=float)
-        codes = np.sort(pd.unique(code_col)).astype(object)
-        years = np.sort(pd.unique(year_col))
+        """Build from tidy rows ``code, year, indicator, value``. Duplicate keys: first non-missing wins.
+
+        Linear time apart from sorting the distinct codes, years and indicators: each key column is
+        hash-encoded once (``pandas.factorize``) and only duplicate keys, if any, are sorted.
+        """
+        data = data[["code", "year", "indicator", "value"]]
+        key_missing = data["code"].isna() | data["year"].isna() | data["indicator"].isna()
+        if key_missing.any():
+            data = data[~key_missing.to_numpy()]
+        ci, codes = _encode_sorted(data["code"], str)
+        yi, years = _encode_sorted(data["year"], int)
+        ii, present = _encode_sorted(data["indicator"], str)
         known = [s.id for s in INDICATORS]
-        present = set(pd.unique(ind_col))
-        inds = tuple([i for i in known if i in present] + sorted(present - set(known)))
-        ci = pd.Index(codes).get_indexer(code_col)
-        yi = np.searchsorted(years, year_col)
-        ii = pd.Index(inds).get_indexer(ind_col)
-        flat = (ci * len(years) + yi) * len(inds) + ii
-        # First non-missing value wins on duplicate keys: order by (key, missing, position), keep first.
-        order = np.lexsort((np.arange(len(flat)), np.isnan(value), flat))
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = flat[order][1:] != flat[order][:-1]
-        chosen = order[first]
-        values = np.full((len(codes), len(years), len(inds)), np.nan)
-        values.reshape(-1)[flat[chosen]] = value[chosen]
+        present_set = set(present.tolist())
+        inds = tuple([i for i in known if i in present_set] + sorted(present_set - set(known)))
+        ii = pd.Index(inds).get_indexer(present)[ii]
+        value = pd.to_numeric(data["value"], errors="coerce").to_numpy(dtype=float)
+        n_cells = len(codes) * len(years) * len(inds)
+        flat = (ci.astype(np.int64) * len(years) + yi) * len(inds) + ii
+        # First non-missing value wins on duplicate keys (missing values never overwrite anything).
+        present_rows = np.flatnonzero(~np.isnan(value))
+        keys = flat[present_rows]
+        values = np.full(n_cells, np.nan)
+        values[keys] = value[present_rows]
+        if len(keys) and np.count_nonzero(~np.isnan(values)) < len(keys):  # some key occurs twice
+            values[:] = np.nan
+            counts = np.bincount(keys, minlength=n_cells)
+            dup = counts[keys] > 1
+            single = present_rows[~dup]
+            values[flat[single]] = value[single]
+            dup_rows = present_rows[dup]  # in original order, so the first index per key is the first row
+            _, first = np.unique(flat[dup_rows], return_index=True)
+            values[flat[dup_rows[first]]] = value[dup_rows[first]]
+        values = values.reshape(len(codes), len(years), len(inds))
         return cls(codes.astype(object), years, inds, values, _area_frame(codes, areas))
 
     @classmethod
@@ -243,6 +259,23 @@ class Panel:
         return pd.DataFrame(
             self.values[:, yi, :], index=pd.Index(self.codes, name="code"), columns=list(self.indicators)
         )
+
+
+def _encode_sorted(column: pd.Series, kind: type) -> tuple[np.ndarray, np.ndarray]:
+    """``(position of each row's value in the sorted distinct values, sorted distinct values)``.
+
+    Values are converted with ``kind`` (``str`` or ``int``) first, as the panel stores them.
+    """
+    codes, uniques = pd.factorize(column, sort=False)
+    if kind is int:
+        converted = np.asarray(uniques).astype(int)
+    else:
+        converted = np.asarray(uniques, dtype=object).astype(str)
+    distinct = np.unique(converted)
+    if len(distinct) == len(converted):
+        return np.searchsorted(distinct, converted)[codes], distinct
+    # Different raw values with the same converted value (e.g. 2020 and 2020.0): encode again.
+    return np.searchsorted(distinct, converted[codes]), distinct
 
 
 def _area_frame(codes: np.ndarray, areas: pd.DataFrame | None) -> pd.DataFrame:
@@ -522,43 +555,41 @@ def _trends(
     signs: np.ndarray,
     config: ScanConfig,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per area × indicator slope and kentering (long frame) + composite trend per area."""
+    """Per area × indicator slope and kentering (long frame) + composite trend per area.
+
+    One series per (area, indicator), in that order; the values are handled time-major (years × series)
+    so every pass over them is contiguous.
+    """
     n_sel, n_years, n_ind = cube.shape
-    series = cube.transpose(0, 2, 1).reshape(n_sel * n_ind, n_years)
-    t = np.broadcast_to(years.astype(float), series.shape)
-    observed = np.isfinite(series)
-    slope, n, _, _ = _segment_fit(t, series, observed)
-    slope = np.where(n >= config.min_trend_years, slope, np.nan)
-    first_pos = np.where(observed.any(axis=1), observed.argmax(axis=1), -1)
-    last_pos = np.where(observed.any(axis=1), n_years - 1 - observed[:, ::-1].argmax(axis=1), -1)
-    rows = np.arange(series.shape[0])
-    first_val = np.where(first_pos >= 0, series[rows, np.maximum(first_pos, 0)], np.nan)
-    last_val = np.where(last_pos >= 0, series[rows, np.maximum(last_pos, 0)], np.nan)
-    first_year = np.where(first_pos >= 0, years[np.maximum(first_pos, 0)], -1)
-    last_year = np.where(last_pos >= 0, years[np.maximum(last_pos, 0)], -1)
+    y_tm = np.ascontiguousarray(cube.transpose(1, 0, 2)).reshape(n_years, n_sel * n_ind)
     sign_rows = np.tile(signs, n_sel)
-    kent = detect_kentering(series, years, sign_rows, config.kentering)
+    fit = _analyse(y_tm, years, sign_rows, config.kentering)
+    kent = fit.kentering
+    slope = np.where(fit.n >= config.min_trend_years, fit.slope, np.nan)
+    yrs = years.astype(float)
+    first_year = np.where(fit.first_pos >= 0, yrs[np.maximum(fit.first_pos, 0)], np.nan)
+    last_year = np.where(fit.last_pos >= 0, yrs[np.maximum(fit.last_pos, 0)], np.nan)
     # Trend in vulnerability terms: +1 = getting more vulnerable.
-    vuln = np.where(sign_rows != 0, np.sign(slope) * sign_rows, np.nan)
-    trend_label = np.full(series.shape[0], "onvoldoende gegevens", dtype=object)
-    trend_label[vuln > 0] = "verslechtert"
-    trend_label[vuln < 0] = "verbetert"
-    trend_label[vuln == 0] = "stabiel"
-    trend_label[(sign_rows == 0) & np.isfinite(slope)] = "context"
-    kent_label = _labels(kent.signal)
+    with np.errstate(invalid="ignore"):
+        vuln = np.where(sign_rows != 0, np.sign(slope) * sign_rows, np.nan)
+    trend_code = np.zeros(len(slope), dtype=np.int8)  # indexes _TREND_LABELS
+    trend_code[vuln > 0] = 1
+    trend_code[vuln < 0] = 2
+    trend_code[vuln == 0] = 3
+    trend_code[(sign_rows == 0) & np.isfinite(slope)] = 4
     frame = pd.DataFrame(
         {
-            "code": np.repeat(codes, n_ind),
-            "indicator": np.tile(np.asarray(indicators, dtype=object), n_sel),
+            "code": _string_column(codes, np.repeat(np.arange(n_sel), n_ind)),
+            "indicator": _string_column(indicators, np.tile(np.arange(n_ind), n_sel)),
             "slope": slope,
-            "n_years": n.astype(int),
-            "first_year": np.where(first_year >= 0, first_year, np.nan),
-            "last_year": np.where(last_year >= 0, last_year, np.nan),
-            "first_value": first_val,
-            "last_value": last_val,
-            "trend": trend_label,
+            "n_years": fit.n.astype(int),
+            "first_year": first_year,
+            "last_year": last_year,
+            "first_value": fit.first_value,
+            "last_value": fit.last_value,
+            "trend": _string_column(_TREND_LABELS, trend_code),
             "kentering": kent.signal,
-            "kentering_label": kent_label,
+            "kentering_label": _string_column(_SIGNAL_LABELS, _signal_codes(kent.signal)),
             "turn_year": kent.turn_year,
             "slope_before": kent.slope_before,
             "slope_recent": kent.slope_recent,
@@ -568,14 +599,14 @@ def _trends(
             "n_before": kent.n_before,
             "n_recent": kent.n_recent,
             "held": kent.held,
-        }
+        },
+        copy=False,
     )
-    c_obs = np.isfinite(comp_all)
-    c_slope, c_n, _, _ = _segment_fit(np.broadcast_to(years.astype(float), comp_all.shape), comp_all, c_obs)
-    c_kent = detect_kentering(comp_all, years, 1.0, config.kentering)
+    c_fit = _analyse(np.ascontiguousarray(comp_all.T), years, 1.0, config.kentering)
+    c_kent = c_fit.kentering
     comp = pd.DataFrame(
         {
-            "composite_slope": np.where(c_n >= config.min_trend_years, c_slope, np.nan),
+            "composite_slope": np.where(c_fit.n >= config.min_trend_years, c_fit.slope, np.nan),
             "composite_kentering": c_kent.signal,
             "composite_kentering_label": _labels(c_kent.signal),
             "composite_turn_year": c_kent.turn_year,
@@ -585,12 +616,35 @@ def _trends(
     return frame, comp
 
 
+_TREND_LABELS = ("onvoldoende gegevens", "verslechtert", "verbetert", "stabiel", "context")
+_SIGNAL_LABELS = ("onvoldoende gegevens", "kentering ten kwade", "geen kentering", "kentering ten goede")
+
+
+def _string_column(categories: Sequence[str], idx: np.ndarray) -> object:
+    """``categories[idx]`` as the string column pandas would infer, built without per-element Python work.
+
+    With pandas' Arrow-backed string dtype the column is decoded from an Arrow dictionary array (C++);
+    otherwise it is a plain object array.
+    """
+    cats = [str(c) for c in categories]
+    dtype = pd.Series(cats[:1] or [""]).dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        arr = pa.DictionaryArray.from_arrays(
+            pa.array(np.asarray(idx, dtype=np.int32)), pa.array(cats, type=pa.large_string())
+        ).dictionary_decode()
+        return pd.array(arr, dtype=dtype)
+    return np.asarray(cats, dtype=object)[idx]
+
+
+def _signal_codes(signal: np.ndarray) -> np.ndarray:
+    """Index into ``_SIGNAL_LABELS``: NaN → 0, −1 → 1, 0 → 2, +1 → 3."""
+    return np.where(np.isnan(signal), 0, np.nan_to_num(signal) + 2).astype(np.int8)
+
+
 def _labels(signal: np.ndarray) -> np.ndarray:
-    out = np.full(signal.shape, "onvoldoende gegevens", dtype=object)
-    out[signal == 1] = "kentering ten goede"
-    out[signal == -1] = "kentering ten kwade"
-    out[signal == 0] = "geen kentering"
-    return out
+    return np.asarray(_SIGNAL_LABELS, dtype=object)[_signal_codes(signal)]
 
 
 # --- peers ---------------------------------------------------------------------------------------------
@@ -602,7 +656,8 @@ def find_peers(panel: Panel, sel: np.ndarray, year_idx: int, config: ScanConfig)
     Variables: ``config.peer_indicators`` present in the panel, ``log1p`` for ``config.peer_log``, then
     z-scores over the selected areas of that level. Distance between areas i and j over the ``m``
     variables both have (of ``p``): ``sqrt(sum (z_i - z_j)^2 * p / m)``; pairs with ``m`` below
-    ``peer_min_common * p`` are never peers. Self is excluded; ties broken by code.
+    ``peer_min_common * p`` are never peers. Self is excluded; ties broken by code. The result equals
+    the brute-force comparison of every pair (:func:`_knn_brute`), distances are exact float64.
     """
     cols = [i for i, ind in enumerate(panel.indicators) if ind in config.peer_indicators]
     out_cols = ["code", "peer_rank", "peer_code", "distance", "n_common"]
@@ -633,69 +688,196 @@ def find_peers(panel: Panel, sel: np.ndarray, year_idx: int, config: ScanConfig)
 
 
 def _knn_level(z: np.ndarray, codes: np.ndarray, k: int, p: int, min_common: int) -> pd.DataFrame:
-    """Exact missing-aware k nearest neighbours within one level, in row blocks (float32, 2 threads).
+    """Exact missing-aware k nearest neighbours within one level (rows sorted by code).
 
-    For masks m and zero-filled z: sum over common variables of (z_i - z_j)^2 =
-    [z_i^2, m_i, -2 z_i] . [m_j, z_j^2, z_j] — one matrix product per block; common counts m_i . m_j.
+    Exact distance (float64) for areas i, j with ``m`` common variables: ``sum (z_i - z_j)^2 * p / m``;
+    pairs with ``m < min_common`` and self are excluded; ties go to the lower code. See :func:`_knn_pairs`.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
-    n = z.shape[0]
-    m = np.isfinite(z).astype(np.float32)
-    z0 = np.nan_to_num(z).astype(np.float32)
-    left = np.hstack([z0 * z0, m, -2.0 * z0])
-    right = np.hstack([m, z0 * z0, z0])
-    complete = bool(m.all())
-    block = max(1, min(n, 4_000_000 // max(n, 1)))
-    group = 64
-
-    def run(start: int) -> tuple[np.ndarray, ...]:
-        stop = min(n, start + block)
-        d2 = left[start:stop] @ right.T
-        np.maximum(d2, 0.0, out=d2)
-        if complete:
-            common = None
-        else:
-            common = m[start:stop] @ m.T
-            np.divide(d2, np.maximum(common, 1.0), out=d2)
-            d2[common < min_common] = np.inf
-        nb = stop - start
-        d2[np.arange(nb), np.arange(start, stop)] = np.inf  # exclude self
-        # Exact top-k without a full partition: the k-th smallest of the group minima is an upper
-        # bound for each row's k-th smallest distance; only entries below it are sorted.
-        n_groups = n // group
-        if n_groups >= k:
-            gmin = d2[:, : n_groups * group].reshape(nb, n_groups, group).min(axis=2)
-            tau = np.partition(gmin, k - 1, axis=1)[:, k - 1]
-        else:
-            tau = np.full(nb, np.inf, dtype=d2.dtype)
-        r, c = np.nonzero((d2 <= tau[:, None]) & np.isfinite(d2))
-        vals = d2[r, c]
-        order = np.lexsort((c, vals, r))  # by row, then distance, then code (rows are sorted by code)
-        r, c, vals = r[order], c[order], vals[order]
-        rank = np.arange(len(r)) - np.searchsorted(r, r)
-        sel = rank < k
-        r, c, vals, rank = r[sel], c[sel], vals[sel], rank[sel]
-        cc = np.full(len(r), p) if common is None else common[r, c]
-        return start + r, rank + 1, c, vals, cc
-
-    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL in BLAS and reductions
-        results = list(pool.map(run, range(0, n, block)))
-    rows = np.concatenate([x[0] for x in results])
-    ranks = np.concatenate([x[1] for x in results])
-    cand = np.concatenate([x[2] for x in results])
-    cd = np.concatenate([x[3] for x in results]).astype(float)
-    cc = np.concatenate([x[4] for x in results]).astype(int)
-    dist = np.sqrt(cd) if complete else np.sqrt(cd * p)  # non-complete blocks hold sum / n_common
+    rows, ranks, cols, d2, common = _knn_pairs(z, k, p, min_common)
     return pd.DataFrame(
         {
             "code": codes[rows],
             "peer_rank": ranks.astype(int),
-            "peer_code": codes[cand],
-            "distance": dist,
-            "n_common": cc,
+            "peer_code": codes[cols],
+            "distance": np.sqrt(d2),
+            "n_common": common.astype(int),
         }
     )
+
+
+_KNN_GROUP = 64  # columns per group for the group-minimum bound
+_KNN_EPS = 1e-5  # bound on the relative rounding error of the float32 products (K·u ≈ 2e-6, ×5 margin)
+
+
+def _exact_d2(z: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (float64) missing-aware squared distance and common-variable count for pairs (rows, cols)."""
+    diff = z[rows] - z[cols]
+    ok = np.isfinite(diff)
+    common = ok.sum(axis=1)
+    sq = np.where(ok, diff * diff, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sq * p / common, common
+
+
+def _knn_pairs(
+    z: np.ndarray, k: int, p: int, min_common: int, block_bytes: int = 8_000_000, workers: int = 2
+) -> tuple[np.ndarray, ...]:
+    """Exact k nearest neighbours: (row, rank, col, squared distance, n_common), sorted by row and rank.
+
+    Method (exact, not approximate). For a block of rows, float32 matrix products give approximate
+    scaled squared distances ``a_ij`` to every column, with ``|a_ij - e_ij| <= D_i`` for the exact
+    ``e_ij``; ``D_i = eps * p / min_common * (|z_i|^2 + max_j |z_j|^2)`` bounds the rounding error of a
+    float32 dot product of length K (``|error| <= K * u * sum |terms|`` in any summation order, and the
+    terms sum to at most ``2 (|z_i|^2 + |z_j|^2)`` over the observed values). Columns are cut into groups
+    of 64; the k-th smallest group minimum ``tau_i`` is at least the k-th smallest ``a_ij``, so the exact
+    k-th distance is at most ``tau_i + D_i`` and every column that can be among the k nearest (ties
+    included) has ``a_ij <= tau_i + 2 D_i``. Only those few columns are kept; their exact float64
+    distances decide the ranking (ties: lower code first). Hence the result equals the exact brute force.
+
+    Rows observed on every variable need one product per block: for them the common count is the
+    column's own count, so the scale ``p / m_j`` is folded into the column factors. Other rows also
+    need the common counts (a second product) and a division.
+    """
+    n = z.shape[0]
+    empty = (np.empty(0, dtype=np.int64),) * 3 + (np.empty(0), np.empty(0, dtype=np.int64))
+    if n < 2 or k <= 0:
+        return empty
+    mask = np.isfinite(z)
+    z0 = np.where(mask, z, 0.0)
+    obs = mask.sum(axis=1)
+    norm = (z0 * z0).sum(axis=1)
+    col_ok = obs >= min_common
+    if not col_ok.any():
+        return empty
+    delta = _KNN_EPS * (p / min_common) * (norm + norm[col_ok].max())
+    group = _KNN_GROUP
+    left = np.hstack([z0 * z0, mask, -2.0 * z0]).astype(np.float32)
+    right = np.hstack([mask, z0 * z0, z0])
+
+    def padded(mat: np.ndarray) -> np.ndarray:
+        out = np.zeros((-(-mat.shape[0] // group) * group, mat.shape[1]), dtype=np.float32)
+        out[: mat.shape[0]] = mat
+        return np.ascontiguousarray(out.T)  # K × n_pad, so products are row-block @ this
+
+    # Complete rows: against the valid columns, scale p / m_j folded into the column factors.
+    valid = np.flatnonzero(col_ok)
+    right_c = padded(right[valid] * (p / obs[valid])[:, None])
+    # Other rows (with enough observed variables): against all columns, with common counts.
+    right_g = padded(right)
+    mask_g = padded(mask.astype(np.float64))
+    complete_rows = np.flatnonzero(obs == p)
+    other_rows = np.flatnonzero((obs < p) & col_ok)
+
+    def select(a: np.ndarray, rows: np.ndarray, n_cols: int, thr_extra: np.ndarray) -> tuple[np.ndarray, ...]:
+        nb = a.shape[0]
+        a[:, n_cols:] = np.inf  # padding
+        groups = a.reshape(nb, -1, group)
+        gmin = groups.min(axis=2)
+        if gmin.shape[1] >= k:
+            tau = np.partition(gmin, k - 1, axis=1)[:, k - 1]
+        else:
+            tau = np.full(nb, np.inf, dtype=np.float32)
+        thr = tau.astype(np.float64) + thr_extra
+        gr, gc = np.nonzero(gmin <= thr[:, None])  # the few candidate groups per row
+        vals = groups[gr, gc]  # (n_candidate_groups, group)
+        hit_g, hit_o = np.nonzero(vals <= thr[gr][:, None])
+        col = gc[hit_g] * group + hit_o
+        inside = col < n_cols  # an infinite threshold (fewer than k groups) also hits the padding
+        return rows[gr[hit_g]][inside], col[inside]
+
+    def run(kind: str, start: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        if kind == "complete":
+            rows = complete_rows[start : start + size]
+            a = left[rows] @ right_c
+            a[np.arange(len(rows)), np.searchsorted(valid, rows)] = np.inf  # self
+            r, c = select(a, rows, len(valid), 2 * delta[rows])
+            return r, valid[c]
+        rows = other_rows[start : start + size]
+        a = left[rows] @ right_g
+        common = mask[rows].astype(np.float32) @ mask_g
+        np.maximum(a, 0.0, out=a)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.divide(a, common, out=a)
+        np.copyto(a, np.float32(np.inf), where=common < min_common)
+        a[np.arange(len(rows)), rows] = np.inf  # self
+        return select(a, rows, n, 2 * delta[rows] / p)
+
+    n_pad = right_g.shape[1]
+    size = int(max(8, min(1024, block_bytes // (4 * n_pad))))
+    jobs = [("complete", s, size) for s in range(0, len(complete_rows), size)]
+    jobs += [("other", s, size) for s in range(0, len(other_rows), size)]
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        set_threads = _blas_thread_setter()
+
+        def run_single_blas(job: tuple[str, int, int]) -> tuple[np.ndarray, np.ndarray]:
+            # Each worker runs its products on one BLAS thread: `workers` threads in all instead of
+            # workers × BLAS threads fighting over the cores (ruinous on a busy machine).
+            previous = set_threads(1) if set_threads else None
+            try:
+                return run(*job)
+            finally:
+                if set_threads and previous is not None and previous > 0:
+                    set_threads(previous)
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:  # numpy releases the GIL
+            results = list(pool.map(run_single_blas, jobs))
+    else:
+        results = [run(*job) for job in jobs]
+    rows = np.concatenate([r for r, _ in results]) if results else np.empty(0, dtype=np.int64)
+    cols = np.concatenate([c for _, c in results]) if results else np.empty(0, dtype=np.int64)
+    keep = rows != cols
+    rows, cols = rows[keep], cols[keep]
+    d2, common = _exact_d2(z, rows, cols, p)
+    keep = common >= min_common
+    rows, cols, d2, common = rows[keep], cols[keep], d2[keep], common[keep]
+    order = np.lexsort((cols, d2, rows))  # by row, then exact distance, then code
+    rows, cols, d2, common = rows[order], cols[order], d2[order], common[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    top = rank < k
+    return rows[top], rank[top] + 1, cols[top], d2[top], common[top]
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_thread_setter() -> Callable[[int], int] | None:
+    """OpenBLAS's ``openblas_set_num_threads_local`` (per calling thread) for numpy's BLAS, if present.
+
+    It only changes the calling thread's BLAS thread count, so nothing else in the process is affected.
+    Returns ``None`` when numpy does not use a (recent enough) OpenBLAS.
+    """
+    import ctypes
+    import glob
+    import os
+
+    try:
+        libs = glob.glob(
+            os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs", "*openblas*.so*")
+        )
+        for path in libs:
+            func = getattr(ctypes.CDLL(path), "openblas_set_num_threads_local", None)
+            if func is not None:
+                func.argtypes = [ctypes.c_int]
+                func.restype = ctypes.c_int
+                return func
+    except OSError:  # pragma: no cover - unusual numpy builds
+        return None
+    return None
+
+
+def _knn_brute(z: np.ndarray, k: int, p: int, min_common: int) -> tuple[np.ndarray, ...]:
+    """Reference: the same k nearest neighbours by exact float64 distances to every column (O(n^2 p))."""
+    n = z.shape[0]
+    rows = np.repeat(np.arange(n), n)
+    cols = np.tile(np.arange(n), n)
+    d2, common = _exact_d2(z, rows, cols, p)
+    keep = (rows != cols) & (common >= min_common)
+    rows, cols, d2, common = rows[keep], cols[keep], d2[keep], common[keep]
+    order = np.lexsort((cols, d2, rows))
+    rows, cols, d2, common = rows[order], cols[order], d2[order], common[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    top = rank < k
+    return rows[top], rank[top] + 1, cols[top], d2[top], common[top]
 
 
 # --- flavours ------------------------------------------------------------------------------------------

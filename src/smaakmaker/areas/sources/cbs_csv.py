@@ -316,12 +316,118 @@ def _to_numbers(cells: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray, b
     missing = stripped.isin(MISSING_TOKENS).to_numpy()
     has_comma = stripped.str.contains(",", regex=False).to_numpy(dtype=bool)
     candidate = stripped.str.replace(",", ".", regex=False) if has_comma.any() else stripped
-    numbers = pd.to_numeric(candidate.where(~missing), errors="coerce").to_numpy(dtype=float)
+    numbers = _plain_decimals(candidate, missing)
+    if numbers is None:
+        numbers = pd.to_numeric(candidate.where(~missing), errors="coerce").to_numpy(dtype=float)
     is_text = ~missing & ~np.isfinite(numbers)
     secret = np.isin(numbers, list(SECRET_NUMBERS))
     missing = missing | secret
     numbers = np.where(missing | is_text, np.nan, numbers)
     return numbers, missing, is_text, bool((has_comma & ~missing & ~is_text).any())
+
+
+_PLAIN_DECIMAL = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def _plain_decimals(candidate: pd.Series, missing: np.ndarray) -> np.ndarray | None:
+    """Arrow-backed fast conversion, or ``None`` to use ``pandas.to_numeric``.
+
+    Used only when every non-missing cell is a plain decimal literal (``-12.5``, ``3``, ``1e5``); for
+    those, Arrow's cast and ``pandas.to_numeric`` give the same correctly rounded double. Anything else
+    (text, ``inf``, thousands separators, …) goes the general way, so the result never differs.
+    """
+    array = getattr(candidate, "array", None)
+    chunked = getattr(array, "_pa_array", None)
+    if chunked is None or not len(candidate):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        present = pc.if_else(pa.array(missing), None, chunked)
+        if not pc.all(pc.match_substring_regex(present, _PLAIN_DECIMAL), skip_nulls=True).as_py():
+            return None
+        return pc.cast(present, pa.float64()).to_numpy(zero_copy_only=False).astype(float)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):  # pragma: no cover - defensive
+        return None
+
+
+def _fast_records(text: str, delim: str, n_fields: int) -> list[object] | None:
+    """Tokenise the data records with ``pyarrow.csv`` when the file is plainly regular, else ``None``.
+
+    "Plainly regular" means the fast reader cannot disagree with ``csv.reader(strict=True)``: no blank
+    lines, no NUL, carriage returns only in ``\r\n`` line ends, and every quote opens a field right
+    after a delimiter or line start and closes it right before a delimiter or line end, with no quote
+    or line break inside. Then record *r* is on line *r* + 2. Any parse error (ragged lines, …) also
+    returns ``None``: the exact reader then finds the problem and reports its line and column.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if "\x00" in text or "\n\n" in text or "\n\r\n" in text or text.startswith(("\n", "\r")):
+        return None
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    data = text.encode("utf-8")
+    if b'"' in data:
+        buf = np.frombuffer(data, dtype=np.uint8)
+        quotes = np.flatnonzero(buf == ord('"'))
+        if len(quotes) % 2:
+            return None
+        opens, closes = quotes[0::2], quotes[1::2]
+        d, nl, cr = ord(delim), ord("\n"), ord("\r")
+        before = np.where(opens > 0, buf[np.maximum(opens - 1, 0)], nl)
+        after = np.where(closes + 1 < len(buf), buf[np.minimum(closes + 1, len(buf) - 1)], nl)
+        newline_count = np.cumsum(buf == nl)
+        if not (
+            np.isin(before, (d, nl)).all()
+            and np.isin(after, (d, nl, cr)).all()
+            and (newline_count[opens] == newline_count[closes]).all()
+        ):
+            return None
+    first_break = data.find(b"\n")
+    if first_break < 0:
+        return None
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data[first_break + 1 :]),
+            read_options=pacsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(n_fields)], block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.string() for i in range(n_fields)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.num_rows == 0 or table.num_columns != n_fields:
+        return None
+    if table.num_rows != data.count(b"\n", first_break + 1) + (0 if data.endswith(b"\n") else 1):
+        return None  # pragma: no cover - a record the checks above did not foresee
+    return list(table.columns)
+
+
+def _convert_columns(
+    columns: dict[int, pd.Series],
+) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
+    """:func:`_to_numbers` for many columns; large files use two threads (Arrow releases the GIL)."""
+    total = sum(len(c) for c in columns.values())
+    if total < 200_000 or len(columns) < 2:
+        return {i: _to_numbers(c) for i, c in columns.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(_to_numbers, columns.values())
+        return dict(zip(columns, results, strict=True))
 
 
 def read_cbs_csv(
@@ -382,74 +488,18 @@ def parse_cbs_text(
             if not isinstance(spec.derivation.denominator, str):
                 mapped_keys |= {column_key(a) for a in spec.derivation.denominator}
 
-    # Read all records in chunks, converting as we go (bounded memory for national files).
-    raw_cols: dict[int, list[pd.Series]] = {i: [] for i in keep}
-    record_count = 0
-    ragged: list[tuple[int, int]] = []  # (record index, field count)
-    chunk: list[list[str]] = []
-
-    def flush() -> None:
-        nonlocal chunk
-        if not chunk:
-            return
-        lengths = np.fromiter((len(r) for r in chunk), dtype=np.int64, count=len(chunk))
-        bad = np.flatnonzero(lengths != n_fields)
-        for b in bad[: MAX_PROBLEMS - len(ragged)]:
-            ragged.append((record_count - len(chunk) + int(b), int(lengths[b])))
-        if bad.size:
-            chunk = [r if len(r) == n_fields else (r + [""] * n_fields)[:n_fields] for r in chunk]
-        columns = list(zip(*chunk, strict=True))
-        for i in keep:
-            raw_cols[i].append(pd.Series(columns[i], dtype=object))
-        chunk = []
-
-    starts: list[int] = []  # 1-based start line of every data record
-    prev = reader.line_num
-    try:
-        for row in reader:
-            if row:
-                chunk.append(row)
-                starts.append(prev + 1)
-                record_count += 1
-                if len(chunk) >= _CHUNK_ROWS:
-                    flush()
-            prev = reader.line_num
-        flush()
-    except csv.Error as exc:
-        raise CbsCsvError(
-            path,
-            [
-                CsvProblem(
-                    prev + 1,
-                    None,
-                    None,
-                    f"regel onvolledig of afgebroken (aanhalingsteken niet gesloten: {exc})",
-                )
-            ],
-        ) from None
-    line_numbers = np.asarray(starts, dtype=np.int64)
+    fast = _fast_records(text, delim, n_fields) if reader.line_num == 1 else None
+    if fast is not None:
+        record_count = len(fast[0])
+        line_numbers = np.arange(2, record_count + 2, dtype=np.int64)
+        cells = {i: pd.Series(pd.array(fast[i], dtype="string")) for i in keep}
+    else:
+        cells, line_numbers, record_count = _read_records(reader, path, names, n_fields, keep)
 
     def line_of(records: np.ndarray) -> list[int]:
         return [int(x) for x in line_numbers[np.asarray(records, dtype=np.int64)]]
 
-    if ragged:
-        problems = []
-        for rec, count in ragged:
-            is_last = rec == record_count - 1
-            what = "afgebroken laatste regel" if is_last and count < n_fields else "verkeerd aantal velden"
-            col = count + 1 if count < n_fields else n_fields + 1
-            colname = names[col - 1] if col <= n_fields else None
-            problems.append(
-                CsvProblem(
-                    int(line_numbers[rec]), col, colname, f"{what}: {count} velden in plaats van {n_fields}"
-                )
-            )
-        raise CbsCsvError(path, problems)
-    if record_count == 0:
-        raise CbsCsvError(path, [CsvProblem(2, None, None, "het bestand bevat geen gegevensregels")])
-
-    cells = {i: pd.concat(parts, ignore_index=True).astype("string") for i, parts in raw_cols.items()}
-
+    # Code column: the column whose values are CBS region codes (most distinct codes wins).
     # Code column: the column whose values are CBS region codes (most distinct codes wins).
     code_idx: int | None = None
     best_distinct = -1
@@ -552,17 +602,21 @@ def parse_cbs_text(
     text_cols: dict[str, pd.Series] = {}
     comma_cols: list[str] = []
     text_errors: list[tuple[int, int]] = []  # (record, column index)
+    roles: dict[int, tuple[bool, bool]] = {}  # column → (forced numeric, forced text)
     for i in keep:
         if i in (code_idx, period_idx):
             continue
-        name = names[i]
-        full, stripped = column_keys(name)
+        full, stripped = column_keys(names[i])
         forced_numeric = full in mapped_keys or stripped in mapped_keys
-        forced_text = not forced_numeric and any(f in full for f in _TEXT_KEY_FRAGMENTS)
+        roles[i] = (forced_numeric, not forced_numeric and any(f in full for f in _TEXT_KEY_FRAGMENTS))
+    to_convert = [i for i, (_, forced_text) in roles.items() if not forced_text]
+    converted = _convert_columns({i: cells[i] for i in to_convert})
+    for i, (forced_numeric, forced_text) in roles.items():
+        name = names[i]
         if forced_text:
             text_cols[name] = cells[i].str.strip()
             continue
-        values, miss, is_text, comma = _to_numbers(cells[i])
+        values, miss, is_text, comma = converted[i]
         n_text, n_num = int(is_text.sum()), int((~miss & ~is_text).sum())
         if not forced_numeric and n_text > n_num:
             text_cols[name] = cells[i].str.strip()
@@ -629,6 +683,80 @@ def parse_cbs_text(
         dropped_columns=dropped,
         notes=notes,
     )
+
+
+def _read_records(
+    reader: Iterable[list[str]], path: str, names: list[str], n_fields: int, keep: list[int]
+) -> tuple[dict[int, pd.Series], np.ndarray, int]:
+    """The exact reader: every record via ``csv.reader(strict=True)``, with 1-based start lines.
+
+    Raises :class:`CbsCsvError` for ragged, truncated or badly quoted records and for a file without
+    data records.
+    """
+    raw_cols: dict[int, list[pd.Series]] = {i: [] for i in keep}
+    record_count = 0
+    ragged: list[tuple[int, int]] = []  # (record index, field count)
+    chunk: list[list[str]] = []
+
+    def flush() -> None:
+        nonlocal chunk
+        if not chunk:
+            return
+        lengths = np.fromiter((len(r) for r in chunk), dtype=np.int64, count=len(chunk))
+        bad = np.flatnonzero(lengths != n_fields)
+        for b in bad[: MAX_PROBLEMS - len(ragged)]:
+            ragged.append((record_count - len(chunk) + int(b), int(lengths[b])))
+        if bad.size:
+            chunk = [r if len(r) == n_fields else (r + [""] * n_fields)[:n_fields] for r in chunk]
+        columns = list(zip(*chunk, strict=True))
+        for i in keep:
+            raw_cols[i].append(pd.Series(columns[i], dtype=object))
+        chunk = []
+
+    starts: list[int] = []  # 1-based start line of every data record
+    prev = reader.line_num
+    try:
+        for row in reader:
+            if row:
+                chunk.append(row)
+                starts.append(prev + 1)
+                record_count += 1
+                if len(chunk) >= _CHUNK_ROWS:
+                    flush()
+            prev = reader.line_num
+        flush()
+    except csv.Error as exc:
+        raise CbsCsvError(
+            path,
+            [
+                CsvProblem(
+                    prev + 1,
+                    None,
+                    None,
+                    f"regel onvolledig of afgebroken (aanhalingsteken niet gesloten: {exc})",
+                )
+            ],
+        ) from None
+    line_numbers = np.asarray(starts, dtype=np.int64)
+
+    if ragged:
+        problems = []
+        for rec, count in ragged:
+            is_last = rec == record_count - 1
+            what = "afgebroken laatste regel" if is_last and count < n_fields else "verkeerd aantal velden"
+            col = count + 1 if count < n_fields else n_fields + 1
+            colname = names[col - 1] if col <= n_fields else None
+            problems.append(
+                CsvProblem(
+                    int(line_numbers[rec]), col, colname, f"{what}: {count} velden in plaats van {n_fields}"
+                )
+            )
+        raise CbsCsvError(path, problems)
+    if record_count == 0:
+        raise CbsCsvError(path, [CsvProblem(2, None, None, "het bestand bevat geen gegevensregels")])
+
+    cells = {i: pd.concat(parts, ignore_index=True).astype("string") for i, parts in raw_cols.items()}
+    return cells, line_numbers, record_count
 
 
 def _area_names(text_cols: dict[str, pd.Series], levels: pd.Series, index: pd.MultiIndex) -> np.ndarray:

@@ -315,3 +315,77 @@ def test_parse_text_and_cp1252(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     path.write_bytes("Regiocode;Wmo cliënten;Inwoners\nGM0363;5;7\n".encode("cp1252"))
     assert read_cbs_csv(path).dialect.encoding == "cp1252"
+
+
+# --- fast reader (pyarrow.csv) against the exact reader -------------------------------------------
+
+
+def _without_fast_path(monkeypatch: pytest.MonkeyPatch, path: Path):
+    import smaakmaker.areas.sources.cbs_csv as module
+
+    with monkeypatch.context() as m:
+        m.setattr(module, "_fast_records", lambda *args: None)
+        return read_cbs_csv(path)
+
+
+def _assert_same_table(a, b) -> None:
+    import pandas as pd
+
+    for name in ("values", "missing", "areas", "text"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    assert (a.dialect, a.notes, a.dropped_columns, a.year, a.table_id) == (
+        b.dialect,
+        b.notes,
+        b.dropped_columns,
+        b.year,
+        b.table_id,
+    )
+    pd.testing.assert_frame_equal(a.indicators(), b.indicators(), check_exact=True)
+
+
+@pytest.mark.parametrize("name", sorted(ROW_COUNTS))
+def test_fast_reader_equals_exact_reader_on_shipped_files(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import smaakmaker.areas.sources.cbs_csv as module
+
+    used = []
+    original = module._fast_records
+    monkeypatch.setattr(module, "_fast_records", lambda *a: used.append(original(*a)) or used[-1])
+    fast = read_cbs_csv(DATA / name)
+    monkeypatch.undo()
+    assert used and used[0] is not None  # the shipped files are regular: the fast reader is used
+    _assert_same_table(fast, _without_fast_path(monkeypatch, DATA / name))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Regiocode;Naam;Inwoners\n"GM0363";"Amsterdam; centrum";"862965"\nWK036300;"";4295\n',
+        "Regiocode;Naam;Inwoners\r\nGM0363;Amsterdam;862965\r\nWK036300;Burgwallen;4295",
+        "Regiocode,Naam,Aandeel\nGM0363,Amsterdam,1e1\nWK036300,Burgwallen,.\nBU03630000,Kop,-0.5\n",
+    ],
+)
+def test_fast_reader_equals_exact_reader_on_regular_text(
+    text: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import smaakmaker.areas.sources.cbs_csv as module
+
+    n_fields = len(text.splitlines()[0].split(";" if ";" in text else ","))
+    assert module._fast_records(text, ";" if ";" in text else ",", n_fields) is not None
+    path = _write(tmp_path, text)
+    _assert_same_table(read_cbs_csv(path), _without_fast_path(monkeypatch, path))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD.replace("\nWK036300", "\n\nWK036300"),  # blank line: line numbers would shift
+        GOOD + 'BU03630001;"Oude\nKerk";4;1\n',  # line break inside quotes
+        GOOD + 'BU03630001;Oude "Kerk";4;1\n',  # quote inside a field
+        GOOD + "BU03630001;Oude Kerk;4\n",  # ragged
+        GOOD.replace("\n", "\r"),  # bare carriage returns
+    ],
+)
+def test_fast_reader_declines_irregular_text(text: str) -> None:
+    from smaakmaker.areas.sources.cbs_csv import _fast_records
+
+    assert _fast_records(text, ";", 4) is None

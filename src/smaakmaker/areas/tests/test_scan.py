@@ -301,3 +301,96 @@ def test_property_missing_never_becomes_zero(seed: int, share: float) -> None:
     frame = panel.frame(2022).stack().rename("value")
     joined = present.xs(2022, level="year").reindex(frame.index)
     np.testing.assert_allclose(frame.to_numpy(), joined.to_numpy())
+
+
+# --- exact peers, panel building ------------------------------------------------------------------
+
+
+def _naive_peers(z: np.ndarray, k: int, min_common: int) -> list[tuple[int, int, int, float, int]]:
+    """Textbook definition, one pair at a time: (row, rank, col, distance, n_common)."""
+    n, p = z.shape
+    out = []
+    for i in range(n):
+        cands = []
+        for j in range(n):
+            both = np.isfinite(z[i]) & np.isfinite(z[j])
+            m = int(both.sum())
+            if j == i or m < min_common:
+                continue
+            d2 = float(((z[i][both] - z[j][both]) ** 2).sum()) * p / m
+            cands.append((d2, j, m))
+        cands.sort()  # by distance, then position (= code order)
+        out += [(i, r + 1, j, np.sqrt(d2), m) for r, (d2, j, m) in enumerate(cands[:k])]
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    SEEDS,
+    st.integers(2, 60),
+    st.integers(1, 8),
+    st.integers(1, 7),
+    st.floats(0.0, 0.7),
+    st.sampled_from([1.0, 1e-3, 1e4]),
+    st.booleans(),
+)
+def test_property_peers_equal_exact_brute_force(
+    seed: int, n: int, p: int, k: int, missing: float, scale: float, ties: bool
+) -> None:
+    """The pruned float32 search returns exactly the brute-force neighbours (ranks, ties by code)."""
+    from smaakmaker.areas.scan import _knn_brute, _knn_pairs
+
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(n, p)) * scale
+    if ties:  # duplicates and coarse values: many exactly equal distances
+        z = np.round(z / scale, 0) * scale
+        z[: n // 3] = z[0]
+    z[rng.random((n, p)) < missing] = np.nan
+    min_common = int(rng.integers(1, p + 1))
+    k = min(k, n - 1)
+    fast = _knn_pairs(z, k, p, min_common, block_bytes=int(rng.integers(64, 20_000)), workers=2)
+    brute = _knn_brute(z, k, p, min_common)
+    for got, want in zip(fast, brute, strict=True):
+        np.testing.assert_array_equal(got, want)
+    naive = _naive_peers(z, k, min_common)
+    assert [(r, rk, c, m) for r, rk, c, _, m in naive] == list(
+        zip(fast[0].tolist(), fast[1].tolist(), fast[2].tolist(), fast[4].tolist(), strict=True)
+    )
+    np.testing.assert_allclose(np.sqrt(fast[3]), [d for *_, d, _ in naive], rtol=1e-12)
+
+
+def test_peers_in_scan_equal_naive_definition() -> None:
+    long = make_long(seed=3, n_buurten=40, missing=0.2)
+    panel = Panel.from_long(long)
+    result = run_scan(panel, None, 2022, ScanConfig(peers_k=4, peer_indicators=tuple(INDICATORS)))
+    buurten = [c for c in panel.codes if c.startswith("BU")]
+    data = panel.frame(2022).loc[buurten, list(panel.indicators)].to_numpy().copy()
+    logs = [i for i, ind in enumerate(panel.indicators) if ind in ScanConfig().peer_log]
+    data[:, logs] = np.log1p(data[:, logs])
+    mu = np.nanmean(data, axis=0)
+    sd = np.nanstd(data, axis=0)
+    naive = _naive_peers((data - mu) / sd, 4, int(np.ceil(0.5 * data.shape[1])))
+    got = result.peers[result.peers["code"].str.startswith("BU")]
+    assert got["code"].tolist() == [buurten[r] for r, *_ in naive]
+    assert got["peer_code"].tolist() == [buurten[c] for _, _, c, _, _ in naive]
+    np.testing.assert_allclose(got["distance"], [d for *_, d, _ in naive], rtol=1e-9)
+
+
+def test_from_long_duplicates_first_non_missing_wins() -> None:
+    rows = [
+        ("BU00010001", 2020, "inwoners", np.nan),
+        ("BU00010001", 2020, "inwoners", 5.0),
+        ("BU00010001", 2020, "inwoners", 7.0),
+        ("BU00010002", 2020, "inwoners", 3.0),
+        ("BU00010002", 2020.0, "inwoners", 4.0),  # same key written as a float year
+        ("BU00010002", 2021, "zelfgemaakt", np.nan),
+        (None, 2021, "inwoners", 1.0),  # no code: ignored
+    ]
+    panel = Panel.from_long(pd.DataFrame(rows, columns=["code", "year", "indicator", "value"]))
+    assert panel.codes.tolist() == ["BU00010001", "BU00010002"]
+    assert panel.years.tolist() == [2020, 2021]
+    assert panel.indicators == ("inwoners", "zelfgemaakt")  # catalogue order first, then the rest
+    frame = panel.frame(2020)
+    assert frame.loc["BU00010001", "inwoners"] == 5.0
+    assert frame.loc["BU00010002", "inwoners"] == 3.0
+    assert np.isnan(panel.frame(2021).to_numpy()).all()
