@@ -93,7 +93,7 @@ def convex_combination_panels(draw: st.DrawFn) -> tuple[SyntheticControlData, np
     return data, w
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
+@settings(max_examples=15, deadline=None, derandomize=True)
 @given(convex_combination_panels())
 def test_exact_convex_combination_is_fitted_exactly(case: tuple[SyntheticControlData, np.ndarray]) -> None:
     data, w = case
