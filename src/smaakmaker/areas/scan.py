@@ -904,8 +904,9 @@ def diagnose_flavours(
     Example reason: ``"aandeel huishoudens met laag inkomen 1,8× referentie → Zout"``.
     """
     ind_pos = {ind: i for i, ind in enumerate(indicators)}
-    parts = []
-    for rule in config.flavour_rules:  # a handful of rules; each is vectorised over areas
+    rules = list(config.flavour_rules)
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for r_i, rule in enumerate(rules):  # a handful of rules; each is vectorised over areas
         if rule.kind == "indicator":
             if rule.target not in ind_pos:
                 continue
@@ -933,26 +934,30 @@ def diagnose_flavours(
         else:
             text = _format_many(measure[fires], 0)
             reason = label + " " + text + " (referentie 100) → " + rule.flavour
-        parts.append(
-            pd.DataFrame(
-                {
-                    "code": codes[fires],
-                    "flavour": rule.flavour,
-                    "rule": rule.id,
-                    "target": rule.target,
-                    "value": value[fires],
-                    "reference": ref[fires],
-                    "measure": measure[fires],
-                    "reason": reason,
-                }
-            )
-        )
+        pos = np.flatnonzero(fires)
+        parts.append((r_i, pos, value[fires], ref[fires], measure[fires], np.asarray(reason, dtype=object)))
     cols = ["code", "flavour", "rule", "target", "value", "reference", "measure", "reason"]
     if not parts:
         return pd.DataFrame(columns=cols)
-    out = pd.concat(parts, ignore_index=True)
-    out["flavour"] = pd.Categorical(out["flavour"], categories=FLAVOURS, ordered=True)
-    return out.sort_values(["code", "flavour", "rule"], kind="stable").reset_index(drop=True)
+    rule_of = np.concatenate([np.full(len(part[1]), part[0]) for part in parts])
+    pos = np.concatenate([part[1] for part in parts])
+    # Order by code, flavour (Bitter, Zuur, Zout, Zoet), rule id — codes are sorted, so by position.
+    flavour_code = np.array([FLAVOURS.index(rule.flavour) for rule in rules])[rule_of]
+    rule_rank = np.argsort(np.argsort(np.array([rule.id for rule in rules], dtype=object)))[rule_of]
+    order = np.lexsort((rule_rank, flavour_code, np.argsort(np.argsort(codes.astype(str)))[pos]))
+    rule_of, pos = rule_of[order], pos[order]
+    return pd.DataFrame(
+        {
+            "code": _string_column(codes, pos),
+            "flavour": pd.Categorical.from_codes(flavour_code[order], categories=FLAVOURS, ordered=True),
+            "rule": _string_column([rule.id for rule in rules], rule_of),
+            "target": _string_column([rule.target for rule in rules], rule_of),
+            "value": np.concatenate([part[2] for part in parts])[order],
+            "reference": np.concatenate([part[3] for part in parts])[order],
+            "measure": np.concatenate([part[4] for part in parts])[order],
+            "reason": np.concatenate([part[5] for part in parts])[order],
+        }
+    )
 
 
 def _flavour_summary(flavours: pd.DataFrame, index: pd.Index) -> pd.Series:
