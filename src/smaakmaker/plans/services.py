@@ -353,10 +353,10 @@ def intervention_update(
         "due_week": due_week,
     }
 
-    def key(name, value):
+    def key(value):
         return getattr(value, "pk", value)
 
-    changed = [name for name, value in values.items() if key(name, getattr(iv, name)) != key(name, value)]
+    changed = [name for name, value in values.items() if key(getattr(iv, name)) != key(value)]
     if not changed:
         return iv
     old_start = iv.start_week
