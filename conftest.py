@@ -81,7 +81,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="nl-NL")
     tab = context.new_page()
-    tab.set_default_timeout(15_000)
+    tab.set_default_timeout(30_000)  # generous: CI machines are shared and slow at times
     yield tab
     context.close()
 
