@@ -219,6 +219,18 @@ def generate(db: str, env: dict, n_addresses: int, n_signals: int, n_cases: int,
     return timings
 
 
+def reuse_sample(env: dict) -> list[str]:
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        rows = conn.execute(
+            "SELECT a.uuid FROM cases_address a JOIN cases_signal s ON s.address_id = a.id "
+            "JOIN access_processingactivity p ON p.id = s.activity_id "
+            "WHERE a.id < 200000 AND p.code = 'signalering-leefbaarheid' LIMIT 5000"
+        ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
 def make_token(env: dict) -> str:
     script = (
         "from django.contrib.auth import get_user_model; from smaakmaker.access.models import Membership;"
@@ -315,13 +327,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1600)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "--reuse",
+        metavar="VAR_DIR",
+        help="PostgreSQL only: measure again on the loaded database (skip the load)",
+    )
     args = parser.parse_args()
 
-    var_dir = Path(tempfile.mkdtemp(prefix="bench-register-"))
+    var_dir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="bench-register-"))
     env = env_for(args.db, var_dir)
     t0 = time.perf_counter()
-    prepare_database(args.db, env)
-    load = generate(args.db, env, args.addresses, args.signals, args.cases)
+    if args.reuse:
+        load = {"addresses_s": float("nan"), "signals_s": float("nan"), "sample": reuse_sample(env)}
+    else:
+        prepare_database(args.db, env)
+        load = generate(args.db, env, args.addresses, args.signals, args.cases)
     print(
         f"loaded {args.addresses:,} addresses in {load['addresses_s']:.1f} s, {args.signals:,} signals in {load['signals_s']:.1f} s"
     )

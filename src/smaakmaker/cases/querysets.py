@@ -11,7 +11,7 @@ belongs to an address with a case the organisation takes part in.
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from smaakmaker.access.policies import SCOPE_AREA, grants_for
 
@@ -25,10 +25,21 @@ def _area_q(prefixes: tuple[str, ...], buurt_field: str) -> Q:
     return q
 
 
-def participating_address_ids(organisation_ids):
+def participates_at_address(organisation_ids, address_ref: str) -> Q:
+    """A correlated EXISTS: one of these organisations takes part in a case at the row's address.
+
+    (Correlated, so PostgreSQL probes the case and participant indexes per row instead of hashing
+    every participation of the organisation for each query.)
+    """
     from smaakmaker.cases.models import CaseParticipant
 
-    return CaseParticipant.objects.filter(organisation_id__in=organisation_ids).values("case__address_id")
+    return Q(
+        Exists(
+            CaseParticipant.objects.filter(
+                organisation_id__in=sorted(organisation_ids), case__address_id=OuterRef(address_ref)
+            )
+        )
+    )
 
 
 def grant_filter(
@@ -39,8 +50,6 @@ def grant_filter(
     buurt_field: str = "address__buurt_code",
     address_field: str = "address_id",
     own_field: str | None = "source_organisation_id",
-    participation_field: str | None = None,
-    extra=None,
 ) -> Q | None:
     """The Q object for ``visible_to``; None means nothing is visible."""
     if not user.is_authenticated or not user.has_perm(permission):
@@ -53,11 +62,9 @@ def grant_filter(
             grant.area_prefixes, buurt_field
         )
         if grant.scope != SCOPE_AREA:
-            need = Q(**{f"{address_field}__in": participating_address_ids(grant.organisation_ids)})
+            need = participates_at_address(grant.organisation_ids, address_field)
             if own_field:
                 need |= Q(**{f"{own_field}__in": sorted(grant.organisation_ids)})
-            if participation_field:
-                need |= Q(**{f"{participation_field}__in": sorted(grant.organisation_ids)})
             q &= need
         result = q if result is None else result | q
     return result
@@ -97,9 +104,8 @@ class CaseQuerySet(_Visible):
                 permission="cases.view_case",
                 own_field="regie_organisation_id",
                 address_field="address_id",
-                participation_field="participations__organisation_id",
             )
-        ).distinct()
+        )
 
 
 class DecisionQuerySet(_Visible):

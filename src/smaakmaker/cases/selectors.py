@@ -222,9 +222,9 @@ def cases_list(
             qs = qs.filter(**{f"address__{key}": value})
     total = qs.count()
     page = list(
-        qs.select_related("address", "regie_organisation", "activity").order_by("-created", "-id")[
-            offset : offset + limit
-        ]
+        qs.select_related("address", "regie_organisation", "activity")
+        .prefetch_related("participations__organisation")
+        .order_by("-created", "-id")[offset : offset + limit]
     )
     with transaction.atomic():
         audit_record(
