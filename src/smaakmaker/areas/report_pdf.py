@@ -10,12 +10,11 @@ from typing import Any
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from smaakmaker.common.charts import band_colour
+from smaakmaker.common.pdf import a4_document, para
 
 
 def _theme_drawing(themes: list[dict[str, Any]]) -> Drawing:
@@ -44,54 +43,44 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
     """Render the area profile context (see ``views.area_profile_context``) as an A4 PDF."""
     buffer = io.BytesIO()
     area = context["area"]
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        title=f"Wijkanalyse {area.name}",
-        author="Smaakmaker",
-        leftMargin=1.8 * cm,
-        rightMargin=1.8 * cm,
-        topMargin=1.6 * cm,
-        bottomMargin=1.6 * cm,
-    )
-    styles = getSampleStyleSheet()
-    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    document, styles = a4_document(buffer, title=f"Wijkanalyse {area.name}")
+    small = styles.small
     story: list[Any] = [
-        Paragraph(f"Wijkanalyse: {area.name} ({area.code})", styles["Title"]),
-        Paragraph(
+        para(f"Wijkanalyse: {area.name} ({area.code})", styles.title),
+        para(
             f"{area.get_level_display()}, jaar {context['year']}. Referentie: {context['reference']} in "
             f"{context['base_year']} (= 100; hoger = kwetsbaarder).",
-            styles["BodyText"],
+            styles.body,
         ),
         Spacer(1, 0.3 * cm),
-        Paragraph(
-            f"Kwetsbaarheidsindex <b>{context['composite']}</b> (band {context['band'] or 'geen gegevens'}); "
+        para(
+            f"Kwetsbaarheidsindex {context['composite']} (band {context['band'] or 'geen gegevens'}); "
             f"rang {context['rank'] or '–'} van {context['n_ranked']}; {context['coverage']}% van de indicatoren "
             f"beschikbaar{' (onvolledig)' if context['incomplete'] else ''}.",
-            styles["BodyText"],
+            styles.body,
         ),
         Spacer(1, 0.3 * cm),
-        Paragraph("Themaprofiel", styles["Heading2"]),
+        para("Themaprofiel", styles.heading),
         _theme_drawing(context["themes"]),
-        Paragraph("Smaken waar de cijfers om vragen", styles["Heading2"]),
+        para("Smaken waar de cijfers om vragen", styles.heading),
     ]
     if context["flavours"]:
         for item in context["flavours"]:
-            story.append(Paragraph(f"<b>{item['flavour']}</b>: {item['reason']}", styles["BodyText"]))
+            story.append(para(f"{item['flavour']}: {item['reason']}", styles.body))
     else:
-        story.append(Paragraph("Geen enkele smaakregel slaat aan op dit profiel.", styles["BodyText"]))
-    story += [Spacer(1, 0.3 * cm), Paragraph("Indicatoren", styles["Heading2"])]
+        story.append(para("Geen enkele smaakregel slaat aan op dit profiel.", styles.body))
+    story += [Spacer(1, 0.3 * cm), para("Indicatoren", styles.heading)]
     rows = [["Indicator", "Waarde", "Referentie", "Score", "Trend", "Kentering"]]
     band_rows = []
     for index, row in enumerate(context["indicators"], start=1):
         rows.append(
             [
-                Paragraph(f"{row['label']} ({row['unit']})", small),
+                para(f"{row['label']} ({row['unit']})", small),
                 row["value"],
                 row["reference"],
                 row["score"],
-                Paragraph(row["trend"] or "", small),
-                Paragraph(row["kentering"] or "", small),
+                para(row["trend"] or "", small),
+                para(row["kentering"] or "", small),
             ]
         )
         if row["band"]:
@@ -116,15 +105,13 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
             ]
         )
     )
-    story += [table, Spacer(1, 0.3 * cm), Paragraph("Vergelijkbare gebieden", styles["Heading2"])]
+    story += [table, Spacer(1, 0.3 * cm), para("Vergelijkbare gebieden", styles.heading)]
     story.append(
-        Paragraph(
-            ", ".join(f"{p['name']} ({p['code']})" for p in context["peers"]) or "geen", styles["BodyText"]
-        )
+        para(", ".join(f"{p['name']} ({p['code']})" for p in context["peers"]) or "geen", styles.body)
     )
     story += [
         Spacer(1, 0.3 * cm),
-        Paragraph(
+        para(
             "Alleen gebiedsstatistiek, geen gegevens over personen. Ontbrekende waarden blijven ontbrekend. "
             "Bron: CBS, Kerncijfers wijken en buurten (CC BY 4.0); berekening: Smaakmaker wijkscan.",
             small,

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.charts.lineplots import LinePlot
 from reportlab.graphics.shapes import Drawing, Line, String
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
+
+from smaakmaker.common.pdf import a4_document, para
 
 TABLE_STYLE = TableStyle(
     [
@@ -53,51 +52,36 @@ def _path_drawing(result: dict) -> Drawing:
     return drawing
 
 
-def _p(text: str, style) -> Paragraph:
-    return Paragraph(escape(str(text)), style)
-
-
 def steering_report_pdf(context: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     area = context["area"]
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        title=f"Stuurgroeprapportage {area.name}",
-        author="Smaakmaker",
-        leftMargin=1.8 * cm,
-        rightMargin=1.8 * cm,
-        topMargin=1.6 * cm,
-        bottomMargin=1.6 * cm,
-    )
-    styles = getSampleStyleSheet()
-    body = styles["BodyText"]
-    small = body.clone("small", fontSize=8, leading=10)
+    document, styles = a4_document(buffer, title=f"Stuurgroeprapportage {area.name}")
+    body, small = styles.body, styles.small
     story: list[Any] = [
-        _p(f"Stuurgroeprapportage: {area.name} ({area.code})", styles["Title"]),
-        _p("Wat is gedaan", styles["Heading2"]),
+        para(f"Stuurgroeprapportage: {area.name} ({area.code})", styles.title),
+        para("Wat is gedaan", styles.heading),
     ]
     data = context["bookkeeping"]
-    story.append(_p("; ".join(f"{label}: {cell.display}" for label, cell in data.headline), body))
+    story.append(para("; ".join(f"{label}: {cell.display}" for label, cell in data.headline), body))
     for table in data.tables:
         if not table.rows:
             continue
         rows = [["Groep", *table.columns, "Totaal"]]
-        rows += [[_p(r.label, small), *[c.display for c in r.cells], r.total.display] for r in table.rows]
+        rows += [[para(r.label, small), *[c.display for c in r.cells], r.total.display] for r in table.rows]
         story += [
             Spacer(1, 0.2 * cm),
-            _p(table.caption, styles["Heading4"]),
+            para(table.caption, styles.subheading),
             Table(rows, repeatRows=1, style=TABLE_STYLE),
         ]
-    story.append(_p("Aantallen van 1 tot en met 9 staan als '< 10' vermeld.", small))
-    story.append(_p("Effectevaluatie", styles["Heading2"]))
+    story.append(para("Aantallen van 1 tot en met 9 staan als '< 10' vermeld.", small))
+    story.append(para("Effectevaluatie", styles.heading))
     ec = context.get("evaluation_context") or {}
     if ec:
         r = ec["r"]
         story += [
-            _p(f"{r['indicator_label']}, eerste jaar met mogelijk effect {r['treatment_year']}.", body),
+            para(f"{r['indicator_label']}, eerste jaar met mogelijk effect {r['treatment_year']}.", body),
             _path_drawing(r),
-            _p(
+            para(
                 f"Gemiddeld verschil na de start: {ec['att']} ({r['unit']}); p-waarde placebotoets {ec['p_value']} "
                 f"(plaats {r['placebo']['rank']} van {r['placebo']['n_placebos'] + 1}); pasvorm vóór de start "
                 f"(RMSPE) {ec['rmspe_pre']}.",
@@ -106,16 +90,16 @@ def steering_report_pdf(context: dict[str, Any]) -> bytes:
         ]
         if ec["few_pre"]:
             story.append(
-                _p(
+                para(
                     f"Let op: maar {r['n_pre']} gemeten jaren vóór de start. De uitkomst is een aanwijzing, "
                     "geen bewijs.",
                     body,
                 )
             )
         for text in [r["explanation"], r["placebo"]["explanation"], r["did"]["explanation"]]:
-            story.append(_p(text, small))
+            story.append(para(text, small))
         story.append(
-            _p(
+            para(
                 "Dit is geen causaal bewijs: alles wat tegelijk in het gebied veranderde, zit in hetzelfde verschil. "
                 "Een p-waarde is niet de kans dat de aanpak werkt.",
                 small,
@@ -125,26 +109,26 @@ def steering_report_pdf(context: dict[str, Any]) -> bytes:
         rows += [[str(x["year"]), x["observed"], x["synthetic"], x["gap"]] for x in ec["rows"]]
         story += [Spacer(1, 0.2 * cm), Table(rows, style=TABLE_STYLE)]
         rows = [["Gebied", "Gewicht (%)"]] + [
-            [_p(f"{w['name']} ({w['code']})", small), w["pct"]] for w in ec["weights"]
+            [para(f"{w['name']} ({w['code']})", small), w["pct"]] for w in ec["weights"]
         ]
         story += [Spacer(1, 0.2 * cm), Table(rows, style=TABLE_STYLE)]
     else:
-        story.append(_p("Geen afgeronde effectevaluatie voor dit gebied.", body))
-    story.append(_p("Indicatoren en kentering", styles["Heading2"]))
+        story.append(para("Geen afgeronde effectevaluatie voor dit gebied.", body))
+    story.append(para("Indicatoren en kentering", styles.heading))
     rows = [["Indicator", "Soort", "Waarden", "Kentering"]]
     for item in [*context["perceived"], *context["registered"]]:
         s = item["series"]
         rows.append(
             [
-                _p(f"{s.label} ({s.unit})" if s.unit else s.label, small),
+                para(f"{s.label} ({s.unit})" if s.unit else s.label, small),
                 "beleefd" if s.kind == "perceived" else "geregistreerd",
-                _p(", ".join(f"{y}: {v}" for y, v in item["values"]), small),
-                _p(s.kentering_label, small),
+                para(", ".join(f"{y}: {v}" for y, v in item["values"]), small),
+                para(s.kentering_label, small),
             ]
         )
     story.append(Table(rows, colWidths=[5.5 * cm, 2.2 * cm, 6 * cm, 3 * cm], repeatRows=1, style=TABLE_STYLE))
     story.append(
-        _p(
+        para(
             "Alleen geaggregeerde gegevens. Bron geregistreerde indicatoren: CBS, Kerncijfers wijken en buurten "
             "(CC BY 4.0); berekening: Smaakmaker.",
             small,

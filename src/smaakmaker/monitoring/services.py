@@ -2,7 +2,7 @@
 """Writes for monitoring: create and run effect evaluations, import perceived indicators.
 
 An evaluation runs in a background thread (like the plans scheduler); its progress and step are stored
-on the evaluation row and polled by the page (``static/monitoring/progress.js``) and the API.
+on the evaluation row and polled by the page (``web/static/smaakmaker/progress.js``) and the API.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: EUPL-1.2
 """In real Chromium: the regisseur opens the timeline, sees a warning, runs the scheduler in the
-background (progress polled by plans/run.js) and accepts the proposal; zero axe-core violations."""
+background (progress polled by smaakmaker/progress.js) and accepts the proposal; zero axe-core violations."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_regisseur_runs_scheduler_and_accepts(page, axe, plan_world, monkeypatch
     page.get_by_label("Tijdslimiet (seconden)").fill("2")
     page.get_by_test_id("run").click()
     page.get_by_role("heading", level=1, name="Planningsvoorstel").wait_for()
-    page.get_by_test_id("accept").wait_for(timeout=60_000)  # run.js reloads the page when the run is done
+    page.get_by_test_id("accept").wait_for(timeout=60_000)  # progress.js reloads the page when the run is done
     assert page.get_by_test_id("proposal").locator("svg").count() == 1
     assert axe(page) == []
 

@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: EUPL-1.2
-// Polls the progress of an effect evaluation and reloads the page when it is done.
+// Background work with progress (scheduler runs, effect evaluations): polls the element's
+// data-progress-url (JSON: progress 0..1, done, optional step), updates its <progress> bar and
+// [data-progress-step] text, and reloads the page when the work is done.
 (function () {
   "use strict";
-  var box = document.getElementById("evaluation-progress");
+  var box = document.querySelector("[data-progress-url]");
   if (!box) { return; }
   var url = box.getAttribute("data-progress-url");
-  var bar = document.getElementById("evaluation-progress-bar");
-  var step = document.getElementById("evaluation-progress-step");
+  var bar = box.querySelector("progress");
+  var step = box.querySelector("[data-progress-step]");
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (response) { return response.json(); })
       .then(function (data) {
         var pct = Math.round(100 * data.progress);
-        bar.value = pct;
-        bar.textContent = pct + "%";
+        if (bar) { bar.value = pct; bar.textContent = pct + "%"; }
         if (step && data.step) { step.textContent = data.step; }
         if (data.done) { window.location.reload(); } else { window.setTimeout(poll, 700); }
       })
