@@ -12,16 +12,16 @@ import hashlib
 import io
 import math
 import re
-import threading
 from dataclasses import dataclass
 
 import pandas as pd
 import structlog
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from smaakmaker.access.audit import audit_record
 from smaakmaker.areas.models import Area, Indicator
+from smaakmaker.common.background import run_after_commit
 from smaakmaker.monitoring import effects as fx
 from smaakmaker.monitoring import selectors
 from smaakmaker.monitoring.models import (
@@ -401,18 +401,10 @@ def evaluation_start_background(*, evaluation: EffectEvaluation) -> None:
     A thread plus a progress row keep the embedded default free of a worker process (the same choice as
     the plans scheduler); moving it onto a django-tasks database queue only changes this function.
     """
-    if RUN_INLINE:
-        evaluation_execute(evaluation_id=evaluation.pk)
-        return
-
-    def target() -> None:
-        try:
-            evaluation_execute(evaluation_id=evaluation.pk)
-        finally:
-            connection.close()
-
-    transaction.on_commit(
-        lambda: threading.Thread(target=target, name=f"evaluation-{evaluation.pk}", daemon=True).start()
+    run_after_commit(
+        lambda: evaluation_execute(evaluation_id=evaluation.pk),
+        name=f"evaluation-{evaluation.pk}",
+        inline=RUN_INLINE,
     )
 
 

@@ -8,18 +8,18 @@ actor and writes an audit record (with processing-log entries) in the same trans
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict
 from datetime import date, timedelta
 
 import structlog
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
 from smaakmaker.access.models import Covenant, Membership, Organisation
+from smaakmaker.common.background import run_after_commit
 
 from . import rules, scheduling, selectors
 from .catalogue import CATALOGUE
@@ -668,19 +668,7 @@ def run_start_background(*, run: SchedulerRun) -> None:
     A thread and a database row keep the embedded default free of a separate worker process; see
     docs/plans.md for the choice and for moving this onto a django-tasks database queue.
     """
-    if RUN_INLINE:
-        run_execute(run_id=run.pk)
-        return
-
-    def target() -> None:
-        try:
-            run_execute(run_id=run.pk)
-        finally:
-            connection.close()
-
-    transaction.on_commit(
-        lambda: threading.Thread(target=target, name=f"plan-run-{run.pk}", daemon=True).start()
-    )
+    run_after_commit(lambda: run_execute(run_id=run.pk), name=f"plan-run-{run.pk}", inline=RUN_INLINE)
 
 
 @transaction.atomic

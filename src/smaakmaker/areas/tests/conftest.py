@@ -4,14 +4,25 @@ from __future__ import annotations
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def bundled_areas(django_db_setup, django_db_blocker):
-    """All bundled CBS data, loaded once per test session into the test database.
+    """All bundled CBS data, loaded once for the areas tests and removed again after them.
 
-    Loaded outside the per-test transaction, so every ``db`` test sees it; pytest-django runs the
-    transactional (browser) tests last, and those load what they need themselves.
+    Loaded outside the per-test transaction, so every ``db`` test here sees it; removed when the areas
+    tests are done, so the tests of other domains start from an empty areas table as they expect.
+    (pytest-django runs transactional tests last; the areas browser test loads what it needs itself.)
     """
     from smaakmaker.areas.bundled import bundled_load
+    from smaakmaker.areas.models import Area, AreaCrosswalk, ImportBatch, Indicator, IndicatorValue
 
     with django_db_blocker.unblock():
         bundled_load()
+    yield
+    with django_db_blocker.unblock():
+        IndicatorValue.objects.all().delete()
+        AreaCrosswalk.objects.all().delete()
+        ImportBatch.objects.all().delete()
+        Indicator.objects.all().delete()
+        Area.members.through.objects.all().delete()
+        Area.objects.update(parent=None)
+        Area.objects.all().delete()
