@@ -51,7 +51,7 @@ def add_problem_responses(result, generator, request, public):
             for status, description in ERRORS.items():
                 if status in responses:
                     continue
-                if status == "400" and "requestBody" not in operation:
+                if status == "400" and "requestBody" not in operation and not operation.get("parameters"):
                     continue
                 if status in {"401", "403"} and operation.get("security") == [{}]:
                     continue
