@@ -34,7 +34,8 @@ def test_regisseur_runs_scheduler_and_accepts(page, axe, plan_world, monkeypatch
     page.get_by_label("Tijdslimiet (seconden)").fill("2")
     page.get_by_test_id("run").click()
     page.get_by_role("heading", level=1, name="Planningsvoorstel").wait_for()
-    page.get_by_test_id("accept").wait_for(timeout=60_000)  # progress.js reloads the page when the run is done
+    # progress.js reloads the page when the run is done.
+    page.get_by_test_id("accept").wait_for(timeout=60_000)
     assert page.get_by_test_id("proposal").locator("svg").count() == 1
     assert axe(page) == []
 
