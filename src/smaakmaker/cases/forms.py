@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from smaakmaker.cases import workflow
 from smaakmaker.cases.models import POSTCODE_RE, Flavour, SignalKind, normalise_postcode
+from smaakmaker.common.forms import DesignSystemFormMixin
 
 STATUS_LABELS = {
     workflow.NEW: _("New"),
@@ -17,7 +18,7 @@ STATUS_LABELS = {
 }
 
 
-class PurposeForm(forms.Form):
+class PurposeForm(DesignSystemFormMixin, forms.Form):
     purpose = forms.CharField(
         label=_("Purpose of opening this dossier"),
         help_text=_("Why do you need this information now? Your answer is recorded in the audit log."),
@@ -26,7 +27,7 @@ class PurposeForm(forms.Form):
     )
 
 
-class SearchForm(forms.Form):
+class SearchForm(DesignSystemFormMixin, forms.Form):
     postcode = forms.CharField(label=_("Postcode"), max_length=7)
     house_number = forms.IntegerField(label=_("House number"), min_value=1, max_value=99999)
 
@@ -37,7 +38,7 @@ class SearchForm(forms.Form):
         return value
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(DesignSystemFormMixin, forms.Form):
     buurt_code = forms.ChoiceField(label=_("Area (buurt)"), required=False)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(STATUS_LABELS.items())
@@ -48,7 +49,7 @@ class CaseFilterForm(forms.Form):
         self.fields["buurt_code"].choices = [("", _("All areas"))] + [(code, code) for code in buurt_codes]
 
 
-class SignalForm(forms.Form):
+class SignalForm(DesignSystemFormMixin, forms.Form):
     kind = forms.ModelChoiceField(label=_("Kind of signal"), queryset=SignalKind.objects.none())
     observed_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(
@@ -70,7 +71,7 @@ class SignalForm(forms.Form):
         return value
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(DesignSystemFormMixin, forms.Form):
     what = forms.CharField(label=_("Decision"), max_length=300)
     flavour = forms.ChoiceField(label=_("Flavour"), choices=Flavour.choices, required=False)
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=200)
@@ -82,7 +83,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(DesignSystemFormMixin, forms.Form):
     to_status = forms.ChoiceField(label=_("New status"))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -95,7 +96,7 @@ class TransitionForm(forms.Form):
         ]
 
 
-class CaseOpenForm(forms.Form):
+class CaseOpenForm(DesignSystemFormMixin, forms.Form):
     activity = forms.ModelChoiceField(label=_("Processing activity"), queryset=None)
     summary = forms.CharField(label=_("Summary"), max_length=300, required=False)
     participants = forms.ModelMultipleChoiceField(
@@ -111,7 +112,7 @@ class CaseOpenForm(forms.Form):
         self.fields["activity"].queryset = activities
 
 
-class InzageForm(forms.Form):
+class InzageForm(DesignSystemFormMixin, forms.Form):
     bag_nummeraanduiding_id = forms.RegexField(
         label=_("BAG nummeraanduiding id"),
         regex=r"^\d{16}$",

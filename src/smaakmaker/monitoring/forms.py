@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from smaakmaker.areas import selectors as area_selectors
 from smaakmaker.areas.models import Area
+from smaakmaker.common.forms import DesignSystemFormMixin
 from smaakmaker.monitoring.models import DonorPoolKind
 
 
@@ -13,7 +14,7 @@ def _indicator_choices() -> list[tuple[str, str]]:
     return [(i.key, i.label) for i in area_selectors.indicators_active().order_by("label")]
 
 
-class EvaluationForm(forms.Form):
+class EvaluationForm(DesignSystemFormMixin, forms.Form):
     area = forms.CharField(
         label=_("Area code"), max_length=16, help_text=_("For example BU0363FD04 (buurt) or WK0363FD (wijk).")
     )
@@ -60,14 +61,14 @@ class EvaluationForm(forms.Form):
         return [c.strip().upper() for c in raw.replace(";", ",").split(",") if c.strip()]
 
 
-class PerceivedUploadForm(forms.Form):
+class PerceivedUploadForm(DesignSystemFormMixin, forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_("Columns: gebiedscode, jaar, indicator, waarde (comma or semicolon separated)."),
     )
 
 
-class BookkeepingFilterForm(forms.Form):
+class BookkeepingFilterForm(DesignSystemFormMixin, forms.Form):
     area = forms.CharField(label=_("Area code (empty: all)"), required=False, max_length=16)
     granularity = forms.ChoiceField(
         label=_("Period"), choices=[("year", _("Year")), ("quarter", _("Quarter"))], required=False
