@@ -13,16 +13,10 @@ def bundled_areas(django_db_setup, django_db_blocker):
     (pytest-django runs transactional tests last; the areas browser test loads what it needs itself.)
     """
     from smaakmaker.areas.bundled import bundled_load
-    from smaakmaker.areas.models import Area, AreaCrosswalk, ImportBatch, Indicator, IndicatorValue
+    from smaakmaker.areas.tests.support import remove_all_area_data
 
     with django_db_blocker.unblock():
         bundled_load()
     yield
     with django_db_blocker.unblock():
-        IndicatorValue.objects.all().delete()
-        AreaCrosswalk.objects.all().delete()
-        ImportBatch.objects.all().delete()
-        Indicator.objects.all().delete()
-        Area.members.through.objects.all().delete()
-        Area.objects.update(parent=None)
-        Area.objects.all().delete()
+        remove_all_area_data()

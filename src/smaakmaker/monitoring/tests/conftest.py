@@ -58,11 +58,17 @@ def load_nieuw_west(directory: Path) -> set[str]:
     return keep
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def nieuw_west(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Real CBS data of the Nieuw-West buurten, loaded once per session (outside test transactions)."""
+    """Real CBS data of the Nieuw-West buurten, loaded once for the monitoring tests (outside test
+    transactions) and removed when they are done, so other domains' tests start from empty areas."""
+    from smaakmaker.areas.tests.support import remove_all_area_data
+
     with django_db_blocker.unblock():
-        return load_nieuw_west(tmp_path_factory.mktemp("nieuw_west"))
+        codes = load_nieuw_west(tmp_path_factory.mktemp("nieuw_west"))
+    yield codes
+    with django_db_blocker.unblock():
+        remove_all_area_data()
 
 
 @pytest.fixture
