@@ -61,3 +61,30 @@ def add_problem_responses(result, generator, request, public):
                     "content": {"application/problem+json": {"schema": reference}},
                 }
     return result
+
+
+#: Integer limits DRF copies from the database backend (SQLite's int64, PostgreSQL's int32/int16).
+BACKEND_INTEGER_LIMITS = {32767, 2147483647, 9223372036854775807}
+
+
+def drop_backend_integer_limits(result, generator, request, public):
+    """Make the document independent of the database: drop the backend's integer ranges.
+
+    DRF derives ``max_value`` of integer model fields from the database backend, so the same code would
+    document ``maximum: 32767`` on PostgreSQL and ``9223372036854775807`` (format int64) on SQLite.
+    """
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "integer" and node.get("maximum") in BACKEND_INTEGER_LIMITS:
+                node.pop("maximum")
+                if node.get("format") == "int64":
+                    node.pop("format")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result

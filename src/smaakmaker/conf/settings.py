@@ -387,6 +387,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smaakmaker.api.schema.add_problem_responses",
+        "smaakmaker.api.schema.drop_backend_integer_limits",
     ],
 }
 
