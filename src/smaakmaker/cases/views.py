@@ -214,20 +214,13 @@ def case_open(request: HttpRequest, uuid) -> HttpResponse:
 def decision_create(request: HttpRequest, uuid) -> HttpResponse:
     case = _visible_case(request, uuid)
     form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.decision_record(
-                actor=request.user, case=case, origin=origin_of(request), **form.cleaned_data
-            )
-        except RegisterError as exc:
-            _field_error(form, exc)
-        else:
-            messages.success(request, _("The decision has been recorded."))
-            return HttpResponseRedirect(reverse("cases:dossier", args=[case.address.uuid]))
-    return render(
+    return _case_form(
         request,
-        "cases/form.html",
-        {"form": form, "title": _("Record a decision"), "address": case.address, "back": case.address},
+        case,
+        form,
+        services.decision_record,
+        _("The decision has been recorded."),
+        _("Record a decision"),
     )
 
 
@@ -237,20 +230,25 @@ def decision_create(request: HttpRequest, uuid) -> HttpResponse:
 def case_transition(request: HttpRequest, uuid) -> HttpResponse:
     case = _visible_case(request, uuid)
     form = TransitionForm(request.POST or None, current=case.status)
+    return _case_form(
+        request, case, form, services.case_transition, _("The status has been changed."), _("Change status")
+    )
+
+
+def _case_form(request: HttpRequest, case, form, service, success: str, title: str) -> HttpResponse:
+    """A form about one case: call the service, show its refusal next to the field, or go to the dossier."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.case_transition(
-                actor=request.user, case=case, origin=origin_of(request), **form.cleaned_data
-            )
+            service(actor=request.user, case=case, origin=origin_of(request), **form.cleaned_data)
         except RegisterError as exc:
             _field_error(form, exc)
         else:
-            messages.success(request, _("The status has been changed."))
+            messages.success(request, success)
             return HttpResponseRedirect(reverse("cases:dossier", args=[case.address.uuid]))
     return render(
         request,
         "cases/form.html",
-        {"form": form, "title": _("Change status"), "address": case.address, "back": case.address},
+        {"form": form, "title": title, "address": case.address, "back": case.address},
     )
 
 
