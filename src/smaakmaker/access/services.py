@@ -11,6 +11,7 @@ import structlog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from smaakmaker.access.models import ApiToken, Membership, Organisation
@@ -19,6 +20,7 @@ from smaakmaker.access.policies import ROLES, ROLES_BY_NAME
 log = structlog.get_logger(__name__)
 
 TOKEN_PREFIX_LENGTH = 8
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 class UnknownPermissionError(LookupError):
@@ -140,19 +142,35 @@ def api_token_create(
 
 
 def api_token_check(*, raw: str) -> ApiToken | None:
-    """The valid token for a raw ``prefix.secret`` string, or None. Records the last use."""
+    """The valid token for a raw ``prefix.secret`` string, or None.
+
+    One query: the token, its user and organisation, and whether the membership is active. The last
+    use is recorded at most once per ``LAST_USED_RESOLUTION`` (a write per request would make every
+    API call of a partner system wait on the same row).
+    """
     prefix, _sep, secret = raw.partition(".")
     if not secret:
         return None
-    token = ApiToken.objects.select_related("user", "organisation").filter(prefix=prefix).first()
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user", "organisation")
+        .annotate(
+            member=Exists(
+                Membership.objects.active(at=now).filter(
+                    user_id=OuterRef("user_id"), organisation_id=OuterRef("organisation_id")
+                )
+            )
+        )
+        .filter(prefix=prefix)
+        .first()
+    )
     if token is None or not secrets.compare_digest(token.secret_hash, _hash_secret(secret)):
         return None
-    now = timezone.now()
-    if token.revoked is not None or token.expires <= now or not token.user.is_active:
+    if token.revoked is not None or token.expires <= now or not token.user.is_active or not token.member:
         return None
-    if not Membership.objects.active().filter(user=token.user, organisation=token.organisation).exists():
-        return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+    if token.last_used is None or now - token.last_used >= LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        token.last_used = now
     return token
 
 
