@@ -181,14 +181,118 @@ def api_token_revoke(*, token: ApiToken) -> None:
 
 
 # --- Covenant ------------------------------------------------------------------------------------
+# A covenant is edited only while it is a draft; an active covenant can only be ended. Every write is
+# audited in its own transaction. A broken rule raises ``CovenantError`` naming the field(s), so forms
+# and the API show the message next to the field; bad input changes nothing.
+
+from typing import Any  # noqa: E402
+
+#: Read access to the audit log is what makes someone able to act as the covenant's privacy officer.
+PRIVACY_OFFICER_PERMISSION = "access.view_auditrecord"
 
 
 class CovenantError(ValueError):
-    """A covenant rule was broken; ``field`` names the offending field (for problem details/forms)."""
+    """A covenant rule was broken; ``field`` names the offending field (for problem details/forms).
 
-    def __init__(self, message: str, *, field: str = "status"):
+    ``errors`` maps every offending field to its messages; for a single error it is ``{field: [message]}``.
+    """
+
+    def __init__(self, message: str, *, field: str = "status", errors: dict[str, list[str]] | None = None):
         super().__init__(message)
         self.field = field
+        self.errors = errors or {field: [message]}
+
+    @classmethod
+    def from_errors(cls, errors: dict[str, list[str]]) -> CovenantError:
+        field = next(iter(errors))
+        return cls(" ".join(m for messages in errors.values() for m in messages), field=field, errors=errors)
+
+    @classmethod
+    def from_validation(cls, exc, *, default_field: str) -> CovenantError:
+        """A Django ``ValidationError`` (from ``full_clean``) as a covenant error; non-field errors go
+        to ``default_field``."""
+        from django.core.exceptions import NON_FIELD_ERRORS
+
+        errors: dict[str, list[str]] = {}
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(default_field if name == NON_FIELD_ERRORS else name, []).extend(messages)
+        return cls.from_errors(errors)
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+#: Default of ``covenant_update``'s arguments: leave this field as it is.
+UNCHANGED: Any = _Unchanged()
+
+
+def covenant_area_codes_clean(raw_codes) -> list[str]:
+    """Normalised CBS codes of gemeenten, wijken or buurten (no duplicates, order kept).
+
+    Raises ``CovenantError`` on ``area_codes`` naming every wrong code; the national code NL00 is
+    refused, because a covenant is made for a gemeente, wijk or buurt.
+    """
+    from django.utils.translation import gettext
+
+    from smaakmaker.areas.sources.codes import InvalidCodeError, area_code
+
+    codes: list[str] = []
+    wrong: list[str] = []
+    for raw in raw_codes:
+        text = str(raw).strip()
+        if not text:
+            continue
+        try:
+            code = area_code(text)
+        except InvalidCodeError:
+            wrong.append(text)
+            continue
+        if code == "NL00":
+            wrong.append(text)
+        elif code not in codes:
+            codes.append(code)
+    if wrong:
+        raise CovenantError(
+            gettext(
+                "Not a CBS code of a gemeente, wijk or buurt: %(codes)s. "
+                "Use codes such as GM0363, WK0363FD or BU0363FD04."
+            )
+            % {"codes": ", ".join(wrong)},
+            field="area_codes",
+        )
+    if not codes:
+        raise CovenantError(
+            gettext("Give at least one area as a CBS code, such as GM0363, WK0363FD or BU0363FD04."),
+            field="area_codes",
+        )
+    return codes
+
+
+def _covenant_check(covenant) -> None:
+    """Validate a covenant's own fields (model validation plus period, DPIA date and privacy officer)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext
+
+    errors: dict[str, list[str]] = {}
+    try:
+        covenant.full_clean()
+    except ValidationError as exc:
+        errors = CovenantError.from_validation(exc, default_field="name").errors
+    period_known = "valid_from" not in errors and "valid_until" not in errors
+    if period_known and covenant.valid_until is not None and covenant.valid_until < covenant.valid_from:
+        errors["valid_until"] = [gettext("The end of the period lies before its start.")]
+    dpia_date_known = "dpia_date" not in errors and covenant.dpia_date is not None
+    if dpia_date_known and covenant.dpia_date > timezone.localdate():
+        errors["dpia_date"] = [gettext("The DPIA date lies in the future.")]
+    officer = covenant.privacy_officer
+    if officer is not None and not officer.has_perm(PRIVACY_OFFICER_PERMISSION):
+        errors["privacy_officer"] = [
+            gettext("The privacy officer must be an active user who may read the audit log.")
+        ]
+    if errors:
+        raise CovenantError.from_errors(errors)
 
 
 @transaction.atomic
@@ -204,18 +308,15 @@ def covenant_create(
     dpia_reference: str = "",
     dpia_date=None,
     privacy_officer=None,
+    origin=None,
 ):
+    """A new covenant in draft."""
     from smaakmaker.access.audit import audit_record
     from smaakmaker.access.models import Covenant
-    from smaakmaker.areas.sources.codes import InvalidCodeError, area_code
 
-    try:
-        codes = [area_code(code) for code in area_codes]
-    except InvalidCodeError as exc:
-        raise CovenantError(str(exc), field="area_codes") from exc
     covenant = Covenant(
         name=name,
-        area_codes=codes,
+        area_codes=covenant_area_codes_clean(area_codes),
         valid_from=valid_from,
         valid_until=valid_until,
         document_reference=document_reference,
@@ -223,52 +324,161 @@ def covenant_create(
         dpia_date=dpia_date,
         privacy_officer=privacy_officer,
     )
-    covenant.full_clean()
+    _covenant_check(covenant)
     covenant.save()
     covenant.partners.set(partners)
-    audit_record(actor=actor, action="covenant.create", obj=covenant)
+    audit_record(actor=actor, action="covenant.create", obj=covenant, origin=origin)
+    log.info("covenant_created", covenant=str(covenant.uuid))
     return covenant
 
 
 @transaction.atomic
-def covenant_activate(*, actor, covenant):
-    """Draft → active; refused without a recorded DPIA and a named privacy officer."""
+def covenant_update(
+    *,
+    actor,
+    covenant,
+    name: str = UNCHANGED,
+    area_codes: list[str] = UNCHANGED,
+    partners: list[Organisation] = UNCHANGED,
+    valid_from=UNCHANGED,
+    valid_until=UNCHANGED,
+    document_reference: str = UNCHANGED,
+    dpia_reference: str = UNCHANGED,
+    dpia_date=UNCHANGED,
+    privacy_officer=UNCHANGED,
+    origin=None,
+):
+    """Change a draft covenant; arguments left ``UNCHANGED`` keep their value.
+
+    Refused for an active or ended covenant (``CovenantError`` on ``status``): an active covenant can
+    only be ended. The audit record names the changed fields; nothing changed, nothing written.
+    """
+    from django.utils.translation import gettext
+
     from smaakmaker.access.audit import audit_record
     from smaakmaker.access.models import Covenant, CovenantStatus
-    from smaakmaker.access.policies import covenant_may_activate
 
     covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
     if covenant.status != CovenantStatus.DRAFT:
-        raise CovenantError("Only a draft covenant can be activated.")
+        raise CovenantError(
+            gettext("Only a draft covenant can be changed; an active covenant can only be ended."),
+            field="status",
+        )
+    values = {
+        "name": name,
+        "area_codes": area_codes,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "document_reference": document_reference,
+        "dpia_reference": dpia_reference,
+        "dpia_date": dpia_date,
+        "privacy_officer": privacy_officer,
+    }
+    attnames = {"privacy_officer": "privacy_officer_id"}
+    before = {field: getattr(covenant, attnames.get(field, field)) for field in values}
+    for field, value in values.items():
+        if value is UNCHANGED:
+            continue
+        if field == "area_codes":
+            value = covenant_area_codes_clean(value)
+        setattr(covenant, field, value)
+    _covenant_check(covenant)
+    changed = [field for field in values if getattr(covenant, attnames.get(field, field)) != before[field]]
+    if partners is not UNCHANGED:
+        new_ids = {organisation.pk for organisation in partners}
+        if new_ids != set(covenant.partners.values_list("pk", flat=True)):
+            changed.append("partners")
+    if not changed:
+        return covenant
+    covenant.save()
+    if "partners" in changed:
+        covenant.partners.set(partners)
+    audit_record(
+        actor=actor,
+        action="covenant.update",
+        obj=covenant,
+        reason="changed: " + ", ".join(changed),
+        origin=origin,
+    )
+    log.info("covenant_updated", covenant=str(covenant.uuid), fields=changed)
+    return covenant
+
+
+def _activation_errors(covenant) -> dict[str, list[str]]:
+    """Why a covenant cannot become active, per field (empty when it can)."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.policies import covenant_may_activate
+
     reasons = covenant_may_activate(
         dpia_reference=covenant.dpia_reference,
         dpia_date=covenant.dpia_date,
         privacy_officer_id=covenant.privacy_officer_id,
     )
-    if reasons:
-        raise CovenantError(
-            " ".join(reasons), field="dpia_reference" if "DPIA" in reasons[0] else "privacy_officer"
+    # The rule gives its reasons as text. The ones that remain when a privacy officer is assumed are
+    # about the DPIA; the others are about the privacy officer.
+    about_dpia = set(
+        covenant_may_activate(
+            dpia_reference=covenant.dpia_reference, dpia_date=covenant.dpia_date, privacy_officer_id=0
         )
+    )
+    dpia_field = "dpia_date" if covenant.dpia_reference else "dpia_reference"
+    errors: dict[str, list[str]] = {}
+    for reason in reasons:
+        errors.setdefault(dpia_field if reason in about_dpia else "privacy_officer", []).append(reason)
+    if not covenant.partners.exists():
+        errors["partners"] = [gettext("A covenant needs at least one partner organisation.")]
     if not covenant.activities.exists():
-        raise CovenantError("A covenant needs at least one processing activity.", field="activities")
+        errors["activities"] = [gettext("A covenant needs at least one processing activity.")]
+    return errors
+
+
+@transaction.atomic
+def covenant_activate(*, actor, covenant, origin=None):
+    """Draft → active; refused without a recorded DPIA, a named privacy officer, partners and activities."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Covenant, CovenantStatus
+
+    covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
+    if covenant.status != CovenantStatus.DRAFT:
+        raise CovenantError(gettext("Only a draft covenant can be activated."), field="status")
+    errors = _activation_errors(covenant)
+    if errors:
+        raise CovenantError.from_errors(errors)
     covenant.status = CovenantStatus.ACTIVE
     covenant.save(update_fields=["status", "updated"])
-    audit_record(actor=actor, action="covenant.activate", obj=covenant)
+    audit_record(actor=actor, action="covenant.activate", obj=covenant, origin=origin)
+    log.info("covenant_activated", covenant=str(covenant.uuid))
     return covenant
 
 
 @transaction.atomic
-def covenant_end(*, actor, covenant):
+def covenant_end(*, actor, covenant, origin=None):
+    """Active → ended: from now on no grant of this covenant gives access to anything."""
+    from django.utils.translation import gettext
+
     from smaakmaker.access.audit import audit_record
     from smaakmaker.access.models import Covenant, CovenantStatus
 
     covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
     if covenant.status != CovenantStatus.ACTIVE:
-        raise CovenantError("Only an active covenant can be ended.")
+        raise CovenantError(gettext("Only an active covenant can be ended."), field="status")
     covenant.status = CovenantStatus.ENDED
     covenant.save(update_fields=["status", "updated"])
-    audit_record(actor=actor, action="covenant.end", obj=covenant)
+    audit_record(actor=actor, action="covenant.end", obj=covenant, origin=origin)
+    log.info("covenant_ended", covenant=str(covenant.uuid))
     return covenant
+
+
+def _clean_list(values) -> list[str]:
+    cleaned: list[str] = []
+    for value in values:
+        text = str(value).strip()
+        if text and text not in cleaned:
+            cleaned.append(text)
+    return cleaned
 
 
 @transaction.atomic
@@ -276,7 +486,6 @@ def processing_activity_create(
     *,
     actor,
     covenant,
-    code: str,
     name: str,
     purpose: str,
     avg_ground: str,
@@ -286,51 +495,114 @@ def processing_activity_create(
     retention_days: int,
     allows_names: bool = False,
     grants: list[tuple[str, str, str, str]] = (),
+    code: str = "",
+    origin=None,
 ):
-    """Create an activity with its grants: ``(organisation_kind, role_name, scope, level)``."""
-    from smaakmaker.access.audit import audit_record
-    from smaakmaker.access.models import ProcessingActivity, ProcessingGrant
+    """Create an activity of a draft covenant with its grants: ``(organisation_kind, role_name, scope,
+    level)``. The code defaults to the name as a slug; at least one grant and one data category."""
+    from django.core.exceptions import ValidationError
+    from django.utils.text import slugify
+    from django.utils.translation import gettext
 
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Covenant, CovenantStatus, ProcessingActivity, ProcessingGrant
+
+    covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
+    if covenant.status != CovenantStatus.DRAFT:
+        raise CovenantError(
+            gettext("Processing activities can only be added while the covenant is a draft."), field="status"
+        )
     activity = ProcessingActivity(
         covenant=covenant,
-        code=code,
+        code=(code or slugify(name))[:80],
         name=name,
         purpose=purpose,
         avg_ground=avg_ground,
         legal_basis=legal_basis,
-        data_categories=list(data_categories),
+        data_categories=_clean_list(data_categories),
         compartment=compartment,
         retention_days=retention_days,
         allows_names=allows_names,
     )
-    activity.full_clean()
-    activity.save()
+    errors: dict[str, list[str]] = {}
+    try:
+        activity.full_clean()
+    except ValidationError as exc:
+        errors = CovenantError.from_validation(exc, default_field="code").errors
+    if not activity.data_categories and "data_categories" not in errors:
+        errors["data_categories"] = [gettext("Name at least one category of data.")]
+    if "retention_days" not in errors and not (isinstance(retention_days, int) and retention_days >= 1):
+        errors["retention_days"] = [gettext("The retention period is at least one day.")]
+    rows = []
+    seen = set()
     for kind, role_name, scope, level in grants:
         if role_name not in ROLES_BY_NAME:
-            raise ValueError(f"unknown role: {role_name}")
-        grant = ProcessingGrant(
-            activity=activity,
-            organisation_kind=kind,
-            role=Group.objects.get(name=role_name),
-            scope=scope,
-            level=level,
+            errors.setdefault("grants", []).append(gettext("Unknown role: %(role)s.") % {"role": role_name})
+            continue
+        if (kind, role_name) in seen:
+            errors.setdefault("grants", []).append(
+                gettext("The same organisation kind and role appear twice: %(kind)s / %(role)s.")
+                % {"kind": kind, "role": role_name}
+            )
+            continue
+        seen.add((kind, role_name))
+        rows.append(
+            ProcessingGrant(
+                organisation_kind=kind, role=Group.objects.get(name=role_name), scope=scope, level=level
+            )
         )
-        grant.full_clean()
+    if not grants:
+        errors["grants"] = [gettext("Give at least one recipient (organisation kind and role).")]
+    for grant in rows:
+        try:
+            grant.full_clean(exclude=["activity"], validate_constraints=False)
+        except ValidationError as exc:
+            for messages in exc.message_dict.values():
+                errors.setdefault("grants", []).extend(messages)
+    if errors:
+        raise CovenantError.from_errors(errors)
+    activity.save()
+    for grant in rows:
+        grant.activity = activity
         grant.save()
-    audit_record(actor=actor, action="processing_activity.create", obj=activity)
+    audit_record(actor=actor, action="processing_activity.create", obj=activity, origin=origin)
+    log.info("processing_activity_created", activity=activity.code, covenant=str(covenant.uuid))
     return activity
 
 
 @transaction.atomic
-def reuse_decision_record(*, actor, source, target, legal_basis: str, motivation: str):
-    """The explicit decision that data collected under ``source`` may be read under ``target``."""
-    from smaakmaker.access.audit import audit_record
-    from smaakmaker.access.models import ReuseDecision
+def reuse_decision_record(*, actor, source, target, legal_basis: str, motivation: str, origin=None):
+    """The explicit decision that data collected under ``source`` may be read under ``target``.
 
-    if not legal_basis.strip() or not motivation.strip():
-        raise CovenantError("A reuse decision needs a legal basis and a motivation.", field="motivation")
+    Both activities belong to the same covenant, which has not ended; one decision per pair.
+    """
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import CovenantStatus, ReuseDecision
+
+    errors: dict[str, list[str]] = {}
+    if not legal_basis.strip():
+        errors["legal_basis"] = [gettext("A reuse decision needs a legal basis.")]
+    if not motivation.strip():
+        errors["motivation"] = [gettext("A reuse decision needs a motivation.")]
+    if source.pk == target.pk:
+        errors["target"] = [gettext("Data is always readable under the activity it was collected for.")]
+    elif source.covenant_id != target.covenant_id:
+        errors["target"] = [gettext("Both activities must belong to the same covenant.")]
+    elif ReuseDecision.objects.filter(source=source, target=target).exists():
+        errors["target"] = [gettext("This reuse has already been decided.")]
+    if target.covenant.status == CovenantStatus.ENDED:
+        errors["status"] = [gettext("The covenant has ended; no new reuse can be decided under it.")]
+    if errors:
+        raise CovenantError.from_errors(errors)
     decision = ReuseDecision.objects.create(
-        source=source, target=target, decided_by=actor, legal_basis=legal_basis, motivation=motivation
+        source=source,
+        target=target,
+        decided_by=actor,
+        legal_basis=legal_basis.strip(),
+        motivation=motivation.strip(),
     )
-    audit_record(actor=actor, action="reuse_decision.record", obj=decision, reason=motivation)
+    audit_record(actor=actor, action="reuse_decision.record", obj=decision, reason=motivation, origin=origin)
+    log.info("reuse_decision_recorded", source=source.code, target=target.code)
     return decision
