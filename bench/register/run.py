@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -273,47 +274,121 @@ def make_token(env: dict) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [SMAAKMAKER, "runserver", f"127.0.0.1:{port}", "--noreload"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(Path(env["SMAAKMAKER_VAR_DIR"]) / "server.log", "w"),  # noqa: SIM115
-    )
+def start_server(env: dict, port: int, server: str, workers: int) -> subprocess.Popen:
+    """gunicorn (the production server; ``workers`` processes with 4 threads each) or runserver."""
+    log = open(Path(env["SMAAKMAKER_VAR_DIR"]) / "server.log", "w")  # noqa: SIM115
+    if server == "gunicorn":
+        command = [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "smaakmaker.conf.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            "--worker-class=gthread",
+            "--threads=4",
+            "--keep-alive=30",
+            "--backlog=256",
+        ]
+    else:
+        command = [SMAAKMAKER, "runserver", f"127.0.0.1:{port}", "--noreload"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
     for _ in range(120):
         try:
             if requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).status_code == 200:
-                return server
+                return process
         except requests.RequestException:
             pass
         time.sleep(0.5)
-    server.terminate()
+    process.terminate()
     raise RuntimeError("server did not start")
 
 
-def measure(urls: list[str], headers: dict, clients: int) -> dict:
-    local = threading.local()
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local counter = 0
+local auth, purpose = os.getenv("BENCH_AUTH"), os.getenv("BENCH_PURPOSE")
+function setup(thread) thread:set("offset", counter); counter = counter + 7919 end
+function init(args) n = offset end
+function request()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1], {["Authorization"] = auth, ["X-Purpose"] = purpose})
+end
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %d %d %f %f %f\\n", summary.requests, summary.errors.status,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.duration, latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
 
-    def one(url):
+
+def measure_wrk(base: str, paths: list[str], headers: dict, clients: int, seconds: int) -> dict:
+    """Closed loop with wrk: ``clients`` connections, each sending its next request on the answer."""
+    work = Path(tempfile.mkdtemp(prefix="bench-wrk-"))
+    (work / "paths.txt").write_text("\n".join(paths) + "\n")
+    (work / "script.lua").write_text(WRK_SCRIPT)
+    env = dict(
+        os.environ,
+        BENCH_PATHS=str(work / "paths.txt"),
+        BENCH_AUTH=headers["Authorization"],
+        BENCH_PURPOSE=headers["X-Purpose"],
+    )
+    common = [
+        "wrk",
+        f"-t{min(2, clients)}",
+        f"-c{clients}",
+        "--timeout=30s",
+        "-s",
+        str(work / "script.lua"),
+        base,
+    ]
+    subprocess.run([*common[:3], "-d3s", *common[3:]], env=env, check=True, capture_output=True)  # warm-up
+    out = subprocess.run(
+        [*common[:3], f"-d{seconds}s", *common[3:]], env=env, check=True, capture_output=True
+    )
+    line = next(x for x in out.stdout.decode().splitlines() if x.startswith("RESULT"))
+    n, bad_status, socket_errors, duration_us, p50, p95, p99 = line.split()[1:]
+    if int(bad_status) or int(socket_errors):
+        raise RuntimeError(f"{bad_status} responses not 2xx/3xx, {socket_errors} socket errors")
+    return {
+        "p50_ms": float(p50) / 1000,
+        "p95_ms": float(p95) / 1000,
+        "p99_ms": float(p99) / 1000,
+        "rps": int(n) / (int(duration_us) / 1e6),
+        "n": int(n),
+    }
+
+
+def measure_threads(base: str, paths: list[str], headers: dict, clients: int, seconds: int) -> dict:
+    """Fallback when wrk is not installed: Python threads (costs the server CPU on a small machine)."""
+    local = threading.local()
+    deadline = [0.0]
+
+    def one(path):
+        if time.perf_counter() > deadline[0]:
+            return None
         session = getattr(local, "session", None)
         if session is None:
             session = local.session = requests.Session()
             session.headers.update(headers)
         started = time.perf_counter()
-        response = session.get(url, timeout=60)
+        response = session.get(base + path, timeout=60)
         elapsed = time.perf_counter() - started
         if response.status_code != 200:
-            raise RuntimeError(f"{url}: {response.status_code} {response.text[:200]}")
+            raise RuntimeError(f"{path}: {response.status_code} {response.text[:200]}")
         return elapsed
 
+    many = paths * (1 + 200_000 // len(paths))
     with ThreadPoolExecutor(clients) as pool:
-        list(pool.map(one, urls[: clients * 2]))  # warm-up
+        deadline[0] = time.perf_counter() + 3
+        list(pool.map(one, many[: clients * 4]))  # warm-up
+        deadline[0] = time.perf_counter() + seconds
         wall = time.perf_counter()
-        latencies = sorted(pool.map(one, urls))
+        latencies = sorted(x for x in pool.map(one, many) if x is not None)
         wall = time.perf_counter() - wall
     return {
         "p50_ms": 1000 * statistics.median(latencies),
         "p95_ms": 1000 * latencies[int(0.95 * len(latencies)) - 1],
+        "p99_ms": 1000 * latencies[int(0.99 * len(latencies)) - 1],
         "rps": len(latencies) / wall,
         "n": len(latencies),
     }
@@ -353,9 +428,13 @@ def main() -> None:
     parser.add_argument("--signals", type=int, default=5_000_000)
     parser.add_argument("--cases", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--requests", type=int, default=1600)
+    parser.add_argument("--seconds", type=int, default=20, help="measuring time per read measure")
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the baseline (one runserver process)"
+    )
     parser.add_argument(
         "--reuse",
         metavar="VAR_DIR",
@@ -372,42 +451,72 @@ def main() -> None:
         prepare_database(args.db, env)
         load = generate(args.db, env, args.addresses, args.signals, args.cases)
     print(
-        f"loaded {args.addresses:,} addresses in {load['addresses_s']:.1f} s, {args.signals:,} signals in {load['signals_s']:.1f} s"
+        f"loaded {args.addresses:,} addresses in {load['addresses_s']:.1f} s, "
+        f"{args.signals:,} signals in {load['signals_s']:.1f} s ({var_dir})",
+        flush=True,
     )
     token = make_token(env)
-    server = start_server(env, args.port)
+    measure = measure_wrk if shutil.which("wrk") else measure_threads
+    client = "wrk" if measure is measure_wrk else "Python threads (install wrk for a lighter client)"
     base = f"http://127.0.0.1:{args.port}"
     headers = {"Authorization": f"Bearer {token}", "X-Purpose": "benchmark"}
-    try:
-        rng = random.Random(1)
-        dossier_urls = [f"{base}/api/v1/addresses/{rng.choice(load['sample'])}" for _ in range(args.requests)]
-        dossier = measure(dossier_urls, headers, args.clients)
-        list_urls = [
-            f"{base}/api/v1/cases?buurt_code={rng.choice(BUURTEN)}&limit=50"
-            for _ in range(args.requests // 2)
-        ]
-        case_list = measure(list_urls, headers, args.clients)
-        bag_ids = [f"0363{i:012d}" for i in range(0, min(args.addresses, 200_000), 7)]
-        ingestion = ingest(base, {"Authorization": f"Bearer {token}"}, bag_ids, args.batches)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    rng = random.Random(1)
+    dossier_paths = [f"/api/v1/addresses/{rng.choice(load['sample'])}" for _ in range(5000)]
+    list_paths = [f"/api/v1/cases?buurt_code={rng.choice(BUURTEN)}&limit=50" for _ in range(2000)]
+    bag_ids = [f"0363{i:012d}" for i in range(0, min(args.addresses, 200_000), 7)]
+    results = {}
+    runs = [("gunicorn", args.workers)] + ([] if args.no_baseline else [("runserver", 1)])
+    for server_kind, workers in runs:
+        server = start_server(env, args.port, server_kind, workers)
+        try:
+            found = {
+                "dossier": measure(base, dossier_paths, headers, args.clients, args.seconds),
+                "dossier_1": measure(base, dossier_paths, headers, 1, max(5, args.seconds // 2)),
+                "case_list": measure(base, list_paths, headers, args.clients, args.seconds),
+            }
+            found["ingestion"] = ingest(
+                base,
+                {"Authorization": f"Bearer {token}"},
+                bag_ids,
+                args.batches if server_kind == "gunicorn" else 3,
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        results[server_kind] = found
+        print(f"measured on {server_kind}", flush=True)
+
+    label = {
+        "gunicorn": f"gunicorn, {args.workers} processes × 4 threads",
+        "runserver": "baseline: runserver, 1 process",
+    }
     print()
-    print(f"| {args.db} | {args.addresses:,} addresses / {args.signals:,} signals | {args.clients} clients |")
-    print("|---|---:|---:|---:|")
-    print("| measure | p50 ms | p95 ms | throughput |")
     print(
-        f"| address dossier | {dossier['p50_ms']:.0f} | {dossier['p95_ms']:.0f} | {dossier['rps']:.0f} req/s |"
+        f"{args.db}: {args.addresses:,} addresses, {args.signals:,} signals; load client: {client}; "
+        f"medians over {args.seconds} s closed-loop runs"
     )
-    print(
-        f"| case list (50) | {case_list['p50_ms']:.0f} | {case_list['p95_ms']:.0f} | {case_list['rps']:.0f} req/s |"
+    print()
+    print("| measure | server | p50 ms | p95 ms | p99 ms | throughput | target |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    rows = (
+        ("dossier", f"address dossier, {args.clients} clients", "p95 ≤ 100 ms"),
+        ("dossier_1", "address dossier, 1 client", ""),
+        ("case_list", f"case list (50 rows), {args.clients} clients", ""),
     )
-    print(
-        f"| bulk ingestion (1,000/batch) | {1000 * ingestion['batch_s']:.0f} per batch | | {ingestion['signals_per_s']:.0f} signals/s |"
-    )
-    print(
-        f"load: addresses {load['addresses_s']:.1f} s, signals {load['signals_s']:.1f} s; total {time.perf_counter() - t0:.0f} s"
-    )
+    for key, name, target in rows:
+        for server_kind, found in results.items():
+            r = found[key]
+            print(
+                f"| {name} | {label[server_kind]} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} "
+                f"| {r['rps']:.0f} req/s | {target} |"
+            )
+    for server_kind, found in results.items():
+        r = found["ingestion"]
+        print(
+            f"| bulk ingestion (1,000 per request, 1 client) | {label[server_kind]} | "
+            f"{1000 * r['batch_s']:.0f} per batch | | | {r['signals_per_s']:.0f} signals/s | ≥ 2,000 signals/s |"
+        )
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":

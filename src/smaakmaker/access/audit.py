@@ -116,30 +116,33 @@ def row_hash(previous_hash: str, values: dict) -> str:
     return hashlib.sha256((previous_hash + "|" + payload).encode()).hexdigest()
 
 
-def _lock_chains() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+HEADS_SQL = (  # table names from the models, no input
+    f"SELECT (SELECT hash FROM {AuditRecord._meta.db_table} ORDER BY id DESC LIMIT 1), "  # noqa: S608
+    f"(SELECT hash FROM {ProcessingLogRecord._meta.db_table} ORDER BY id DESC LIMIT 1)"
+)
+
+
+def _lock_chains_and_read_heads() -> tuple[str, str]:
+    """Serialise writers of both chains for the rest of the transaction; return both chains' last hashes.
+
+    PostgreSQL: a transaction-level advisory lock (taken in its own statement, so the heads are read
+    after it is granted). SQLite: transactions start IMMEDIATE (settings), so writers are serialised.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    # SQLite: transactions start IMMEDIATE (settings), so writers are already serialised.
-
-
-def _last_hash(model) -> str:
-    return model.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+        cursor.execute(HEADS_SQL)
+        audit_head, log_head = cursor.fetchone()
+    return audit_head or GENESIS, log_head or GENESIS
 
 
 def _actor_parts(actor) -> tuple[int | None, str, str]:
     if actor is None or not getattr(actor, "is_authenticated", False):
         return None, "system", ""
-    from smaakmaker.access.models import Membership
+    from smaakmaker.access.policies import policy_snapshot
 
-    organisation = (
-        Membership.objects.active()
-        .filter(user=actor)
-        .values_list("organisation__name", flat=True)
-        .order_by("organisation__name")
-        .first()
-    )
-    return actor.pk, actor.get_username(), organisation or ""
+    names = policy_snapshot(actor).organisation_names
+    return actor.pk, actor.get_username(), names[0] if names else ""
 
 
 def audit_record(
@@ -162,8 +165,9 @@ def audit_record(
     trace = current_trace()
     now = timezone.now()
     actor_id, actor_name, organisation = _actor_parts(actor)
-    with transaction.atomic():
-        _lock_chains()
+    # No savepoint of its own: when the audit write fails, the caller's whole transaction fails.
+    with transaction.atomic(savepoint=False):
+        audit_head, log_head = _lock_chains_and_read_heads()
         values = {
             "at": now,
             "actor_id": actor_id,
@@ -177,11 +181,10 @@ def audit_record(
             "origin": str(origin or Origin()),
             "trace_id": trace.trace_id,
         }
-        previous = _last_hash(AuditRecord)
-        record = AuditRecord(**values, previous_hash=previous, hash=row_hash(previous, values))
+        record = AuditRecord(**values, previous_hash=audit_head, hash=row_hash(audit_head, values))
         record.save()
         rows = []
-        previous = _last_hash(ProcessingLogRecord)
+        previous = log_head
         for item in processing:
             log_values = {
                 "trace_id": trace.trace_id,

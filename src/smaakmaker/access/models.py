@@ -254,6 +254,26 @@ class ReuseDecision(BaseModel):
 # --- Audit and processing log (append-only, hash-chained; see audit.py) ---------------------------
 
 
+class PolicyVersion(models.Model):
+    """One row whose value changes whenever anything that decides access changes.
+
+    Database triggers (migration 0004) give it a new random value on every insert, update or delete
+    in the tables that ``access.policies`` reads (users, groups and permissions, memberships,
+    organisations, covenants, partners, activities, grants, reuse decisions). A process may keep a
+    user's computed access (``policies.policy_snapshot``) for as long as this value is unchanged.
+    Random rather than a counter, so a rolled-back change can never reuse a value.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.CharField(max_length=64, default="initial")
+
+    class Meta:
+        verbose_name = _("policy version")
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class AppendOnlyError(RuntimeError):
     """Audit and processing-log rows are never changed or deleted."""
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from smaakmaker.common.snapshots import SnapshotCache
+
 
 @dataclass(frozen=True)
 class Role:
@@ -226,20 +228,79 @@ def area_covers(prefixes: tuple[str, ...], buurt_code: str) -> bool:
     return any(body.startswith(prefix) for prefix in prefixes)
 
 
-def grants_for(user, *, on=None) -> list[Grant]:
-    """The effective covenant grants of a user today (cached on the user object per request)."""
+@dataclass(frozen=True)
+class PolicySnapshot:
+    """What one user may do on one day: permissions, covenant grants and organisations."""
+
+    grants: tuple[Grant, ...] = ()
+    organisation_names: tuple[str, ...] = ()
+    #: ModelBackend's permission caches (user, group, all), so ``has_perm`` needs no query
+    permission_caches: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
+
+    def apply_permissions(self, user) -> None:
+        if self.permission_caches is None or hasattr(user, "_perm_cache"):
+            return
+        user._user_perm_cache, user._group_perm_cache, user._perm_cache = (
+            set(cache) for cache in self.permission_caches
+        )
+
+
+EMPTY_SNAPSHOT = PolicySnapshot()
+#: a snapshot is reused for at most this long (memberships and covenants start and end at a moment)
+SNAPSHOT_SECONDS = 60
+_snapshots = SnapshotCache(max_entries=10_000, seconds=SNAPSHOT_SECONDS)
+
+
+def policy_snapshot(user, *, on=None) -> PolicySnapshot:
+    """The user's permissions and effective covenant grants.
+
+    Kept on the user object for the request, and per process for as long as the policy version
+    (``access.models.PolicyVersion``, renewed by database triggers on every change to what decides
+    access) is unchanged, at most ``SNAPSHOT_SECONDS``. Costs one query when kept, about six when not.
+    """
     from django.utils import timezone
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return EMPTY_SNAPSHOT
+    day = on or timezone.localdate()
+    attribute = f"_smaakmaker_policy_{day.isoformat()}"
+    snapshot = getattr(user, attribute, None)
+    if snapshot is None:
+        version = policy_version()
+        key = (user.pk, day, version)
+        snapshot = _snapshots.get(key) if version else None
+        if snapshot is None:
+            snapshot = _snapshot_build(user, day)
+            if version:
+                _snapshots.put(key, snapshot)
+        setattr(user, attribute, snapshot)
+    snapshot.apply_permissions(user)
+    return snapshot
+
+
+def grants_for(user, *, on=None) -> list[Grant]:
+    """The effective covenant grants of a user on a day (today by default)."""
+    return list(policy_snapshot(user, on=on).grants)
+
+
+def _snapshot_build(user, day) -> PolicySnapshot:
+    from django.contrib.auth import get_user_model
 
     from smaakmaker.access.models import CovenantStatus, Membership, ProcessingGrant, ReuseDecision
 
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return []
-    day = on or timezone.localdate()
-    cache_key = f"_smaakmaker_grants_{day.isoformat()}"
-    cached = getattr(user, cache_key, None)
-    if cached is not None:
-        return cached
-    memberships = list(Membership.objects.active().filter(user=user).select_related("organisation"))
+    # A fresh copy of the user, so the permission caches hold exactly what the database says now.
+    fresh = get_user_model().objects.get(pk=user.pk)
+    fresh.get_all_permissions()
+    permission_caches = tuple(
+        frozenset(getattr(fresh, name, ()))
+        for name in ("_user_perm_cache", "_group_perm_cache", "_perm_cache")
+    )
+    memberships = list(
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
     org_by_kind: dict[str, set[int]] = {}
     for membership in memberships:
         org_by_kind.setdefault(membership.organisation.kind, set()).add(membership.organisation_id)
@@ -258,8 +319,9 @@ def grants_for(user, *, on=None) -> list[Grant]:
     )
     rows = list(rows)
     reuse: dict[int, set[int]] = {}
-    for source_id, target_id in ReuseDecision.objects.values_list("source_id", "target_id"):
-        reuse.setdefault(target_id, set()).add(source_id)
+    if rows:
+        for source_id, target_id in ReuseDecision.objects.values_list("source_id", "target_id"):
+            reuse.setdefault(target_id, set()).add(source_id)
     partner_ids: dict[int, set[int]] = {}
     grants = []
     for row in rows:
@@ -282,8 +344,21 @@ def grants_for(user, *, on=None) -> list[Grant]:
                 covenant_id=covenant.pk,
             )
         )
-    setattr(user, cache_key, grants)
-    return grants
+    return PolicySnapshot(
+        grants=tuple(grants),
+        organisation_names=tuple(m.organisation.name for m in memberships),
+        permission_caches=permission_caches,
+    )
+
+
+def policy_version() -> str | None:
+    """The current policy version, or None when the row is missing (then nothing is kept)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT value FROM access_policyversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def grant_to_write(user, *, activity_id: int, buurt_code: str) -> Grant | None:

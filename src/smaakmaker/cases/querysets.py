@@ -2,7 +2,7 @@
 """The one visibility filter per model: ``Model.objects.visible_to(user)``.
 
 Default deny. A row is visible when the user holds the model's view permission AND one of their
-covenant grants (``access.policies.grants_for``) covers (1) the processing activity the row was
+covenant grants (``access.policies.policy_snapshot``) covers (1) the processing activity the row was
 collected under (or one made readable by an explicit reuse decision), (2) the area of its address,
 and (3) for grants with participation scope: the row comes from the user's own organisation or
 belongs to an address with a case the organisation takes part in.
@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
-from smaakmaker.access.policies import SCOPE_AREA, grants_for
+from smaakmaker.access.policies import SCOPE_AREA, policy_snapshot
 
 NOTHING = Q(pk__in=[])
 
@@ -52,10 +52,13 @@ def grant_filter(
     own_field: str | None = "source_organisation_id",
 ) -> Q | None:
     """The Q object for ``visible_to``; None means nothing is visible."""
-    if not user.is_authenticated or not user.has_perm(permission):
+    if not user.is_authenticated:
+        return None
+    grants = policy_snapshot(user).grants  # also fills the permission caches used by has_perm
+    if not user.has_perm(permission):
         return None
     result = None
-    for grant in grants_for(user):
+    for grant in grants:
         if not grant.area_prefixes:
             continue
         q = Q(**{f"{activity_field}__in": sorted(grant.readable_activity_ids)}) & _area_q(
@@ -79,13 +82,18 @@ class SignalQuerySet(_Visible):
     def visible_to(self, user):
         return self._visible(grant_filter(user, permission="cases.view_signal"))
 
-    def hidden_compartments(self, user, *, address) -> list[str]:
-        """Compartments with signals at this address the user may not read: shown only as a coarse flag."""
-        visible = self.visible_to(user).filter(address=address).values("pk")
+    def hidden_compartments(self, user, *, address, visible_ids=None) -> list[str]:
+        """Compartments with signals at this address the user may not read: shown only as a coarse flag.
+
+        ``visible_ids``: the ids of the signals at this address that ``visible_to(user)`` returned,
+        when the caller already has them (saves running the visibility filter twice).
+        """
+        if visible_ids is None:
+            visible_ids = self.visible_to(user).filter(address=address).values("pk")
         return sorted(
             set(
                 self.filter(address=address, anonymised__isnull=True)
-                .exclude(pk__in=visible)
+                .exclude(pk__in=visible_ids)
                 .values_list("activity__compartment", flat=True)
             )
         )
@@ -147,7 +155,7 @@ class AddressQuerySet(_Visible):
         )
 
     def visible_one(self, user, *, uuid):
-        """One address by UUID if visible, else None (the dossier path: index lookups only)."""
+        """One address by UUID if visible, else None (index lookups only)."""
         from smaakmaker.cases.models import Case, Resident, Signal
 
         address = self.filter(uuid=uuid).first()
@@ -157,3 +165,9 @@ class AddressQuerySet(_Visible):
             if model.objects.visible_to(user).filter(address=address).exists():
                 return address
         return None
+
+    @staticmethod
+    def visible_through(*visible_rows) -> bool:
+        """The rule of ``visible_to`` for a caller that already read the address's visible signals,
+        residents and cases: the address is visible when any of them is non-empty."""
+        return any(visible_rows)

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Reads of the register. Every read of personal data checks visibility (``visible_to``) and writes an
-audit record plus processing-log records, with the purpose given by the user.
+audit record plus processing-log records, with the purpose given by the user, in the same transaction
+as the read: the data leave the selector only after that transaction committed, so nothing is shown
+that is not logged, and a read whose log cannot be written fails as a whole.
 
-The data are read first and the two log records are then written together in one short transaction;
-the data leave the selector only after that transaction committed, so nothing is shown that is not
-logged. (Reading inside the write transaction would hold SQLite's write lock during the whole read.)
+(The chain lock of the logs is taken by the audit write at the end of the transaction, so concurrent
+reads overlap until their last few statements. On SQLite every transaction is IMMEDIATE, i.e. holds
+the write lock from its start; the embedded default is meant for one organisation's machine.)
 """
 
 from __future__ import annotations
@@ -59,16 +61,16 @@ def flag_labels(compartments: list[str]) -> list[dict[str, str]]:
 
 
 def _denied(*, user, action: str, object_type: str, object_id: str, purpose: str, origin: Origin | None):
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            result=Result.NOT_FOUND,
-            reason=purpose,
-            origin=origin,
-        )
+    """Log a read of something that does not exist or is not visible (in the caller's transaction)."""
+    audit_record(
+        actor=user,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        result=Result.NOT_FOUND,
+        reason=purpose,
+        origin=origin,
+    )
 
 
 def _address_processing(address: Address, activity_codes: set[str], residents=()) -> list[Processing]:
@@ -136,21 +138,11 @@ class Dossier:
         return sorted(items, key=lambda item: item["date"], reverse=True)
 
 
-def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = None) -> Dossier:
-    """The need-to-know picture of one address; raises NotVisible (404) and PurposeMissing (400)."""
-    purpose = purpose_check(purpose)
-    started = timezone.now()
-    address = Address.objects.visible_one(user, uuid=uuid)
+def _dossier_read(user, uuid) -> Dossier | None:
+    """The visible contents of one address, or None when the address is absent or not visible."""
+    address = Address.objects.filter(uuid=uuid).first()
     if address is None:
-        _denied(
-            user=user,
-            action="address.read",
-            object_type="cases.address",
-            object_id=uuid,
-            purpose=purpose,
-            origin=origin,
-        )
-        raise NotVisible(uuid)
+        return None
     signals = list(
         Signal.objects.visible_to(user)
         .filter(address=address)
@@ -163,14 +155,19 @@ def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = 
         .select_related("regie_organisation", "activity")
         .prefetch_related("participations__organisation")
     )
-    decisions = list(
-        Decision.objects.visible_to(user)
-        .filter(case__address=address)
-        .select_related("decided_by", "organisation", "activity", "case")
-    )
-    events = list(CaseEvent.objects.visible_to(user).filter(case__address=address).select_related("actor"))
-    hidden = Signal.objects.hidden_compartments(user, address=address)
-    dossier = Dossier(
+    if not Address.objects.visible_through(signals, residents, cases):
+        return None
+    decisions, events = [], []
+    if cases:
+        case_ids = [c.pk for c in cases]
+        decisions = list(
+            Decision.objects.visible_to(user)
+            .filter(case__in=case_ids)
+            .select_related("decided_by", "organisation", "activity", "case")
+        )
+        events = list(CaseEvent.objects.visible_to(user).filter(case__in=case_ids).select_related("actor"))
+    hidden = Signal.objects.hidden_compartments(user, address=address, visible_ids=[s.pk for s in signals])
+    return Dossier(
         address=address,
         residents=residents,
         signals=signals,
@@ -180,21 +177,40 @@ def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = 
         events=events,
         alerts=alerts.evaluate_all(rules_published(), _facts(signals), today=timezone.localdate()),
     )
-    codes = (
-        {s.activity.code for s in signals}
-        | {c.activity.code for c in cases}
-        | {d.activity.code for d in decisions}
-    )
+
+
+def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = None) -> Dossier:
+    """The need-to-know picture of one address; raises NotVisible (404) and PurposeMissing (400)."""
+    purpose = purpose_check(purpose)
+    started = timezone.now()
     with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="address.read",
-            obj=address,
-            reason=purpose,
-            origin=origin,
-            processing=_address_processing(address, codes or {"-"}, residents),
-            started=started,
-        )
+        dossier = _dossier_read(user, uuid)
+        if dossier is None:
+            _denied(
+                user=user,
+                action="address.read",
+                object_type="cases.address",
+                object_id=uuid,
+                purpose=purpose,
+                origin=origin,
+            )
+        else:
+            codes = (
+                {s.activity.code for s in dossier.signals}
+                | {c.activity.code for c in dossier.cases}
+                | {d.activity.code for d in dossier.decisions}
+            )
+            audit_record(
+                actor=user,
+                action="address.read",
+                obj=dossier.address,
+                reason=purpose,
+                origin=origin,
+                processing=_address_processing(dossier.address, codes or {"-"}, dossier.residents),
+                started=started,
+            )
+    if dossier is None:
+        raise NotVisible(uuid)
     return dossier
 
 
@@ -220,13 +236,13 @@ def cases_list(
     for key, value in (address_filter or {}).items():
         if value not in (None, ""):
             qs = qs.filter(**{f"address__{key}": value})
-    total = qs.count()
-    page = list(
-        qs.select_related("address", "regie_organisation", "activity")
-        .prefetch_related("participations__organisation")
-        .order_by("-created", "-id")[offset : offset + limit]
-    )
     with transaction.atomic():
+        total = qs.count()
+        page = list(
+            qs.select_related("address", "regie_organisation", "activity")
+            .prefetch_related("participations__organisation")
+            .order_by("-created", "-id")[offset : offset + limit]
+        )
         audit_record(
             actor=user,
             action="case.list",
@@ -247,39 +263,40 @@ def cases_list(
 
 def case_detail(*, user, uuid, purpose: str | None, origin: Origin | None = None) -> tuple[Case, list, list]:
     purpose = purpose_check(purpose)
-    case = (
-        Case.objects.visible_to(user)
-        .filter(uuid=uuid)
-        .select_related("address", "regie_organisation", "activity")
-        .first()
-    )
+    with transaction.atomic():
+        case = (
+            Case.objects.visible_to(user)
+            .filter(uuid=uuid)
+            .select_related("address", "regie_organisation", "activity")
+            .first()
+        )
+        if case is None:
+            _denied(
+                user=user,
+                action="case.read",
+                object_type="cases.case",
+                object_id=uuid,
+                purpose=purpose,
+                origin=origin,
+            )
+        else:
+            decisions = list(
+                Decision.objects.visible_to(user)
+                .filter(case=case)
+                .select_related("activity", "decided_by", "organisation")
+            )
+            events = list(CaseEvent.objects.filter(case=case).select_related("actor"))
+            codes = {case.activity.code} | {d.activity.code for d in decisions}
+            audit_record(
+                actor=user,
+                action="case.read",
+                obj=case,
+                reason=purpose,
+                origin=origin,
+                processing=_address_processing(case.address, codes),
+            )
     if case is None:
-        _denied(
-            user=user,
-            action="case.read",
-            object_type="cases.case",
-            object_id=uuid,
-            purpose=purpose,
-            origin=origin,
-        )
         raise NotVisible(uuid)
-    with transaction.atomic():
-        decisions = list(
-            Decision.objects.visible_to(user)
-            .filter(case=case)
-            .select_related("activity", "decided_by", "organisation")
-        )
-        events = list(CaseEvent.objects.filter(case=case).select_related("actor"))
-        codes = {case.activity.code} | {d.activity.code for d in decisions}
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="case.read",
-            obj=case,
-            reason=purpose,
-            origin=origin,
-            processing=_address_processing(case.address, codes),
-        )
     return case, decisions, events
 
 
@@ -293,8 +310,8 @@ def addresses_search(
         value = filters.get(key)
         if value not in (None, ""):
             qs = qs.filter(**{key: value})
-    found = list(qs.order_by("postcode", "house_number", "id")[:limit])
     with transaction.atomic():
+        found = list(qs.order_by("postcode", "house_number", "id")[:limit])
         audit_record(
             actor=user,
             action="address.search",
@@ -316,6 +333,7 @@ class AgendaItem:
     cases: list[Case]
 
 
+@transaction.atomic
 def agenda(
     *,
     user,
@@ -353,19 +371,18 @@ def agenda(
             alerts=fired.get(aid, []),
             cases=[c for c in case_list if c.address_id == aid],
         )
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="agenda.read",
-            object_type="cases.agenda",
-            object_id=buurt_code,
-            reason=purpose,
-            origin=origin,
-            processing=[
-                Processing(activity_code="-", subject_type="address", subject_id=str(item.address.uuid))
-                for item in items.values()
-            ],
-        )
+    audit_record(
+        actor=user,
+        action="agenda.read",
+        object_type="cases.agenda",
+        object_id=buurt_code,
+        reason=purpose,
+        origin=origin,
+        processing=[
+            Processing(activity_code="-", subject_type="address", subject_id=str(item.address.uuid))
+            for item in items.values()
+        ],
+    )
     return list(items.values())
 
 
@@ -381,6 +398,7 @@ def buurt_codes_visible(*, user) -> list[str]:
 # --- Inzage (AVG art. 15) -----------------------------------------------------------------------
 
 
+@transaction.atomic
 def inzage_export(
     *, user, purpose: str | None, origin: Origin | None = None, address_uuid=None, resident_uuid=None
 ) -> dict:
@@ -502,15 +520,14 @@ def inzage_export(
         ]
     data["processing_log"] = sorted(log, key=lambda item: item["time"])
     data["processing_activities"] = sorted(activities.values(), key=lambda a: a["code"])
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="inzage.export",
-            obj=resident or address,
-            reason=purpose,
-            origin=origin,
-            processing=[
-                Processing(activity_code="avg-art-15", subject_type=t, subject_id=i) for t, i in subjects
-            ],
-        )
+    audit_record(
+        actor=user,
+        action="inzage.export",
+        obj=resident or address,
+        reason=purpose,
+        origin=origin,
+        processing=[
+            Processing(activity_code="avg-art-15", subject_type=t, subject_id=i) for t, i in subjects
+        ],
+    )
     return data

@@ -59,6 +59,13 @@ try:
         help="The public base URL. In production it must start with `https://` (HTTPS is enforced).",
         production_required=True,
     )
+    DATABASE_PREPARE_THRESHOLD = declare(
+        "SMAAKMAKER_DB_PREPARE_THRESHOLD",
+        default=2,
+        kind="int",
+        help="PostgreSQL: prepare a statement on a connection after it ran this many times; 0 turns "
+        "prepared statements off (for a connection pooler that does not support them).",
+    )
     DATABASE_URL = declare(
         "DATABASE_URL",
         default="",
@@ -252,6 +259,12 @@ TEMPLATES = [
 
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side parameters and prepared statements: the register's queries are planned once per
+        # connection instead of on every request (planning cost more than running them; see bench/register).
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": DATABASE_PREPARE_THRESHOLD or None}
+        )
 else:
     DATABASES = {
         "default": {
