@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from smaakmaker.access.models import AuditRecord, ProcessingLogRecord
 from smaakmaker.access.tracing import current_trace, new_span_id
+from smaakmaker.common.bulk import insert_new
 
 GENESIS = "0" * 64
 CHAIN_LOCK_KEY = 7_302_113_001  # PostgreSQL advisory lock serialising both chains
@@ -203,8 +204,7 @@ def audit_record(
             digest = row_hash(previous, log_values)
             rows.append(ProcessingLogRecord(**log_values, previous_hash=previous, hash=digest))
             previous = digest
-        if rows:
-            ProcessingLogRecord.objects.bulk_create(rows, batch_size=500)
+        insert_new(ProcessingLogRecord, rows)
     return record
 
 

@@ -345,28 +345,33 @@ class ProcessingLogRecord(AppendOnlyModel):
     """One processing operation, shaped after the Logboek Dataverwerkingen standard."""
 
     id = models.BigAutoField(primary_key=True)
-    trace_id = models.CharField(_("trace id"), max_length=32, db_index=True)
+    trace_id = models.CharField(_("trace id"), max_length=32)
     span_id = models.CharField(_("span id"), max_length=16)
     parent_span_id = models.CharField(_("parent span id"), max_length=16, blank=True)
     name = models.CharField(_("operation"), max_length=64)
     start_time = models.DateTimeField(_("start"))
     end_time = models.DateTimeField(_("end"))
     status_code = models.CharField(_("status"), max_length=8)
-    activity_id = models.CharField(_("processing activity"), max_length=80, db_index=True)
+    activity_id = models.CharField(_("processing activity"), max_length=80)
     activity_uuid = models.CharField(_("processing activity UUID"), max_length=36, blank=True)
     data_subject_type = models.CharField(_("data subject type"), max_length=32, blank=True)
-    data_subject_id = models.CharField(
-        _("data subject (pseudonym)"), max_length=64, blank=True, db_index=True
-    )
+    data_subject_id = models.CharField(_("data subject (pseudonym)"), max_length=64, blank=True)
     audit_hash = models.CharField(_("audit record hash"), max_length=64)
     previous_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64, unique=True)
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("processing log record")
         verbose_name_plural = _("processing log records")
         default_permissions = ("view",)
+        # Plain indexes for the lookups that are made (trace, activity, inzage by data subject), none
+        # for pattern matching: every processing operation writes a row here.
+        indexes = [
+            models.Index(fields=["trace_id"], name="log_trace"),
+            models.Index(fields=["activity_id"], name="log_activity"),
+            models.Index(fields=["data_subject_type", "data_subject_id"], name="log_subject"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.name} {self.activity_id}"

@@ -146,13 +146,20 @@ class SignalKind(BaseModel):
 class Signal(BaseModel):
     """A fact a partner recorded about an address; readable, never scored."""
 
-    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="signals")
+    # Signals are the register's largest table and are ingested in bulk: no single-column indexes
+    # on the catalogue keys (kind, activity, organisation: few values, read through the address),
+    # and the address is indexed together with the date (signal_address_date).
+    address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="signals", db_index=False)
     resident = models.ForeignKey(
         Resident, on_delete=models.PROTECT, related_name="signals", null=True, blank=True
     )
-    kind = models.ForeignKey(SignalKind, on_delete=models.PROTECT, related_name="signals")
-    activity = models.ForeignKey(ProcessingActivity, on_delete=models.PROTECT, related_name="+")
-    source_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    kind = models.ForeignKey(SignalKind, on_delete=models.PROTECT, related_name="signals", db_index=False)
+    activity = models.ForeignKey(
+        ProcessingActivity, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    source_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )

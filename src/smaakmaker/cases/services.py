@@ -33,6 +33,7 @@ from smaakmaker.cases.models import (
     SignalKind,
     normalise_postcode,
 )
+from smaakmaker.common.bulk import insert_new
 
 MAX_DESCRIPTION = 500
 MAX_BATCH = 5000
@@ -216,12 +217,16 @@ def signals_ingest(
     kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
     bag_ids = {item.get("bag_nummeraanduiding_id") for item in items}
     addresses = {
-        a.bag_nummeraanduiding_id: a for a in Address.objects.filter(bag_nummeraanduiding_id__in=bag_ids)
+        a.bag_nummeraanduiding_id: a
+        for a in Address.objects.filter(bag_nummeraanduiding_id__in=bag_ids).only(
+            "id", "uuid", "bag_nummeraanduiding_id", "buurt_code"
+        )
     }
     errors: list[tuple[str, str, str]] = []
     today = timezone.localdate()
     grant_cache: dict[tuple[int, str], object] = {}
     rows = []
+    processing = []
     for index, item in enumerate(items):
         prefix = f"signals.{index}"
         bag_id = item.get("bag_nummeraanduiding_id") or ""
@@ -269,21 +274,24 @@ def signals_ingest(
             continue
         rows.append(
             Signal(
-                address=address,
-                kind=kind,
-                activity=kind.activity,
-                source_organisation=organisation,
-                recorded_by=actor,
+                address_id=address.pk,
+                kind_id=kind.pk,
+                activity_id=kind.activity_id,
+                source_organisation_id=organisation.pk,
+                recorded_by_id=actor.pk,
                 observed_on=observed_on,
                 description=(item.get("description") or "")[:MAX_DESCRIPTION],
                 external_id=item.get("external_id") or "",
             )
         )
+        processing.append(
+            Processing(kind.activity.code, str(kind.activity.uuid), "address", str(address.uuid))
+        )
     if errors:
         raise BatchError(errors)
     try:
         with transaction.atomic():
-            Signal.objects.bulk_create(rows, batch_size=1000)
+            insert_new(Signal, rows)
             uuids = [str(row.uuid) for row in rows]
             IngestionBatch.objects.create(
                 organisation=organisation,
@@ -298,10 +306,7 @@ def signals_ingest(
                 object_id=f"batch:{len(rows)}",
                 reason=f"Idempotency-Key {idempotency_key}"[:500],
                 origin=origin,
-                processing=[
-                    Processing(r.activity.code, str(r.activity.uuid), "address", str(r.address.uuid))
-                    for r in rows
-                ],
+                processing=processing,
             )
     except IntegrityError:
         # A concurrent request with the same key won; answer as a replay.
