@@ -57,17 +57,19 @@ def grant_filter(
     grants = policy_snapshot(user).grants  # also fills the permission caches used by has_perm
     if not user.has_perm(permission):
         return None
-    result = None
+    # Grants that differ only in their activity make one term (a smaller query to plan and compile).
+    activities_by_reach: dict[tuple, set[int]] = {}
     for grant in grants:
-        if not grant.area_prefixes:
-            continue
-        q = Q(**{f"{activity_field}__in": sorted(grant.readable_activity_ids)}) & _area_q(
-            grant.area_prefixes, buurt_field
-        )
-        if grant.scope != SCOPE_AREA:
-            need = participates_at_address(grant.organisation_ids, address_field)
+        if grant.area_prefixes:
+            reach = (grant.area_prefixes, grant.scope, grant.organisation_ids)
+            activities_by_reach.setdefault(reach, set()).update(grant.readable_activity_ids)
+    result = None
+    for (area_prefixes, scope, organisation_ids), activity_ids in activities_by_reach.items():
+        q = Q(**{f"{activity_field}__in": sorted(activity_ids)}) & _area_q(area_prefixes, buurt_field)
+        if scope != SCOPE_AREA:
+            need = participates_at_address(organisation_ids, address_field)
             if own_field:
-                need |= Q(**{f"{own_field}__in": sorted(grant.organisation_ids)})
+                need |= Q(**{f"{own_field}__in": sorted(organisation_ids)})
             q &= need
         result = q if result is None else result | q
     return result
