@@ -274,8 +274,9 @@ def make_token(env: dict) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start_server(env: dict, port: int, server: str, workers: int) -> subprocess.Popen:
-    """gunicorn (the production server; ``workers`` processes with 4 threads each) or runserver."""
+def start_server(env: dict, port: int, server: str, workers: int, threads: int = 1) -> subprocess.Popen:
+    """gunicorn (the production server: ``workers`` processes, sync or with ``threads`` threads each)
+    or runserver (one process, a thread per request)."""
     log = open(Path(env["SMAAKMAKER_VAR_DIR"]) / "server.log", "w")  # noqa: SIM115
     if server == "gunicorn":
         command = [
@@ -283,11 +284,10 @@ def start_server(env: dict, port: int, server: str, workers: int) -> subprocess.
             "smaakmaker.conf.wsgi:application",
             f"--bind=127.0.0.1:{port}",
             f"--workers={workers}",
-            "--worker-class=gthread",
-            "--threads=4",
-            "--keep-alive=30",
             "--backlog=256",
         ]
+        if threads > 1:
+            command += ["--worker-class=gthread", f"--threads={threads}", "--keep-alive=30"]
     else:
         command = [SMAAKMAKER, "runserver", f"127.0.0.1:{port}", "--noreload"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log)
@@ -429,7 +429,10 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=int, default=20, help="measuring time per read measure")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per gunicorn worker (1: sync workers)"
+    )
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument(
@@ -467,7 +470,7 @@ def main() -> None:
     results = {}
     runs = [("gunicorn", args.workers)] + ([] if args.no_baseline else [("runserver", 1)])
     for server_kind, workers in runs:
-        server = start_server(env, args.port, server_kind, workers)
+        server = start_server(env, args.port, server_kind, workers, args.threads)
         try:
             found = {
                 "dossier": measure(base, dossier_paths, headers, args.clients, args.seconds),
@@ -487,7 +490,8 @@ def main() -> None:
         print(f"measured on {server_kind}", flush=True)
 
     label = {
-        "gunicorn": f"gunicorn, {args.workers} processes × 4 threads",
+        "gunicorn": f"gunicorn, {args.workers} processes"
+        + (f" × {args.threads} threads" if args.threads > 1 else " (sync)"),
         "runserver": "baseline: runserver, 1 process",
     }
     print()

@@ -102,7 +102,7 @@ def origin_of(request) -> Origin:
 
 def pseudonym(subject_type: str, subject_id: str) -> str:
     """A keyed, stable pseudonym: the same subject always maps to the same value, without revealing it."""
-    key = hashlib.sha256(("smaakmaker-logboek:" + settings.SECRET_KEY).encode()).digest()
+    key = hashlib.sha256(settings.PSEUDONYM_KEY.encode()).digest()
     return hmac.new(key, f"{subject_type}:{subject_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 

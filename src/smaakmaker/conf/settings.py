@@ -40,6 +40,15 @@ try:
         "development and kept in `var/secret_key`.",
         production_required=True,
     )
+    PSEUDONYM_KEY = declare(
+        "SMAAKMAKER_PSEUDONYM_KEY",
+        default="",
+        help="Key of the pseudonyms of data subjects in the processing log (at least 32 random "
+        "characters, different from the secret key). Keep it stable and secret: with another key the "
+        "log's earlier records no longer match a data subject (inzage). Development: derived from the "
+        "secret key.",
+        production_required=True,
+    )
     DEBUG = declare(
         "SMAAKMAKER_DEBUG",
         default=False,
@@ -182,6 +191,11 @@ if IS_PRODUCTION:
         raise ImproperlyConfigured(
             "Production profile: SMAAKMAKER_SECRET_KEY needs at least 50 random characters."
         )
+    if len(PSEUDONYM_KEY) < 32 or PSEUDONYM_KEY == SECRET_KEY:
+        raise ImproperlyConfigured(
+            "Production profile: SMAAKMAKER_PSEUDONYM_KEY needs at least 32 random characters, "
+            "different from SMAAKMAKER_SECRET_KEY."
+        )
     if DEBUG:
         raise ImproperlyConfigured("Production profile: SMAAKMAKER_DEBUG must be off.")
     if DEMO:
@@ -195,6 +209,8 @@ elif not SECRET_KEY:
         _key_file.write_text(get_random_secret_key())
         _key_file.chmod(0o600)
     SECRET_KEY = _key_file.read_text().strip()
+if not PSEUDONYM_KEY:
+    PSEUDONYM_KEY = "smaakmaker-logboek:" + SECRET_KEY  # development only (production requires its own)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

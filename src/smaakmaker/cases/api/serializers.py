@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: EUPL-1.2
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail
 
 from smaakmaker.areas.sources.codes import BUURT_RE
 from smaakmaker.cases import workflow
@@ -28,7 +33,7 @@ class CaseStatusField(serializers.ChoiceField):
 def _bag_id(value: str) -> str:
     if not BAG_ID_RE.fullmatch(value):
         raise serializers.ValidationError(
-            "A BAG id has exactly 16 digits (leading zeros included).", code="invalid_bag_id"
+            gettext("A BAG id has exactly 16 digits (leading zeros included)."), code="invalid_bag_id"
         )
     return value
 
@@ -226,6 +231,7 @@ class DecisionCreateSerializer(serializers.Serializer):
     decided_on = serializers.DateField(required=False)
 
 
+# One item of a batch: documents the shape (OpenAPI); ``signal_item_check`` checks it.
 class SignalItemSerializer(serializers.Serializer):
     bag_nummeraanduiding_id = serializers.CharField(max_length=16, validators=[_bag_id])
     kind = serializers.SlugField(max_length=60)
@@ -234,8 +240,100 @@ class SignalItemSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
 
 
+MAX_BATCH_ITEMS = 5000
+#: (name, maximum length, required) of the text fields of a batch item
+SIGNAL_ITEM_TEXT = (
+    ("bag_nummeraanduiding_id", 16, True),
+    ("kind", 60, True),
+    ("description", 500, False),
+    ("external_id", 64, False),
+)
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+
+
+def _problem(field_class, key: str, **kwargs) -> list[ErrorDetail]:
+    message = field_class.default_error_messages[key]
+    return [ErrorDetail(str(message).format(**kwargs), code=key)]
+
+
+def signal_item_check(raw) -> tuple[dict, dict]:
+    """One batch item: the cleaned item and its problems per field (empty when valid).
+
+    The same rules and messages as ``SignalItemSerializer`` in one pass over plain values: DRF's nested
+    serializers cost about 60 ms per 1,000 items, a tenth of a batch's whole time.
+    """
+    if not isinstance(raw, dict):
+        return {}, {
+            "non_field_errors": _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
+        }
+    item: dict = {}
+    problems: dict = {}
+    for name, max_length, required in SIGNAL_ITEM_TEXT:
+        value = raw.get(name)
+        if value is None and not required and name not in raw:
+            item[name] = ""
+            continue
+        if not isinstance(value, str):
+            key = "required" if value is None and name not in raw else "invalid"
+            field_class = serializers.Field if key == "required" else serializers.CharField
+            problems[name] = _problem(field_class, key)
+            continue
+        value = value.strip()
+        if not value and required:
+            problems[name] = _problem(serializers.CharField, "blank")
+        elif len(value) > max_length:
+            problems[name] = _problem(serializers.CharField, "max_length", max_length=max_length)
+        else:
+            item[name] = value
+    if "bag_nummeraanduiding_id" in item and not BAG_ID_RE.fullmatch(item["bag_nummeraanduiding_id"]):
+        problems["bag_nummeraanduiding_id"] = [
+            ErrorDetail(
+                gettext("A BAG id has exactly 16 digits (leading zeros included)."), code="invalid_bag_id"
+            )
+        ]
+    if "kind" in item and not SLUG_RE.fullmatch(item["kind"]):
+        problems["kind"] = _problem(serializers.SlugField, "invalid")
+    observed_on = raw.get("observed_on")
+    if observed_on is None:
+        problems["observed_on"] = _problem(serializers.Field, "required")
+    else:
+        try:
+            item["observed_on"] = date.fromisoformat(observed_on) if isinstance(observed_on, str) else None
+        except ValueError:
+            item["observed_on"] = None
+        if item["observed_on"] is None or len(observed_on) != 10:
+            problems["observed_on"] = _problem(serializers.DateField, "invalid", format="YYYY-MM-DD")
+    return item, problems
+
+
+@extend_schema_field(SignalItemSerializer(many=True))
+class SignalItemsField(serializers.Field):
+    """The items of a batch (1 to 5,000); problems per item as DRF reports them for nested lists."""
+
+    default_error_messages = {
+        "not_a_list": serializers.ListSerializer.default_error_messages["not_a_list"],
+        "empty": serializers.ListSerializer.default_error_messages["empty"],
+        "max_length": serializers.ListSerializer.default_error_messages["max_length"],
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not data:
+            self.fail("empty")
+        if len(data) > MAX_BATCH_ITEMS:
+            self.fail("max_length", max_length=MAX_BATCH_ITEMS)
+        checked = [signal_item_check(raw) for raw in data]
+        if any(problems for _item, problems in checked):
+            raise serializers.ValidationError([problems for _item, problems in checked])
+        return [item for item, _problems in checked]
+
+    def to_representation(self, value):
+        return value
+
+
 class SignalBatchSerializer(serializers.Serializer):
-    signals = SignalItemSerializer(many=True, allow_empty=False, max_length=5000)
+    signals = SignalItemsField()
 
 
 class SignalBatchResultSerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ PRODUCTION_ENV = {
     "SMAAKMAKER_SECRET_KEY": "p7$k2!vQz9#Lr8@Xw4^Tn6&Jm3*Hb5(Gc1)Fd0_Se-Ra+Yu=Ii[Oo]Pp{Aa}Ss",
     "SMAAKMAKER_ALLOWED_HOSTS": "smaakmaker.voorbeeld.nl",
     "SMAAKMAKER_PUBLIC_URL": "https://smaakmaker.voorbeeld.nl",
+    "SMAAKMAKER_PSEUDONYM_KEY": "Xq8#vR2!mK9$wL4^tN7&pB3*zC6(hJ1)gF5_dS0-aE",
 }
 
 
@@ -45,7 +46,13 @@ def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "missing", ["SMAAKMAKER_SECRET_KEY", "SMAAKMAKER_ALLOWED_HOSTS", "SMAAKMAKER_PUBLIC_URL"]
+    "missing",
+    [
+        "SMAAKMAKER_SECRET_KEY",
+        "SMAAKMAKER_ALLOWED_HOSTS",
+        "SMAAKMAKER_PUBLIC_URL",
+        "SMAAKMAKER_PSEUDONYM_KEY",
+    ],
 )
 def test_production_profile_refuses_to_start_without_required_settings(tmp_path, missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
@@ -59,6 +66,14 @@ def test_production_profile_refuses_plain_http_and_demo(tmp_path):
     assert http.returncode != 0 and "https://" in http.stderr
     demo = _manage(["check"], {**PRODUCTION_ENV, "SMAAKMAKER_DEMO": "true"}, tmp_path)
     assert demo.returncode != 0 and "SMAAKMAKER_DEMO" in demo.stderr
+
+
+def test_production_refuses_a_short_or_reused_pseudonym_key(tmp_path):
+    short = _manage(["check"], {**PRODUCTION_ENV, "SMAAKMAKER_PSEUDONYM_KEY": "kort"}, tmp_path)
+    assert short.returncode != 0 and "SMAAKMAKER_PSEUDONYM_KEY" in short.stderr
+    reused = {**PRODUCTION_ENV, "SMAAKMAKER_PSEUDONYM_KEY": PRODUCTION_ENV["SMAAKMAKER_SECRET_KEY"]}
+    same = _manage(["check"], reused, tmp_path)
+    assert same.returncode != 0 and "different from SMAAKMAKER_SECRET_KEY" in same.stderr
 
 
 def test_production_requires_second_factor(tmp_path):
