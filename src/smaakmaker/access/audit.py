@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from smaakmaker.access.models import AuditRecord, ProcessingLogRecord
 from smaakmaker.access.tracing import current_trace, new_span_id
-from smaakmaker.common.bulk import insert_new
+from smaakmaker.common.bulk import insert_values
 
 GENESIS = "0" * 64
 CHAIN_LOCK_KEY = 7_302_113_001  # PostgreSQL advisory lock serialising both chains
@@ -202,9 +202,9 @@ def audit_record(
                 "audit_hash": record.hash,
             }
             digest = row_hash(previous, log_values)
-            rows.append(ProcessingLogRecord(**log_values, previous_hash=previous, hash=digest))
+            rows.append({**log_values, "previous_hash": previous, "hash": digest})
             previous = digest
-        insert_new(ProcessingLogRecord, rows)
+        insert_values(ProcessingLogRecord, rows)
     return record
 
 

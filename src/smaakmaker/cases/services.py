@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -33,7 +35,7 @@ from smaakmaker.cases.models import (
     SignalKind,
     normalise_postcode,
 )
-from smaakmaker.common.bulk import insert_new
+from smaakmaker.common.bulk import insert_values
 
 MAX_DESCRIPTION = 500
 MAX_BATCH = 5000
@@ -179,6 +181,14 @@ def _request_hash(items: list[dict]) -> str:
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
 
 
+class AddressRef(NamedTuple):
+    """What ingestion needs of an address (no model instance per item)."""
+
+    pk: int
+    uuid: uuid.UUID
+    buurt_code: str
+
+
 def signals_ingest(
     *,
     actor,
@@ -217,10 +227,10 @@ def signals_ingest(
     kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
     bag_ids = {item.get("bag_nummeraanduiding_id") for item in items}
     addresses = {
-        a.bag_nummeraanduiding_id: a
-        for a in Address.objects.filter(bag_nummeraanduiding_id__in=bag_ids).only(
-            "id", "uuid", "bag_nummeraanduiding_id", "buurt_code"
-        )
+        bag_id: AddressRef(pk, address_uuid, buurt_code)
+        for bag_id, pk, address_uuid, buurt_code in Address.objects.filter(
+            bag_nummeraanduiding_id__in=bag_ids
+        ).values_list("bag_nummeraanduiding_id", "id", "uuid", "buurt_code")
     }
     errors: list[tuple[str, str, str]] = []
     today = timezone.localdate()
@@ -273,16 +283,17 @@ def signals_ingest(
             )
             continue
         rows.append(
-            Signal(
-                address_id=address.pk,
-                kind_id=kind.pk,
-                activity_id=kind.activity_id,
-                source_organisation_id=organisation.pk,
-                recorded_by_id=actor.pk,
-                observed_on=observed_on,
-                description=(item.get("description") or "")[:MAX_DESCRIPTION],
-                external_id=item.get("external_id") or "",
-            )
+            {
+                "uuid": uuid.uuid4(),
+                "address_id": address.pk,
+                "kind_id": kind.pk,
+                "activity_id": kind.activity_id,
+                "source_organisation_id": organisation.pk,
+                "recorded_by_id": actor.pk,
+                "observed_on": observed_on,
+                "description": (item.get("description") or "")[:MAX_DESCRIPTION],
+                "external_id": item.get("external_id") or "",
+            }
         )
         processing.append(
             Processing(kind.activity.code, str(kind.activity.uuid), "address", str(address.uuid))
@@ -291,8 +302,8 @@ def signals_ingest(
         raise BatchError(errors)
     try:
         with transaction.atomic():
-            insert_new(Signal, rows)
-            uuids = [str(row.uuid) for row in rows]
+            insert_values(Signal, rows)
+            uuids = [str(row["uuid"]) for row in rows]
             IngestionBatch.objects.create(
                 organisation=organisation,
                 idempotency_key=idempotency_key,
