@@ -473,6 +473,7 @@ def main() -> None:
         server = start_server(env, args.port, server_kind, workers, args.threads)
         try:
             found = {
+                "floor": measure(base, ["/api/v1/me"], headers, args.clients, max(5, args.seconds // 2)),
                 "dossier": measure(base, dossier_paths, headers, args.clients, args.seconds),
                 "dossier_1": measure(base, dossier_paths, headers, 1, max(5, args.seconds // 2)),
                 "case_list": measure(base, list_paths, headers, args.clients, args.seconds),
@@ -503,6 +504,7 @@ def main() -> None:
     print("| measure | server | p50 ms | p95 ms | p99 ms | throughput | target |")
     print("|---|---|---:|---:|---:|---:|---|")
     rows = (
+        ("floor", f"floor: authenticated `GET /api/v1/me`, {args.clients} clients", ""),
         ("dossier", f"address dossier, {args.clients} clients", "p95 ≤ 100 ms"),
         ("dossier_1", "address dossier, 1 client", ""),
         ("case_list", f"case list (50 rows), {args.clients} clients", ""),
