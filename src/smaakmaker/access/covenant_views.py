@@ -35,17 +35,6 @@ from smaakmaker.access.covenant_forms import (
 from smaakmaker.access.models import AuditRecord, Covenant, CovenantStatus, ProcessingLogRecord
 
 PAGE_SIZE = 50
-COVENANT_FIELDS = (
-    "name",
-    "area_codes",
-    "partners",
-    "valid_from",
-    "valid_until",
-    "document_reference",
-    "dpia_reference",
-    "dpia_date",
-    "privacy_officer",
-)
 AUDIT_FILTERS = ("action", "actor", "result", "trace_id", "object_id")
 
 
@@ -98,7 +87,7 @@ def covenant_detail(request: HttpRequest, uuid) -> HttpResponse:
 
 def _covenant_values(form: CovenantForm) -> dict:
     data = form.cleaned_data
-    return {name: data[name] for name in COVENANT_FIELDS}
+    return {name: data[name] for name in services.COVENANT_EDITABLE_FIELDS}
 
 
 @login_required

@@ -332,6 +332,20 @@ def covenant_create(
     return covenant
 
 
+#: what may be changed of a draft covenant (pages, API and ``covenant_update``)
+COVENANT_EDITABLE_FIELDS = (
+    "name",
+    "area_codes",
+    "partners",
+    "valid_from",
+    "valid_until",
+    "document_reference",
+    "dpia_reference",
+    "dpia_date",
+    "privacy_officer",
+)
+
+
 @transaction.atomic
 def covenant_update(
     *,

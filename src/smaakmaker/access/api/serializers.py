@@ -25,6 +25,7 @@ from smaakmaker.access.models import (
     ProcessingGrant,
     ReuseDecision,
 )
+from smaakmaker.access.services import COVENANT_EDITABLE_FIELDS
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -209,21 +210,7 @@ class CovenantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Covenant
-        fields = [
-            "uuid",
-            "name",
-            "status",
-            "area_codes",
-            "partners",
-            "valid_from",
-            "valid_until",
-            "document_reference",
-            "dpia_reference",
-            "dpia_date",
-            "privacy_officer",
-            "created",
-            "updated",
-        ]
+        fields = ["uuid", "status", *COVENANT_EDITABLE_FIELDS, "created", "updated"]
         read_only_fields = fields
 
 
