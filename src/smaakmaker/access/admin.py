@@ -38,26 +38,37 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Covenant (the audit and processing logs are read on /toegang/audit/, never edited) -----------
+# --- Covenant -------------------------------------------------------------------------------------
+# Covenants, activities and grants decide who sees personal data. They are changed only on the covenant
+# pages and through the API (services with their rules and an audit record each); the admin shows them.
+# The audit and processing logs are read on /toegang/audit/, never edited.
 from smaakmaker.access.models import Covenant, ProcessingActivity, ProcessingGrant  # noqa: E402
 
 
-class ProcessingGrantInline(admin.TabularInline):
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ProcessingGrantInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ProcessingGrant
     extra = 0
 
 
 @admin.register(ProcessingActivity)
-class ProcessingActivityAdmin(admin.ModelAdmin):
+class ProcessingActivityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "covenant", "compartment", "avg_ground", "legal_basis", "retention_days"]
     list_filter = ["compartment", "covenant"]
     inlines = [ProcessingGrantInline]
 
 
 @admin.register(Covenant)
-class CovenantAdmin(admin.ModelAdmin):
-    """Status changes go through the covenant page (DPIA and privacy officer are checked there)."""
-
+class CovenantAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "status", "valid_from", "valid_until", "privacy_officer"]
-    readonly_fields = ["status"]
     filter_horizontal = ["partners"]

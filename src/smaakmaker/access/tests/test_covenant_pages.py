@@ -386,3 +386,20 @@ def test_covenant_pages_in_the_browser_are_accessible(page, axe, demo_users):
     assert page.locator("#privacy_officer_error").is_visible()
     assert axe(page) == []
     assert Covenant.objects.get().status == CovenantStatus.DRAFT
+
+
+def test_the_admin_shows_covenants_but_cannot_change_them(client, demo_users):
+    """Changes go through the services (rules and audit); the admin is for looking only."""
+    from django.contrib.auth import get_user_model
+
+    from smaakmaker.cases.demo import covenant_setup
+
+    covenant = covenant_setup()
+    admin_user = get_user_model().objects.create_superuser("admin-test", "admin@voorbeeld.nl", "x")
+    client.force_login(admin_user)
+    assert client.get(f"/beheer/access/covenant/{covenant.pk}/change/").status_code == 200
+    response = client.post(f"/beheer/access/covenant/{covenant.pk}/change/", {"name": "Gewijzigd"})
+    assert response.status_code == 403
+    assert client.get("/beheer/access/covenant/add/").status_code == 403
+    covenant.refresh_from_db()
+    assert covenant.name != "Gewijzigd"
