@@ -72,8 +72,9 @@ try:
         "SMAAKMAKER_DB_PREPARE_THRESHOLD",
         default=2,
         kind="int",
-        help="PostgreSQL: prepare a statement on a connection after it ran this many times; 0 turns "
-        "prepared statements off (for a connection pooler that does not support them).",
+        help="PostgreSQL: send parameters separately and prepare a statement on a connection after it ran "
+        "this many times; 0 turns both off (Django's default client-side parameters, e.g. for a connection "
+        "pooler that cannot keep prepared statements).",
     )
     DATABASE_URL = declare(
         "DATABASE_URL",
@@ -279,7 +280,10 @@ if DATABASE_URL:
         # Server-side parameters and prepared statements: the register's queries are planned once per
         # connection instead of on every request (planning cost more than running them; see bench/register).
         DATABASES["default"].setdefault("OPTIONS", {}).update(
-            {"server_side_binding": True, "prepare_threshold": DATABASE_PREPARE_THRESHOLD or None}
+            {
+                "server_side_binding": DATABASE_PREPARE_THRESHOLD > 0,
+                "prepare_threshold": DATABASE_PREPARE_THRESHOLD or None,
+            }
         )
 else:
     DATABASES = {

@@ -118,3 +118,17 @@ def test_dutch_translations_are_complete_and_compiled():
         assert {e.msgid: e.msgstr for e in compiled if e.msgid} == {
             e.msgid: e.msgstr for e in catalogue.translated_entries()
         }, f"{po_path.with_suffix('.mo')} is stale: compile it (see docs/development.md)"
+
+
+@pytest.mark.parametrize(("threshold", "expected"), [(None, "True 2"), ("5", "True 5"), ("0", "False None")])
+def test_postgresql_prepared_statements_follow_the_setting(tmp_path, threshold, expected):
+    env = {"DATABASE_URL": "postgres://smaakmaker@127.0.0.1:5432/smaakmaker"}
+    if threshold is not None:
+        env["SMAAKMAKER_DB_PREPARE_THRESHOLD"] = threshold
+    code = (
+        "from django.conf import settings; o = settings.DATABASES['default']['OPTIONS'];"
+        "print(o['server_side_binding'], o['prepare_threshold'])"
+    )
+    result = _manage(["shell", "-c", code], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
