@@ -84,14 +84,9 @@ class SignalQuerySet(_Visible):
     def visible_to(self, user):
         return self._visible(grant_filter(user, permission="cases.view_signal"))
 
-    def hidden_compartments(self, user, *, address, visible_ids=None) -> list[str]:
-        """Compartments with signals at this address the user may not read: shown only as a coarse flag.
-
-        ``visible_ids``: the ids of the signals at this address that ``visible_to(user)`` returned,
-        when the caller already has them (saves running the visibility filter twice).
-        """
-        if visible_ids is None:
-            visible_ids = self.visible_to(user).filter(address=address).values("pk")
+    def hidden_compartments(self, *, address, visible_ids) -> list[str]:
+        """Compartments with signals at this address outside ``visible_ids`` (the ids ``visible_to(user)``
+        returned for it): the user sees them only as a coarse flag."""
         return sorted(
             set(
                 self.filter(address=address, anonymised__isnull=True)

@@ -166,7 +166,7 @@ def _dossier_read(user, uuid) -> Dossier | None:
             .select_related("decided_by", "organisation", "activity", "case")
         )
         events = list(CaseEvent.objects.visible_to(user).filter(case__in=case_ids).select_related("actor"))
-    hidden = Signal.objects.hidden_compartments(user, address=address, visible_ids=[s.pk for s in signals])
+    hidden = Signal.objects.hidden_compartments(address=address, visible_ids=[s.pk for s in signals])
     return Dossier(
         address=address,
         residents=residents,

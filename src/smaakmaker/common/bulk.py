@@ -8,6 +8,8 @@ rows get no primary key back; give them UUIDs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.db import connection, models
 from django.utils import timezone
 
@@ -18,34 +20,32 @@ def insert_values(model: type[models.Model], rows: list[dict], *, batch_size: in
     if not rows:
         return
     fields = [f for f in model._meta.concrete_fields if not isinstance(f, models.AutoField)]
-    now = timezone.now()
-    missing = {
-        f.attname: (now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else None)
-        for f in fields
-        if f.attname not in rows[0]
-    }
-    defaults = {f.attname: f for f in fields if f.attname in missing and missing[f.attname] is None}
     if connection.vendor != "postgresql":
-        objects = []
-        for row in rows:
-            values = {**missing, **row}
-            for name, field in defaults.items():
-                values[name] = field.get_default()
-            objects.append(model(**values))
-        model._base_manager.bulk_create(objects, batch_size=batch_size)
+        model._base_manager.bulk_create([model(**row) for row in rows], batch_size=batch_size)
         return
-    for field in fields:
-        if isinstance(field, models.JSONField):
-            raise ValueError("insert_values does not prepare JSON fields")
+    if any(isinstance(f, models.JSONField) for f in fields):
+        raise ValueError("insert_values does not prepare JSON fields")
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    attnames = [f.attname for f in fields]
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            values = {**missing, **row}
-            for name, field in defaults.items():
-                values[name] = field.get_default()
-            copy.write_row([values[name] for name in attnames])
+    sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for values in _completed(fields, rows):
+            copy.write_row(values)
+
+
+def _completed(fields, rows: list[dict]) -> Iterator[list]:
+    """Each row as a list in field order, with what ``save()`` would have filled in."""
+    now = timezone.now()
+    given = rows[0].keys()
+    stamped = {
+        f.attname
+        for f in fields
+        if f.attname not in given and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
+    }
+    defaulted = [f for f in fields if f.attname not in given and f.attname not in stamped]
+    names = [f.attname for f in fields]
+    for row in rows:
+        values = {**row, **dict.fromkeys(stamped, now)}
+        for field in defaulted:
+            values[field.attname] = field.get_default()
+        yield [values[name] for name in names]
