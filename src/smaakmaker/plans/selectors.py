@@ -35,7 +35,6 @@ from . import domain, rules
 from .models import (
     Approach,
     InterventionType,
-    Level,
     PlanDependency,
     PlanIntervention,
     SchedulerRun,
@@ -429,10 +428,6 @@ def address_plan(
 
 def runs_for(approach: Approach) -> QuerySet[SchedulerRun]:
     return approach.runs.all()
-
-
-def level_label(level: str) -> str:
-    return dict(Level.choices).get(level, level)
 
 
 # --- choices for the plan's forms ----------------------------------------------------------------------

@@ -129,7 +129,7 @@ def approach_diagnosis_refresh(*, approach: Approach, year: int | None = None) -
     from smaakmaker.areas.selectors import scan_run
 
     area = approach.area
-    gemeente = "" if area.level == "gemeente" else area.gemeente_code
+    gemeente = area.scan_gemeente_code
     _, result = scan_run(level=area.level, gemeente_code=gemeente, year=year)
     weights, reasons = selectors.diagnosis_from_scan(result.flavours, area.code)
     approach.flavour_diagnosis = weights
@@ -571,6 +571,13 @@ def runs_expire_stale(*, approach: Approach) -> int:
         ).update(state=RunState.FAILED, progress=1.0, finished_at=now, message=message)
         log.warning("plan_schedule_stale", run=str(run.uuid), state=run.state)
     return expired
+
+
+def run_get(*, approach: Approach, uuid) -> SchedulerRun | None:
+    """One run of the approach (pages and API alike), after expiring stale runs, so a run whose server
+    died is never shown as still running."""
+    runs_expire_stale(approach=approach)
+    return SchedulerRun.objects.filter(approach=approach, uuid=uuid).first()
 
 
 @transaction.atomic

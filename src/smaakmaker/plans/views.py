@@ -26,7 +26,6 @@ from .models import (
     PlanIntervention,
     RunDecision,
     RunState,
-    SchedulerRun,
 )
 from .timeline import Bar, timeline_svg
 
@@ -428,8 +427,7 @@ def run_create(request: HttpRequest, uuid) -> HttpResponse:
 def _run(request: HttpRequest, uuid, run_uuid) -> tuple:
     approach = _approach(request, uuid)
     _need(request, "plans.view_schedulerrun")
-    services.runs_expire_stale(approach=approach)
-    run = SchedulerRun.objects.filter(approach=approach, uuid=run_uuid).first()
+    run = services.run_get(approach=approach, uuid=run_uuid)
     if run is None:
         raise Http404
     return approach, run

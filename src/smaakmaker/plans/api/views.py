@@ -222,7 +222,7 @@ class RunDetailView(PlansView):
     def get(self, request, uuid, run_uuid):
         approach = self.approach(request, uuid)
         _need(request, "plans.view_schedulerrun")
-        run = SchedulerRun.objects.filter(approach=approach, uuid=run_uuid).first()
+        run = services.run_get(approach=approach, uuid=run_uuid)
         if run is None:
             raise exceptions.NotFound()
         return Response(_run_payload(request, approach, run))
@@ -239,7 +239,7 @@ class RunDecisionView(PlansView):
     def post(self, request, uuid, run_uuid):
         approach = self.approach(request, uuid)
         _need(request, services.DECIDE_PERMISSION)
-        run = SchedulerRun.objects.filter(approach=approach, uuid=run_uuid).first()
+        run = services.run_get(approach=approach, uuid=run_uuid)
         if run is None:
             raise exceptions.NotFound()
         data = self.valid(s.RunDecisionSerializer, request.data)

@@ -513,3 +513,17 @@ def test_stale_queued_run_expires_on_a_new_run(plan_world):
     run = services.run_create(actor=w.users["regisseur"], approach=w.approach, time_limit_s=2)
     old.refresh_from_db()
     assert old.state == RunState.FAILED and run.state == RunState.QUEUED
+
+
+def test_api_shows_a_stale_run_as_failed(plan_world, signed_in):
+    """The API looks a run up the same way as the page: a run whose server died is not 'running'."""
+    w = plan_world
+    now = timezone.now()
+    run = SchedulerRun.objects.create(
+        approach=w.approach, state=RunState.RUNNING, started_at=now, time_limit_s=10, base_starts={}
+    )
+    limit = timedelta(seconds=10 + services.EXPLAIN_LIMIT_S + services.STALE_MARGIN_S)
+    with time_machine.travel(now + limit + timedelta(seconds=1), tick=False):
+        response = signed_in("regisseur").get(f"/api/v1/plans/{w.approach.uuid}/runs/{run.uuid}")
+    assert response.status_code == 200
+    assert response.json()["run"]["state"] == RunState.FAILED
