@@ -361,6 +361,11 @@ def policy_version() -> str | None:
     return row[0] if row else None
 
 
+def writable_activity_ids(user) -> set[int]:
+    """The processing activities under which this user may record data somewhere."""
+    return {grant.activity_id for grant in grants_for(user) if grant.level == LEVEL_WRITE}
+
+
 def grant_to_write(user, *, activity_id: int, buurt_code: str) -> Grant | None:
     """The grant that lets this user record data under an activity at an address, or None."""
     for grant in grants_for(user):

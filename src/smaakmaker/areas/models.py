@@ -75,6 +75,11 @@ class Area(BaseModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def scan_gemeente_code(self) -> str:
+        """The gemeente whose areas the scan compares this area within ("" for a gemeente: all of them)."""
+        return "" if self.level == AreaLevel.GEMEENTE else self.gemeente_code
+
 
 class AreaCrosswalk(models.Model):
     """A code of one classification year that continues as a code of a later year."""

@@ -115,11 +115,11 @@ def scan_codes(*, level: str, gemeente_code: str = "") -> list[str]:
     areas = Area.objects.filter(level=level).exclude(level=AreaLevel.CUSTOM)
     if gemeente_code:
         areas = areas.filter(gemeente_code=gemeente_code)
-    continued = set(one_to_one_crosswalk())
+    crosswalk = one_to_one_crosswalk()
+    continued, successors = set(crosswalk), set(crosswalk.values())
     with_values = set(
         IndicatorValue.objects.filter(area__in=areas).values_list("area__code", flat=True).distinct()
     )
-    successors = set(one_to_one_crosswalk().values())
     codes = (with_values - continued) | (successors & set(areas.values_list("code", flat=True)))
     return sorted(codes)
 

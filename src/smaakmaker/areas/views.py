@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from smaakmaker.areas import selectors, services
 from smaakmaker.areas.forms import CustomAreaForm, ScanForm, SearchForm
 from smaakmaker.areas.models import Area, AreaLevel, Theme
-from smaakmaker.areas.scan import DEFAULT_BAND_LABELS, format_nl
+from smaakmaker.areas.scan import DEFAULT_BAND_LABELS, band_of, format_nl
 from smaakmaker.common.charts import BAND_COLOURS, Bar, Series, band_colour, bar_chart, line_chart, sparkline
 
 VIEW = "areas.view_area"
@@ -112,8 +112,7 @@ def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
         else:
             scores, values = result.scores[state.colour], result.values[state.colour]
         unit = "waarde"
-    labels = np.asarray(DEFAULT_BAND_LABELS, dtype=object)
-    bins = np.digitize(np.nan_to_num(scores.to_numpy(dtype=float), nan=-np.inf), result.config.bands)
+    bands = band_of(scores.to_numpy(dtype=float), result.config.bands, result.config.band_labels)
     rows = []
     for i, (code, record) in enumerate(profile.iterrows()):
         score = scores.iloc[i]
@@ -125,8 +124,8 @@ def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
                 "score": float(score) if has_score else None,
                 "score_text": _number(score, 0),
                 "value_text": _number(values.iloc[i]),
-                "band": labels[bins[i]] if has_score else None,
-                "colour": band_colour(int(bins[i])) if has_score else band_colour(None),
+                "band": bands[i],
+                "colour": band_colour(_band_index(bands[i])),
                 "rank": None if math.isnan(record["rank"]) else int(record["rank"]),
                 "incomplete": bool(record["incomplete"]),
                 "url": reverse("areas:detail", args=[code]),
@@ -202,10 +201,12 @@ def map_data(request: HttpRequest) -> JsonResponse:
 
 
 def _area_scan(area: Area, year: int | None, reference: str, base_year: int | None):
-    level = area.level
-    gemeente = "" if level == AreaLevel.GEMEENTE else area.gemeente_code
     return selectors.scan_run(
-        level=level, gemeente_code=gemeente, year=year, reference=reference, base_year=base_year
+        level=area.level,
+        gemeente_code=area.scan_gemeente_code,
+        year=year,
+        reference=reference,
+        base_year=base_year,
     )
 
 
@@ -239,7 +240,7 @@ def area_profile_context(
         band = (
             None
             if indicator.direction == "context" or math.isnan(score)
-            else DEFAULT_BAND_LABELS[int(np.digitize(score, result.config.bands))]
+            else band_of([score], result.config.bands, result.config.band_labels)[0]
         )
         indicators.append(
             {
@@ -341,10 +342,8 @@ def area_profile_context(
     }
 
 
-def _detail_params(request: HttpRequest, area: Area) -> tuple[int | None, str, int | None]:
-    years = selectors.scan_years(
-        level=area.level, gemeente_code="" if area.level == "gemeente" else area.gemeente_code
-    )
+def _detail_params(request: HttpRequest, area: Area) -> tuple[int | None, str, int | None, list[int]]:
+    years = selectors.scan_years(level=area.level, gemeente_code=area.scan_gemeente_code)
     try:
         year = int(request.GET.get("jaar", "")) if request.GET.get("jaar") else (years[-1] if years else None)
     except ValueError:
@@ -356,7 +355,7 @@ def _detail_params(request: HttpRequest, area: Area) -> tuple[int | None, str, i
         reference = "group"
     base_year = request.GET.get("basisjaar", "")
     base_year = int(base_year) if base_year.isdigit() and int(base_year) in years else None
-    return year, reference, base_year
+    return year, reference, base_year, years
 
 
 def _get_area(code: str) -> Area:
@@ -373,10 +372,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     successor = selectors.one_to_one_crosswalk().get(area.code)
     if successor:
         return redirect(f"{reverse('areas:detail', args=[successor])}?vorige_code={area.code}")
-    year, reference, base_year = _detail_params(request, area)
-    years = selectors.scan_years(
-        level=area.level, gemeente_code="" if area.level == "gemeente" else area.gemeente_code
-    )
+    year, reference, base_year, years = _detail_params(request, area)
     context = {
         "area": area,
         "years": years,
@@ -397,7 +393,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def _profile_or_404(request: HttpRequest, code: str) -> dict[str, Any]:
     area = _get_area(code)
-    year, reference, base_year = _detail_params(request, area)
+    year, reference, base_year, _years = _detail_params(request, area)
     try:
         return area_profile_context(area, year=year, reference=reference, base_year=base_year)
     except (LookupError, KeyError) as exc:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation
-from smaakmaker.access.policies import grants_for
+from smaakmaker.access.policies import grants_for, writable_activity_ids
 from smaakmaker.cases import selectors, services
 from smaakmaker.cases.errors import NotVisible, RegisterError
 from smaakmaker.cases.forms import (
@@ -110,9 +110,7 @@ def dossier(request: HttpRequest, uuid) -> HttpResponse:
         )
     except NotVisible as exc:
         raise Http404 from exc
-    may_record = any(grant.level == "write" for grant in grants_for(request.user)) and request.user.has_perm(
-        "cases.add_signal"
-    )
+    may_record = bool(writable_activity_ids(request.user)) and request.user.has_perm("cases.add_signal")
     return render(
         request,
         "cases/dossier.html",
@@ -153,7 +151,7 @@ def _field_error(form, exc: RegisterError) -> None:
 @require_http_methods(["GET", "POST"])
 def signal_create(request: HttpRequest, uuid) -> HttpResponse:
     address = _visible_address(request, uuid)
-    writable = [g.activity_id for g in grants_for(request.user) if g.level == "write"]
+    writable = writable_activity_ids(request.user)
     kinds = SignalKind.objects.filter(is_active=True, activity_id__in=writable)
     form = SignalForm(request.POST or None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
@@ -180,7 +178,7 @@ def case_open(request: HttpRequest, uuid) -> HttpResponse:
     address = _visible_address(request, uuid)
     from smaakmaker.access.models import ProcessingActivity
 
-    writable = [g.activity_id for g in grants_for(request.user) if g.level == "write"]
+    writable = writable_activity_ids(request.user)
     form = CaseOpenForm(
         request.POST or None,
         organisations=Organisation.objects.filter(covenants__isnull=False).distinct(),

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 
 from smaakmaker.areas import selectors as area_selectors
 from smaakmaker.areas.kentering import kentering_for_series, signal_label
-from smaakmaker.areas.models import Area, AreaLevel, Indicator
+from smaakmaker.areas.models import Area, Indicator
 from smaakmaker.monitoring import bookkeeping
 from smaakmaker.monitoring.models import EffectEvaluation, PerceivedValue
 
@@ -45,7 +45,7 @@ def evaluation_get(*, uuid) -> EffectEvaluation | None:
 def candidate_codes(*, area: Area, pool: str, k: int) -> list[str]:
     """Donor candidates before exclusions: the wijkscan's ``k`` nearest peers, or every area of the same
     level in the gemeente (codes as the scan uses them, i.e. after the crosswalk)."""
-    gemeente = "" if area.level == AreaLevel.GEMEENTE else area.gemeente_code
+    gemeente = area.scan_gemeente_code
     if pool == "gemeente":
         return [
             c for c in area_selectors.scan_codes(level=area.level, gemeente_code=gemeente) if c != area.code

@@ -58,7 +58,6 @@ class CurrentUserView(APIView):
 class OrganisationListView(generics.ListCreateAPIView):
     serializer_class = OrganisationSerializer
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
-    queryset = selectors.organisations_list()
     pagination_class = None
 
     def get_queryset(self):
