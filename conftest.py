@@ -9,6 +9,19 @@ from pathlib import Path
 
 import pytest
 
+try:  # the test tools are installed by scripts/test; pure imports of this file need not have them
+    from hypothesis import settings as hypothesis_settings
+except ImportError:  # pragma: no cover
+    hypothesis_settings = None
+
+if hypothesis_settings is not None:
+    # Property tests are reproducible: the same examples on every machine and run (seeded from each
+    # test), no example database replaying what another run found. HYPOTHESIS_PROFILE=explore searches
+    # with fresh random examples; pin whatever it finds with @example.
+    hypothesis_settings.register_profile("reproducible", derandomize=True, database=None, print_blob=True)
+    hypothesis_settings.register_profile("explore", derandomize=False, database=None, print_blob=True)
+    hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
+
 CHROMIUM = os.environ.get("SMAAKMAKER_CHROMIUM", "/usr/bin/chromium")
 AXE_JS = Path(__file__).parent / "tests" / "vendor" / "axe-core" / "axe.min.js"
 BROWSER_REQUIRED = os.environ.get("CI", "").lower() in {"1", "true", "yes"} or os.environ.get(

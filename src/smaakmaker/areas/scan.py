@@ -710,11 +710,22 @@ _KNN_EPS = 1e-5  # bound on the relative rounding error of the float32 products 
 
 
 def _exact_d2(z: np.ndarray, rows: np.ndarray, cols: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (float64) missing-aware squared distance and common-variable count for pairs (rows, cols)."""
+    """Exact (float64) missing-aware squared distance and common-variable count for pairs (rows, cols).
+
+    The definition of the distance, bit for bit: the squared differences of the common variables are
+    added one variable at a time in catalogue order (vectorised over the pairs, never over the
+    variables), then scaled by ``p / common``. ``ndarray.sum`` would add them pairwise or in SIMD lanes
+    depending on the array's shape, so two mathematically equal distances could differ in the last bit
+    and a tie would not go to the lower code.
+    """
     diff = z[rows] - z[cols]
-    ok = np.isfinite(diff)
-    common = ok.sum(axis=1)
-    sq = np.where(ok, diff * diff, 0.0).sum(axis=1)
+    sq = np.zeros(diff.shape[0])
+    common = np.zeros(diff.shape[0], dtype=np.int64)
+    for j in range(diff.shape[1]):
+        column = diff[:, j]
+        ok = np.isfinite(column)
+        sq += np.where(ok, column * column, 0.0)
+        common += ok
     with np.errstate(invalid="ignore", divide="ignore"):
         return sq * p / common, common
 

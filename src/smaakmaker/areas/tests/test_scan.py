@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from smaakmaker.areas.scan import (
@@ -317,7 +317,10 @@ def _naive_peers(z: np.ndarray, k: int, min_common: int) -> list[tuple[int, int,
             m = int(both.sum())
             if j == i or m < min_common:
                 continue
-            d2 = float(((z[i][both] - z[j][both]) ** 2).sum()) * p / m
+            d2 = 0.0
+            for a, b in zip(z[i][both], z[j][both], strict=True):  # one variable at a time, in order
+                d2 += float((a - b) * (a - b))
+            d2 = d2 * p / m
             cands.append((d2, j, m))
         cands.sort()  # by distance, then position (= code order)
         out += [(i, r + 1, j, np.sqrt(d2), m) for r, (d2, j, m) in enumerate(cands[:k])]
@@ -334,6 +337,9 @@ def _naive_peers(z: np.ndarray, k: int, min_common: int) -> list[tuple[int, int,
     st.sampled_from([1.0, 1e-3, 1e4]),
     st.booleans(),
 )
+# Found in a fresh clone: rows 17 and 32 are mathematically equally far from row 31, and ndarray.sum
+# added the squared differences in another order for one of them (last bit), so 32 came before 17.
+@example(seed=0, n=36, p=8, k=3, missing=0.25, scale=0.001, ties=True)
 def test_property_peers_equal_exact_brute_force(
     seed: int, n: int, p: int, k: int, missing: float, scale: float, ties: bool
 ) -> None:
