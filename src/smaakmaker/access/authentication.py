@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
 from smaakmaker.access.middleware import second_factor_needed
+from smaakmaker.access.policies import act_for_organisation
 from smaakmaker.access.services import api_token_check
 
 
@@ -26,6 +27,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API token."))
         request.api_token = token
+        act_for_organisation(token.user, token.organisation_id)
         return token.user, token
 
     def authenticate_header(self, request):

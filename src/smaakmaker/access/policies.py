@@ -234,6 +234,8 @@ class PolicySnapshot:
 
     grants: tuple[Grant, ...] = ()
     organisation_names: tuple[str, ...] = ()
+    #: the organisations the user acts for now (one for an organisation-bound API token)
+    organisation_ids: frozenset[int] = frozenset()
     #: ModelBackend's permission caches (user, group, all), so ``has_perm`` needs no query
     permission_caches: tuple[frozenset[str], frozenset[str], frozenset[str]] | None = None
 
@@ -263,14 +265,15 @@ def policy_snapshot(user, *, on=None) -> PolicySnapshot:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return EMPTY_SNAPSHOT
     day = on or timezone.localdate()
-    attribute = f"_smaakmaker_policy_{day.isoformat()}"
+    acting = acting_organisation_id(user)
+    attribute = f"_smaakmaker_policy_{day.isoformat()}_{acting or 'all'}"
     snapshot = getattr(user, attribute, None)
     if snapshot is None:
         version = policy_version()
-        key = (user.pk, day, version)
+        key = (user.pk, day, version, acting)
         snapshot = _snapshots.get(key) if version else None
         if snapshot is None:
-            snapshot = _snapshot_build(user, day)
+            snapshot = _snapshot_build(user, day, acting)
             if version:
                 _snapshots.put(key, snapshot)
         setattr(user, attribute, snapshot)
@@ -278,12 +281,26 @@ def policy_snapshot(user, *, on=None) -> PolicySnapshot:
     return snapshot
 
 
+_ACTING_ATTRIBUTE = "_smaakmaker_acting_organisation_id"
+
+
+def act_for_organisation(user, organisation_id: int) -> None:
+    """From now on this user object acts for one organisation only (an organisation-bound API token):
+    its covenant grants are those of that membership alone, never the union of all its memberships."""
+    setattr(user, _ACTING_ATTRIBUTE, organisation_id)
+
+
+def acting_organisation_id(user) -> int | None:
+    """The one organisation this user object acts for, or None (a browser session: all memberships)."""
+    return getattr(user, _ACTING_ATTRIBUTE, None)
+
+
 def grants_for(user, *, on=None) -> list[Grant]:
     """The effective covenant grants of a user on a day (today by default)."""
     return list(policy_snapshot(user, on=on).grants)
 
 
-def _snapshot_build(user, day) -> PolicySnapshot:
+def _snapshot_build(user, day, acting: int | None = None) -> PolicySnapshot:
     from django.contrib.auth import get_user_model
 
     from smaakmaker.access.models import CovenantStatus, Membership, ProcessingGrant, ReuseDecision
@@ -295,12 +312,10 @@ def _snapshot_build(user, day) -> PolicySnapshot:
         frozenset(getattr(fresh, name, ()))
         for name in ("_user_perm_cache", "_group_perm_cache", "_perm_cache")
     )
-    memberships = list(
-        Membership.objects.active()
-        .filter(user=user)
-        .select_related("organisation")
-        .order_by("organisation__name")
-    )
+    memberships = Membership.objects.active().filter(user=user)
+    if acting is not None:
+        memberships = memberships.filter(organisation_id=acting)
+    memberships = list(memberships.select_related("organisation").order_by("organisation__name"))
     org_by_kind: dict[str, set[int]] = {}
     for membership in memberships:
         org_by_kind.setdefault(membership.organisation.kind, set()).add(membership.organisation_id)
@@ -347,6 +362,7 @@ def _snapshot_build(user, day) -> PolicySnapshot:
     return PolicySnapshot(
         grants=tuple(grants),
         organisation_names=tuple(m.organisation.name for m in memberships),
+        organisation_ids=frozenset(org_ids),
         permission_caches=permission_caches,
     )
 
@@ -359,6 +375,12 @@ def policy_version() -> str | None:
         cursor.execute("SELECT value FROM access_policyversion WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def organisation_ids_of(user) -> frozenset[int]:
+    """The organisations this user acts for today (active memberships; only the token's organisation
+    for an organisation-bound API token)."""
+    return policy_snapshot(user).organisation_ids
 
 
 def writable_activity_ids(user) -> set[int]:

@@ -113,6 +113,19 @@ ACTIVITIES = (
     },
 )
 
+#: Participation is per case: a case opened under "casusoverleg" opens the casusoverleg's own data and
+#: what a reuse decision makes readable under it. Only the general compartment is shared this way;
+#: corporation, care and police data stay in their compartments (a coarse flag for the others).
+REUSE = (
+    (
+        "signalering-leefbaarheid",
+        "casusoverleg",
+        "Gemeentewet art. 172; convenant art. 5 (fictief)",
+        "Signalen over overlast en leefbaarheid worden in het casusoverleg besproken door de partners "
+        "die aan de casus deelnemen.",
+    ),
+)
+
 KINDS = (
     ("overlast", "Overlast", "signalering-leefbaarheid", Flavour.ZUUR),
     ("overbewoning", "Overbewoning", "signalering-leefbaarheid", Flavour.BITTER),
@@ -174,6 +187,15 @@ def covenant_setup(*, area_codes=(BUURT_CODE,), name: str = COVENANT_NAME) -> Co
     for spec in ACTIVITIES:
         spec = dict(spec)
         access_services.processing_activity_create(actor=regisseur, covenant=covenant, **spec)
+    activities = {a.code: a for a in covenant.activities.all()}
+    for source, target, legal_basis, motivation in REUSE:
+        access_services.reuse_decision_record(
+            actor=regisseur,
+            source=activities[source],
+            target=activities[target],
+            legal_basis=legal_basis,
+            motivation=motivation,
+        )
     access_services.covenant_activate(actor=regisseur, covenant=covenant)
     for code, label, activity_code, flavour in KINDS:
         SignalKind.objects.get_or_create(

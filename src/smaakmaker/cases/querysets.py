@@ -25,18 +25,35 @@ def _area_q(prefixes: tuple[str, ...], buurt_field: str) -> Q:
     return q
 
 
-def participates_at_address(organisation_ids, address_ref: str) -> Q:
-    """A correlated EXISTS: one of these organisations takes part in a case at the row's address.
+def participates_at_address(organisation_ids, address_ref: str, case_activity_ids) -> Q:
+    """A correlated EXISTS: one of these organisations takes part in a case at the row's address that
+    was opened under one of ``case_activity_ids``.
 
-    (Correlated, so PostgreSQL probes the case and participant indexes per row instead of hashing
-    every participation of the organisation for each query.)
+    Participation is per case: taking part in a case opens data of that case's activity (and of the
+    activities an explicit reuse decision makes readable under it), never every record at the address.
+    (Correlated, so PostgreSQL probes the case and participant indexes per row.)
     """
     from smaakmaker.cases.models import CaseParticipant
 
     return Q(
         Exists(
             CaseParticipant.objects.filter(
-                organisation_id__in=sorted(organisation_ids), case__address_id=OuterRef(address_ref)
+                organisation_id__in=sorted(organisation_ids),
+                case__address_id=OuterRef(address_ref),
+                case__activity_id__in=sorted(case_activity_ids),
+            )
+        )
+    )
+
+
+def participates_in_case(organisation_ids, case_ref: str) -> Q:
+    """A correlated EXISTS: one of these organisations takes part in exactly this case."""
+    from smaakmaker.cases.models import CaseParticipant
+
+    return Q(
+        Exists(
+            CaseParticipant.objects.filter(
+                organisation_id__in=sorted(organisation_ids), case_id=OuterRef(case_ref)
             )
         )
     )
@@ -50,24 +67,43 @@ def grant_filter(
     buurt_field: str = "address__buurt_code",
     address_field: str = "address_id",
     own_field: str | None = "source_organisation_id",
+    case_field: str | None = None,
 ) -> Q | None:
-    """The Q object for ``visible_to``; None means nothing is visible."""
+    """The Q object for ``visible_to``; None means nothing is visible.
+
+    ``case_field`` names the case a row belongs to (cases, decisions): under a participation grant such
+    a row is visible when the organisation takes part in that very case. Other rows (signals, residents)
+    are visible under a participation grant when they are the organisation's own, or when it takes part
+    in a case at their address opened under the grant's activity.
+    """
     if not user.is_authenticated:
         return None
     grants = policy_snapshot(user).grants  # also fills the permission caches used by has_perm
     if not user.has_perm(permission):
         return None
-    # Grants that differ only in their activity make one term (a smaller query to plan and compile).
-    activities_by_reach: dict[tuple, set[int]] = {}
+    # Grants that differ only in their activity make one term (a smaller query to plan and compile),
+    # except that under participation the case's activity matters: a case opened under activity A
+    # opens the data readable under A's grant, not the data of the organisation's other grants.
+    terms: dict[tuple, set[int]] = {}
     for grant in grants:
-        if grant.area_prefixes:
-            reach = (grant.area_prefixes, grant.scope, grant.organisation_ids)
-            activities_by_reach.setdefault(reach, set()).update(grant.readable_activity_ids)
+        if not grant.area_prefixes:
+            continue
+        per_case_activity = grant.scope != SCOPE_AREA and case_field is None
+        key = (
+            grant.area_prefixes,
+            grant.scope,
+            grant.organisation_ids,
+            grant.activity_id if per_case_activity else None,
+        )
+        terms.setdefault(key, set()).update(grant.readable_activity_ids)
     result = None
-    for (area_prefixes, scope, organisation_ids), activity_ids in activities_by_reach.items():
+    for (area_prefixes, scope, organisation_ids, case_activity), activity_ids in terms.items():
         q = Q(**{f"{activity_field}__in": sorted(activity_ids)}) & _area_q(area_prefixes, buurt_field)
         if scope != SCOPE_AREA:
-            need = participates_at_address(organisation_ids, address_field)
+            if case_field is not None:
+                need = participates_in_case(organisation_ids, case_field)
+            else:
+                need = participates_at_address(organisation_ids, address_field, [case_activity])
             if own_field:
                 need |= Q(**{f"{own_field}__in": sorted(organisation_ids)})
             q &= need
@@ -109,6 +145,7 @@ class CaseQuerySet(_Visible):
                 permission="cases.view_case",
                 own_field="regie_organisation_id",
                 address_field="address_id",
+                case_field="pk",
             )
         )
 
@@ -123,6 +160,7 @@ class DecisionQuerySet(_Visible):
             buurt_field="case__address__buurt_code",
             address_field="case__address_id",
             own_field="organisation_id",
+            case_field="case_id",
         )
         if q is None:
             return self.none()

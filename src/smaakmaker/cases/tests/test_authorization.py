@@ -24,10 +24,12 @@ ALL_USERS = (
 )
 
 EXPECTED_SIGNALS = {
-    # gemeente: general compartment in the whole covenant area; corporation data only where it takes part
-    "regisseur": {"overlast_pol_A1", "woonfraude_corp2_A1", "overlast_corp1_A2", "overlast_gem_A4"},
-    # corporation 1 takes part in the case at A1: general + corporation compartment there, plus its own
-    "professional": {"overlast_pol_A1", "woonfraude_corp2_A1", "overlast_corp1_A2"},
+    # gemeente: general compartment in the whole covenant area; corporation data (a participation grant)
+    # only in a case opened under that activity, and the case at A1 is a casusoverleg
+    "regisseur": {"overlast_pol_A1", "overlast_corp1_A2", "overlast_gem_A4"},
+    # corporation 1 takes part in the casusoverleg at A1: the general signals there (reuse decision
+    # leefbaarheid -> casusoverleg), not corporation 2's data; plus its own records
+    "professional": {"overlast_pol_A1", "overlast_corp1_A2"},
     # corporation 2 takes part in no case: only its own records
     "consulent": {"woonfraude_corp2_A1", "huur_corp2_A2"},
     # police takes part in no case: only its own records
@@ -45,8 +47,8 @@ EXPECTED_ADDRESSES = {
 EXPECTED_CASES = {"regisseur": True, "professional": True, "wijkteam": True}
 EXPECTED_RESIDENTS = {"wijkteam": {"R1", "R2"}}
 EXPECTED_FLAGS_A1 = {
-    "regisseur": {"zorg", "politie"},
-    "professional": {"zorg", "politie"},
+    "regisseur": {"corporatie", "zorg", "politie"},
+    "professional": {"corporatie", "zorg", "politie"},
     "consulent": {"algemeen", "zorg", "politie"},
     "wijkagent": {"corporatie", "zorg"},
     "wijkteam": {"corporatie", "politie"},
@@ -219,6 +221,70 @@ def test_reuse_needs_an_explicit_logged_decision(world):
     # ... until an explicit, logged decision makes it so.
     fresh = type(regisseur).objects.get(pk=regisseur.pk)
     assert _names(world, world.signals, Signal.objects.visible_to(fresh)) == EXPECTED_SIGNALS["regisseur"] | {
-        "huur_corp2_A2"
+        "huur_corp2_A2",
+        "woonfraude_corp2_A1",
     }
-    assert AuditRecord.objects.filter(action="reuse_decision.record", actor="regisseur").count() == 1
+    assert AuditRecord.objects.filter(action="reuse_decision.record", actor="regisseur").count() == 2  # demo + this
+
+
+def test_participation_opens_that_case_only(world, api):
+    """Taking part in one case at an address opens that case and the data of its activity, not another
+    case at the address nor signals of other activities (issue 11, point 3)."""
+    from smaakmaker.access.models import Organisation, ProcessingActivity
+
+    from .conftest import CORP1, GEMEENTE
+
+    org = {o.name: o for o in Organisation.objects.all()}
+    other = Case.objects.create(
+        address=world.addresses["A1"],
+        activity=ProcessingActivity.objects.get(code="casusoverleg"),
+        regie_organisation=org[GEMEENTE],
+        summary="andere-casus-A1",
+        opened_by=world.users["regisseur"],
+    )
+    other.participations.create(organisation=org[GEMEENTE])
+    professional = world.users["professional"]  # corporation 1: takes part in world.case only
+    assert set(Case.objects.visible_to(professional)) == {world.case}
+    assert set(Case.objects.visible_to(world.users["regisseur"])) == {world.case, other}
+    assert Decision.objects.visible_to(professional).count() == 1
+    # corporation 2's woonfraude signal at A1 is not opened by corporation 1's casusoverleg participation
+    visible = _names(world, world.signals, Signal.objects.visible_to(professional))
+    assert "woonfraude_corp2_A1" not in visible and "overlast_pol_A1" in visible
+    body = api("professional").get(f"/api/v1/addresses/{world.addresses['A1'].uuid}").json()
+    assert {c["summary"] for c in body["cases"]} == {"casus-A1"}
+    assert "andere-casus-A1" not in str(body) and "omschrijving-woonfraude_corp2_A1" not in str(body)
+    listing = api("professional").get("/api/v1/cases").json()["results"]
+    assert {c["uuid"] for c in listing} == {str(world.case.uuid)}
+    # Joining the other case opens it.
+    other.participations.create(organisation=org[CORP1])
+    fresh = type(professional).objects.get(pk=professional.pk)
+    assert set(Case.objects.visible_to(fresh)) == {world.case, other}
+
+
+def test_api_token_acts_for_its_organisation_only(world):
+    """A user with memberships of two partners: an organisation-bound token reads with the grants of
+    that membership alone (issue 11, point 2); the browser session keeps the union."""
+    from django.test import Client
+
+    from smaakmaker.access.models import Membership, Organisation
+    from smaakmaker.access.services import api_token_create
+
+    from .conftest import POLITIE
+
+    agent = world.users["wijkagent"]
+    wijkteam = Organisation.objects.get(name="Wijkteam Voorbeeldwijk (demo)")
+    Membership.objects.create(user=agent, organisation=wijkteam)
+    police = Organisation.objects.get(name=POLITIE)
+    fresh = type(agent).objects.get(pk=agent.pk)
+    both = _names(world, world.signals, Signal.objects.visible_to(fresh))
+    assert {"hennep_A1", "zorg_R1_A1"} <= both  # the session: police and wijkteam grants together
+
+    def seen(organisation):
+        _token, secret = api_token_create(name=f"t-{organisation.pk}", user=agent, organisation=organisation)
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_X_PURPOSE="toets van de autorisatie")
+        response = client.get(f"/api/v1/addresses/{world.addresses['A1'].uuid}")
+        assert response.status_code == 200
+        return {s["description"].removeprefix("omschrijving-") for s in response.json()["signals"]}
+
+    assert seen(police) == {"overlast_pol_A1", "hennep_A1"}
+    assert seen(wijkteam) == {"overlast_pol_A1", "zorg_R1_A1", "zorg_R2_A1"}
