@@ -210,6 +210,8 @@ class Grant:
     compartment: str
     #: activity ids whose data may be read under this grant (itself plus explicit reuse decisions)
     readable_activity_ids: frozenset[int]
+    #: the codes of those activities (plan interventions name their activity by code)
+    readable_activity_codes: frozenset[str]
     #: CBS code bodies (without GM/WK/BU) of the covenant areas: a buurt is covered by prefix
     area_prefixes: tuple[str, ...]
     scope: str
@@ -334,9 +336,13 @@ def _snapshot_build(user, day, acting: int | None = None) -> PolicySnapshot:
     )
     rows = list(rows)
     reuse: dict[int, set[int]] = {}
+    codes: dict[int, str] = {}
     if rows:
-        for source_id, target_id in ReuseDecision.objects.values_list("source_id", "target_id"):
+        for source_id, source_code, target_id in ReuseDecision.objects.values_list(
+            "source_id", "source__code", "target_id"
+        ):
             reuse.setdefault(target_id, set()).add(source_id)
+            codes[source_id] = source_code
     partner_ids: dict[int, set[int]] = {}
     grants = []
     for row in rows:
@@ -346,12 +352,15 @@ def _snapshot_build(user, day, acting: int | None = None) -> PolicySnapshot:
         organisations = org_by_kind[row.organisation_kind] & partner_ids[covenant.pk]
         if not organisations:
             continue
+        readable = frozenset({row.activity_id, *reuse.get(row.activity_id, set())})
+        codes[row.activity_id] = row.activity.code
         grants.append(
             Grant(
                 activity_id=row.activity_id,
                 activity_code=row.activity.code,
                 compartment=row.activity.compartment,
-                readable_activity_ids=frozenset({row.activity_id, *reuse.get(row.activity_id, set())}),
+                readable_activity_ids=readable,
+                readable_activity_codes=frozenset(codes[pk] for pk in readable),
                 area_prefixes=tuple(area_prefix(code) for code in covenant.area_codes),
                 scope=row.scope,
                 level=row.level,

@@ -68,10 +68,12 @@ def grant_filter(
     address_field: str = "address_id",
     own_field: str | None = "source_organisation_id",
     case_field: str | None = None,
+    activity_by_code: bool = False,
 ) -> Q | None:
     """The Q object for ``visible_to``; None means nothing is visible.
 
-    ``case_field`` names the case a row belongs to (cases, decisions): under a participation grant such
+    ``activity_field`` holds the activity's id, or its code with ``activity_by_code`` (plan
+    interventions name their activity by code). ``case_field`` names the case a row belongs to (cases, decisions): under a participation grant such
     a row is visible when the organisation takes part in that very case. Other rows (signals, residents)
     are visible under a participation grant when they are the organisation's own, or when it takes part
     in a case at their address opened under the grant's activity.
@@ -95,7 +97,9 @@ def grant_filter(
             grant.organisation_ids,
             grant.activity_id if per_case_activity else None,
         )
-        terms.setdefault(key, set()).update(grant.readable_activity_ids)
+        terms.setdefault(key, set()).update(
+            grant.readable_activity_codes if activity_by_code else grant.readable_activity_ids
+        )
     result = None
     for (area_prefixes, scope, organisation_ids, case_activity), activity_ids in terms.items():
         q = Q(**{f"{activity_field}__in": sorted(activity_ids)}) & _area_q(area_prefixes, buurt_field)

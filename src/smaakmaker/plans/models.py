@@ -19,6 +19,7 @@ from smaakmaker.access.models import Covenant, Organisation, OrganisationKind
 from smaakmaker.common.models import BaseModel
 
 from . import domain
+from .querysets import PlanInterventionQuerySet
 
 
 class Flavour(models.TextChoices):
@@ -267,6 +268,8 @@ class PlanIntervention(BaseModel):
     visible = models.BooleanField(_("visible to residents"), default=True)
     outflow = models.BooleanField(_("frees a dwelling"), default=False)
     is_care_offer = models.BooleanField(_("care offer"), default=False)
+
+    objects = PlanInterventionQuerySet.as_manager()
 
     class Meta:
         ordering = ["approach", "start_week", "ref"]

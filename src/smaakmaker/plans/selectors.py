@@ -26,9 +26,10 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
-from smaakmaker.access.models import Compartment
+from smaakmaker.access.models import Compartment, ProcessingActivity
 from smaakmaker.cases.models import Address, Signal
 
 from . import domain, rules
@@ -39,9 +40,8 @@ from .models import (
     PlanIntervention,
     SchedulerRun,
 )
+from .querysets import ADDRESS_PERMISSION, DEFAULT_ACTIVITY_CODE, VIEW_PERMISSION
 
-VIEW_PERMISSION = "plans.view_approach"
-ADDRESS_PERMISSION = "plans.view_address_interventions"
 PLAN_PURPOSE = "Wijkaanpak: plan bekijken"
 ADDRESS_KEY_RE = re.compile(r"#(\d+)\b")
 #: Map the wijkscan's flavour names ("Zoet", …) to the domain's.
@@ -214,6 +214,116 @@ def visible_address_ids(*, user, address_ids: Iterable[int]) -> set[int]:
     return set(Address.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
+def shown_ids(*, user, items: Iterable[PlanIntervention]) -> set[int]:
+    """Of these interventions, the ids this user may see in full (``PlanIntervention.objects.visible_to``)."""
+    items = list(items)
+    if not items:
+        return set()
+    if all(not iv.address_id for iv in items):  # nothing personal: the plan's readers see it all
+        return {iv.pk for iv in items} if user is not None and user.has_perm(VIEW_PERMISSION) else set()
+    return set(
+        PlanIntervention.objects.visible_to(user)
+        .filter(pk__in=[iv.pk for iv in items])
+        .values_list("pk", flat=True)
+    )
+
+
+@dataclass(frozen=True)
+class InterventionFlag:
+    """What a user without the grant sees of an address-level intervention: that one is planned, in
+    which compartment, by which partner, from which week. Never its type, instrument, degree or text."""
+
+    address: Address
+    compartment: str
+    label: str
+    owner: str
+    start_week: int | None
+
+    @property
+    def week_label(self) -> int | None:
+        return None if self.start_week is None else self.start_week + 1
+
+
+FLAG_LABELS = {
+    Compartment.ZORG: gettext_lazy("Care intervention planned"),
+    Compartment.POLITIE: gettext_lazy("Intervention with police information planned"),
+    Compartment.CORPORATIE: gettext_lazy("Intervention with housing corporation data planned"),
+    Compartment.ALGEMEEN: gettext_lazy("Address-level intervention planned"),
+}
+
+
+def _compartments(approach: Approach, codes: Iterable[str]) -> dict[str, str]:
+    """The compartment of each processing activity code, from the approach's covenant first."""
+    rows = ProcessingActivity.objects.filter(code__in=set(codes)).values_list(
+        "code", "compartment", "covenant_id"
+    )
+    out: dict[str, str] = {}
+    for code, compartment, _covenant in sorted(rows, key=lambda r: r[2] != approach.covenant_id):
+        out.setdefault(code, compartment)
+    return out
+
+
+def _activity_code(iv: PlanIntervention) -> str:
+    return iv.intervention_type.activity_code or DEFAULT_ACTIVITY_CODE
+
+
+def _flags(approach: Approach, items: list[PlanIntervention]) -> list[InterventionFlag]:
+    compartments = _compartments(approach, (_activity_code(iv) for iv in items))
+    out = []
+    for iv in items:
+        compartment = compartments.get(_activity_code(iv), Compartment.ALGEMEEN)
+        out.append(
+            InterventionFlag(
+                address=iv.address,
+                compartment=compartment,
+                label=str(FLAG_LABELS.get(compartment, FLAG_LABELS[Compartment.ALGEMEEN])),
+                owner=iv.owner.name,
+                start_week=iv.start_week,
+            )
+        )
+    return sorted(out, key=lambda f: (f.address.label, f.start_week if f.start_week is not None else -1))
+
+
+@dataclass
+class Shown:
+    """One user's share of a list of interventions: in full, as a flag, or not at all."""
+
+    full: list[PlanIntervention]
+    flagged: list[PlanIntervention]
+    hidden: list[PlanIntervention]
+    visible_address_ids: set[int]
+
+    @property
+    def full_refs(self) -> set[str]:
+        return {iv.ref for iv in self.full}
+
+
+def interventions_shown(*, user, items: list[PlanIntervention]) -> Shown:
+    """The one split every page, API operation, export and command uses: interventions shown in full
+    (``visible_to``), address-level ones shown as a coarse flag (at addresses the register shows the
+    user), and the rest (counted only)."""
+    if user is None:  # the command line: what any plan reader without grants sees
+        full_ids = {iv.pk for iv in items if not iv.address_id}
+    else:
+        full_ids = shown_ids(user=user, items=items)
+    others = [iv for iv in items if iv.pk not in full_ids]
+    addresses = (
+        visible_address_ids(user=user, address_ids=(iv.address_id for iv in others if iv.address_id))
+        if user is not None
+        else set()
+    )
+    full, flagged, hidden = [], [], []
+    for iv in items:
+        if iv.pk in full_ids:
+            full.append(iv)
+        elif iv.address_id and iv.address_id in addresses:
+            flagged.append(iv)
+        else:
+            hidden.append(iv)
+    shown_addresses = addresses | {iv.address_id for iv in full if iv.address_id}
+    return Shown(full=full, flagged=flagged, hidden=hidden, visible_address_ids=shown_addresses)
+
+
 @dataclass
 class ShownWarning:
     rule_id: str
@@ -251,6 +361,7 @@ class PlanView:
     balance: list[FlavourBalance]
     simultaneity: rules.SimultaneityMeasure
     address_labels: dict[int, str] = field(default_factory=dict)
+    flags: list[InterventionFlag] = field(default_factory=list)
 
     @property
     def hidden_total(self) -> int:
@@ -268,17 +379,16 @@ def _label_addresses(text: str, labels: Mapping[int, str]) -> str:
 def warnings_for_user(
     warnings: list[domain.CoherenceWarning],
     *,
-    address_of_ref: Mapping[str, int | None],
+    full_refs: set[str],
     visible_ids: set[int],
     labels: Mapping[int, str],
 ) -> list[ShownWarning]:
-    """Warnings as a user may see them: a warning that involves an address the user may not see keeps its
-    rule and severity but loses its message and the references of those interventions."""
+    """Warnings as a user may see them: a warning that involves an intervention the user does not see in
+    full, or names an address the user may not see, keeps its rule and severity but loses its message
+    and the references of those interventions."""
     out = []
     for w in warnings:
-        hidden_refs = [
-            r for r in w.intervention_ids if address_of_ref.get(r) and address_of_ref[r] not in visible_ids
-        ]
+        hidden_refs = [r for r in w.intervention_ids if r not in full_refs]
         subject_ids = [int(m) for m in ADDRESS_KEY_RE.findall(w.message + " " + (w.subject or ""))]
         redacted = bool(hidden_refs) or any(pk not in visible_ids for pk in subject_ids)
         rule = rules.RULES_BY_ID.get(w.rule_id)
@@ -289,7 +399,7 @@ def warnings_for_user(
                 severity=w.severity.value,
                 severity_label=w.severity.label,
                 message=(
-                    _("This warning concerns address-level interventions you may not see.")
+                    _("This warning concerns address-level interventions you may not see in full.")
                     if redacted
                     else _label_addresses(w.message, labels)
                 ),
@@ -317,68 +427,81 @@ def _balance(plan: domain.Plan) -> list[FlavourBalance]:
     ]
 
 
-def _address_processing(items: list[PlanIntervention]) -> list[Processing]:
+def address_processing(
+    full: Iterable[PlanIntervention], flagged: Iterable[PlanIntervention] = ()
+) -> list[Processing]:
+    """Processing-log entries for what is shown: the activity of every intervention shown in full, and
+    for an address shown only with flags the bare fact that it was shown (``-``, as the register's
+    lists do): never the activity of something the user did not see."""
     seen = set()
     out = []
-    for iv in items:
-        code = iv.intervention_type.activity_code or "casusoverleg"
-        key = (code, iv.address_id)
-        if key in seen:
+    for iv in full:
+        if not iv.address_id:
             continue
-        seen.add(key)
-        out.append(Processing(activity_code=code, subject_type="address", subject_id=str(iv.address.uuid)))
+        key = (_activity_code(iv), iv.address_id)
+        if key not in seen:
+            seen.add(key)
+            out.append(
+                Processing(activity_code=key[0], subject_type="address", subject_id=str(iv.address.uuid))
+            )
+    shown_addresses = {pk for _code, pk in seen}
+    for iv in flagged:
+        if iv.address_id and iv.address_id not in shown_addresses:
+            shown_addresses.add(iv.address_id)
+            out.append(Processing(activity_code="-", subject_type="address", subject_id=str(iv.address.uuid)))
     return out
 
 
 def _audit_address_read(
-    *, user, approach: Approach, items: list[PlanIntervention], action: str, origin: Origin | None
+    *,
+    user,
+    approach: Approach,
+    shown: Shown,
+    action: str,
+    origin: Origin | None,
 ) -> None:
-    if not items:
+    processing = address_processing(shown.full, shown.flagged)
+    if not processing:
         return
-    audit_record(
-        actor=user,
-        action=action,
-        obj=approach,
-        reason=PLAN_PURPOSE,
-        origin=origin,
-        processing=_address_processing(items),
-    )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action=action,
+            obj=approach,
+            reason=PLAN_PURPOSE,
+            origin=origin,
+            processing=processing,
+        )
 
 
-def plan_view(*, user, approach: Approach, origin: Origin | None = None) -> PlanView:
-    """What this user may see of the plan, its warnings and its flavour balance."""
+def _hidden_by_flavour(items: Iterable[PlanIntervention]) -> dict[str, int]:
+    counts = Counter(iv.flavour for iv in items)
+    return {f.value: counts.get(f.value, 0) for f in domain.FLAVOURS}
+
+
+def plan_view(*, user, approach: Approach, origin: Origin | None = None, audit: bool = True) -> PlanView:
+    """What this user may see of the plan, its warnings and its flavour balance (``user=None``: what
+    any reader without grants sees, e.g. on the command line)."""
     items = plan_interventions(approach)
     plan = plan_domain(approach, interventions=items)
     warnings = rules.check_plan(plan)
-    visible_ids = visible_address_ids(user=user, address_ids=(iv.address_id for iv in items if iv.address_id))
-    shown, hidden = [], Counter()
-    for iv in items:
-        if iv.address_id and iv.address_id not in visible_ids:
-            hidden[iv.flavour] += 1
-        else:
-            shown.append(iv)
-    labels = {iv.address_id: iv.address.label for iv in shown if iv.address_id}
-    with transaction.atomic():
+    shown = interventions_shown(user=user, items=items)
+    labels = {iv.address_id: iv.address.label for iv in shown.full + shown.flagged if iv.address_id}
+    if audit and user is not None:
         _audit_address_read(
-            user=user,
-            approach=approach,
-            items=[iv for iv in shown if iv.address_id],
-            action="plan.addresses.read",
-            origin=origin,
+            user=user, approach=approach, shown=shown, action="plan.addresses.read", origin=origin
         )
     return PlanView(
         approach=approach,
-        interventions=shown,
-        hidden_by_flavour={f.value: hidden.get(f.value, 0) for f in domain.FLAVOURS},
+        interventions=shown.full,
+        hidden_by_flavour=_hidden_by_flavour(shown.flagged + shown.hidden),
         warnings=warnings_for_user(
-            warnings,
-            address_of_ref={iv.ref: iv.address_id for iv in items},
-            visible_ids=visible_ids,
-            labels=labels,
+            warnings, full_refs=shown.full_refs, visible_ids=shown.visible_address_ids, labels=labels
         ),
         balance=_balance(plan),
         simultaneity=rules.simultaneity(plan),
         address_labels=labels,
+        flags=_flags(approach, shown.flagged),
     )
 
 
@@ -387,43 +510,51 @@ class AddressPlan:
     address: Address
     interventions: list[PlanIntervention]
     care_flag: bool
+    flags: list[InterventionFlag] = field(default_factory=list)
 
 
 def plan_by_address(*, user, approach: Approach, origin: Origin | None = None) -> list[AddressPlan]:
     """The plan per address, for the addresses this user may see (audited)."""
     items = [iv for iv in plan_interventions(approach) if iv.address_id]
-    visible_ids = visible_address_ids(user=user, address_ids=(iv.address_id for iv in items))
-    items = [iv for iv in items if iv.address_id in visible_ids]
+    shown = interventions_shown(user=user, items=items)
     groups: dict[int, list[PlanIntervention]] = defaultdict(list)
-    for iv in items:
+    flagged: dict[int, list[PlanIntervention]] = defaultdict(list)
+    for iv in shown.full:
         groups[iv.address_id].append(iv)
-    care = care_flags(groups)
-    with transaction.atomic():
-        _audit_address_read(
-            user=user, approach=approach, items=items, action="plan.addresses.read", origin=origin
-        )
-    out = [
-        AddressPlan(address=ivs[0].address, interventions=ivs, care_flag=pk in care)
-        for pk, ivs in groups.items()
-    ]
+    for iv in shown.flagged:
+        flagged[iv.address_id].append(iv)
+    care = care_flags(set(groups) | set(flagged))
+    _audit_address_read(
+        user=user, approach=approach, shown=shown, action="plan.addresses.read", origin=origin
+    )
+    out = []
+    for pk in set(groups) | set(flagged):
+        ivs = groups.get(pk, [])
+        flags = _flags(approach, flagged.get(pk, []))
+        address = ivs[0].address if ivs else flags[0].address
+        out.append(AddressPlan(address=address, interventions=ivs, care_flag=pk in care, flags=flags))
     return sorted(out, key=lambda a: (a.address.street, a.address.house_number, a.address.house_letter))
 
 
 def address_plan(
     *, user, approach: Approach, address_uuid, origin: Origin | None = None
 ) -> AddressPlan | None:
-    """The interventions at one address, or None when the user may not see it (audited either way)."""
+    """The interventions at one address, or None when the user may see none of them, not even as a flag
+    (audited when shown)."""
     address = Address.objects.filter(uuid=address_uuid).first()
-    if address is None or address.pk not in visible_address_ids(user=user, address_ids=[address.pk]):
+    if address is None:
         return None
     items = [iv for iv in plan_interventions(approach) if iv.address_id == address.pk]
-    if not items:
+    shown = interventions_shown(user=user, items=items)
+    if not shown.full and not shown.flagged:
         return None
-    with transaction.atomic():
-        _audit_address_read(
-            user=user, approach=approach, items=items, action="plan.address.read", origin=origin
-        )
-    return AddressPlan(address=address, interventions=items, care_flag=bool(care_flags([address.pk])))
+    _audit_address_read(user=user, approach=approach, shown=shown, action="plan.address.read", origin=origin)
+    return AddressPlan(
+        address=address,
+        interventions=shown.full,
+        care_flag=bool(care_flags([address.pk])),
+        flags=_flags(approach, shown.flagged),
+    )
 
 
 def runs_for(approach: Approach) -> QuerySet[SchedulerRun]:
@@ -478,7 +609,7 @@ def address_choices_audit(
 
 
 def dependencies_for_user(*, approach: Approach, shown_refs: set[str]) -> tuple[list[PlanDependency], int]:
-    """The plan's dependencies between interventions the user sees, and how many others there are."""
+    """The plan's dependencies between interventions the user sees in full, and how many others there are."""
     rows = list(
         PlanDependency.objects.filter(approach=approach)
         .select_related("first", "second", "first__intervention_type", "second__intervention_type")
@@ -489,20 +620,50 @@ def dependencies_for_user(*, approach: Approach, shown_refs: set[str]) -> tuple[
 
 
 def intervention_read_audit(*, user, intervention: PlanIntervention, origin: Origin | None = None) -> None:
-    """Audit showing one address-level intervention (e.g. on its edit page); nothing for other levels."""
-    if intervention.address_id:
-        with transaction.atomic():
-            _audit_address_read(
-                user=user,
-                approach=intervention.approach,
-                items=[intervention],
-                action="plan.address.read",
-                origin=origin,
-            )
+    """Audit showing one address-level intervention in full (e.g. on its edit page)."""
+    _audit_address_read(
+        user=user,
+        approach=intervention.approach,
+        shown=Shown(full=[intervention], flagged=[], hidden=[], visible_address_ids=set()),
+        action="plan.address.read",
+        origin=origin,
+    )
 
 
 def interventions_for_user(*, user, approach: Approach) -> list[PlanIntervention]:
-    """The interventions this user may see, without showing them (for validating a choice among them)."""
+    """The interventions this user may see in full, without showing them (for validating a choice)."""
     items = plan_interventions(approach)
-    visible = visible_address_ids(user=user, address_ids=(iv.address_id for iv in items if iv.address_id))
-    return [iv for iv in items if not iv.address_id or iv.address_id in visible]
+    return interventions_shown(user=user, items=items).full
+
+
+def conflicts_for_user(conflicts: list[dict], *, full_refs: set[str]) -> list[dict]:
+    """A scheduler run's conflicts as a user may see them: one that involves an intervention the user
+    does not see in full keeps its kind but loses its message and those references."""
+    out = []
+    for c in conflicts or ():
+        refs = list(c.get("intervention_ids") or ())
+        hidden = [r for r in refs if r not in full_refs]
+        out.append(
+            {
+                **c,
+                "message": (
+                    _("This conflict concerns address-level interventions you may not see in full.")
+                    if hidden
+                    else c.get("message", "")
+                ),
+                "intervention_ids": [r for r in refs if r not in hidden],
+                "redacted": bool(hidden),
+            }
+        )
+    return out
+
+
+def intervention_for_user(*, user, approach: Approach, ref: str) -> PlanIntervention | None:
+    """One intervention by reference if this user may see it in full, else None (hidden and absent
+    alike: the caller answers 404 before looking at anything the request carries)."""
+    iv = (
+        approach.interventions.select_related("address", "intervention_type", "owner").filter(ref=ref).first()
+    )
+    if iv is None or iv.pk not in shown_ids(user=user, items=[iv]):
+        return None
+    return iv

@@ -18,7 +18,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
-from smaakmaker.access.models import Covenant, Membership, Organisation
+from smaakmaker.access.models import Covenant, Organisation
+from smaakmaker.access.policies import organisation_ids_of
 from smaakmaker.common.background import run_after_commit
 
 from . import rules, scheduling, selectors
@@ -143,10 +144,7 @@ def approach_diagnosis_refresh(*, approach: Approach, year: int | None = None) -
 
 
 def _address_processing(iv: PlanIntervention) -> list[Processing]:
-    if not iv.address_id:
-        return []
-    code = iv.intervention_type.activity_code or "casusoverleg"
-    return [Processing(activity_code=code, subject_type="address", subject_id=str(iv.address.uuid))]
+    return selectors.address_processing([iv])
 
 
 def _check_address_visible(actor, address) -> None:
@@ -398,14 +396,11 @@ def intervention_update(
     return iv
 
 
-def _actor_organisations(actor) -> set[int]:
-    return set(Membership.objects.active().filter(user=actor).values_list("organisation_id", flat=True))
-
-
 def may_change_status(actor, iv: PlanIntervention) -> bool:
+    """Who may move an intervention along (it must also be shown to them in full)."""
     if actor.has_perm(MANAGE_PERMISSION):
         return True
-    return actor.has_perm(STATUS_PERMISSION) and iv.owner_id in _actor_organisations(actor)
+    return actor.has_perm(STATUS_PERMISSION) and iv.owner_id in organisation_ids_of(actor)
 
 
 @transaction.atomic
@@ -418,10 +413,8 @@ def intervention_status_change(
         .select_related("address", "intervention_type")
         .get(pk=intervention.pk)
     )
-    if iv.address_id and iv.address_id not in selectors.visible_address_ids(
-        user=actor, address_ids=[iv.address_id]
-    ):
-        raise PlanForbidden("address not visible")
+    if not selectors.shown_ids(user=actor, items=[iv]):
+        raise PlanForbidden("not shown in full")
     if not may_change_status(actor, iv):
         raise PlanForbidden("not the owner")
     if to_status not in STATUS_TRANSITIONS.get(iv.status, ()):
@@ -695,7 +688,8 @@ def run_accept(
             field="run",
             code="stale",
         )
-    events, processing = [], []
+    full = selectors.shown_ids(user=actor, items=items.values()) if actor is not None else set()
+    events, changed = [], []
     for ref, week in run.proposed_starts.items():
         iv = items.get(ref)
         if iv is None or iv.start_week == week:
@@ -713,7 +707,12 @@ def run_accept(
         )
         iv.start_week = int(week)
         iv.save(update_fields=["start_week", "updated"])
-        processing += _address_processing(iv)
+        changed.append(iv)
+    # What the regisseur sees in full is logged under its activity; the start weeks of the others were
+    # changed without their content being shown (logged as the address's plan, "-").
+    processing = selectors.address_processing(
+        [iv for iv in changed if iv.pk in full], [iv for iv in changed if iv.pk not in full]
+    )
     for event in events:
         event.save()
     run.decision = RunDecision.ACCEPTED

@@ -239,11 +239,9 @@ def intervention_new(request: HttpRequest, uuid) -> HttpResponse:
 
 
 def _intervention(request: HttpRequest, approach, ref: str) -> PlanIntervention:
-    """One intervention the user may see (an address the register hides from them: 404)."""
-    iv = approach.interventions.select_related("address", "intervention_type").filter(ref=ref).first()
+    """One intervention the user may see in full; hidden and absent alike answer 404."""
+    iv = selectors.intervention_for_user(user=request.user, approach=approach, ref=ref)
     if iv is None:
-        raise Http404
-    if iv.address_id and not selectors.visible_address_ids(user=request.user, address_ids=[iv.address_id]):
         raise Http404
     return iv
 
@@ -383,9 +381,7 @@ def phase_change(request: HttpRequest, uuid) -> HttpResponse:
 @require_POST
 def status_change(request: HttpRequest, uuid, ref: str) -> HttpResponse:
     approach = _approach(request, uuid)
-    iv = approach.interventions.filter(ref=ref).first()
-    if iv is None:
-        raise Http404
+    iv = _intervention(request, approach, ref)  # visibility first, whatever the request carries
     try:
         services.intervention_status_change(
             actor=request.user,
@@ -396,10 +392,6 @@ def status_change(request: HttpRequest, uuid, ref: str) -> HttpResponse:
         )
         messages.success(request, _("The status of %(ref)s was changed.") % {"ref": ref})
     except services.PlanForbidden as exc:
-        if iv.address_id and not selectors.visible_address_ids(
-            user=request.user, address_ids=[iv.address_id]
-        ):
-            raise Http404 from exc
         raise PermissionDenied from exc
     except services.PlanError as exc:
         messages.error(request, exc.message)
@@ -442,6 +434,9 @@ def run_detail(request: HttpRequest, uuid, run_uuid) -> HttpResponse:
         "running": run.state in (RunState.QUEUED, RunState.RUNNING),
         "progress_pct": round(100 * services.run_progress(run)),
     }
+    if run.conflicts:
+        full_refs = {iv.ref for iv in selectors.interventions_for_user(user=request.user, approach=approach)}
+        context["conflicts"] = selectors.conflicts_for_user(run.conflicts, full_refs=full_refs)
     if run.has_proposal:
         view = selectors.plan_view(user=request.user, approach=approach, origin=origin_of(request))
         refs = {iv.ref for iv in view.interventions}
@@ -460,6 +455,7 @@ def run_detail(request: HttpRequest, uuid, run_uuid) -> HttpResponse:
             if ref not in refs and run.base_starts.get(ref) != week
         )
         context.update(
+            flags=view.flags,
             rows=rows,
             hidden_changes=hidden_changes,
             changed=sum(1 for r in rows if r["changed"]),

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: EUPL-1.2
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from smaakmaker.plans import selectors
 from smaakmaker.plans.models import (
     Approach,
     InterventionStatus,
@@ -146,6 +148,17 @@ class WarningSerializer(serializers.Serializer):
     redacted = serializers.BooleanField()
 
 
+class InterventionFlagSerializer(serializers.Serializer):
+    """An address-level intervention the caller may not see in full: that one is planned, in which
+    compartment, by which partner and from which week; never its type, instrument, degree or text."""
+
+    address = serializers.UUIDField(source="address.uuid")
+    compartment = serializers.ChoiceField(choices=["algemeen", "zorg", "politie", "corporatie"])
+    label = serializers.CharField()
+    owner = serializers.CharField()
+    start_week = serializers.IntegerField(allow_null=True)
+
+
 class WarningsSerializer(serializers.Serializer):
     simultaneous_weeks = serializers.IntegerField()
     active_weeks = serializers.IntegerField()
@@ -157,8 +170,20 @@ class RunCreateSerializer(serializers.Serializer):
     time_limit_s = serializers.FloatField(min_value=1, max_value=120, required=False, default=10.0)
 
 
+class ConflictSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    kind = serializers.CharField()
+    message = serializers.CharField()
+    intervention_ids = serializers.ListField(child=serializers.CharField())
+    redacted = serializers.BooleanField()
+
+
 class RunSerializer(serializers.ModelSerializer):
+    """A scheduler run. Pass ``context={"full_refs": ...}``: conflicts that involve interventions the
+    caller may not see in full lose their message and those references."""
+
     state = serializers.CharField(read_only=True, help_text="One of queued, running, finished, failed.")
+    conflicts = serializers.SerializerMethodField()
     decision = serializers.CharField(read_only=True, help_text="One of open, accepted, rejected, superseded.")
 
     class Meta:
@@ -178,6 +203,10 @@ class RunSerializer(serializers.ModelSerializer):
             "created",
             "finished_at",
         ]
+
+    @extend_schema_field(ConflictSerializer(many=True))
+    def get_conflicts(self, run) -> list[dict]:
+        return selectors.conflicts_for_user(run.conflicts, full_refs=self.context["full_refs"])
 
 
 class RunDecisionSerializer(serializers.Serializer):

@@ -9,6 +9,11 @@ urlpatterns = [
     path("plans/<uuid:uuid>", views.ApproachDetailView.as_view(), name="plan-detail"),
     path("plans/<uuid:uuid>/interventions", views.InterventionListView.as_view(), name="plan-interventions"),
     path(
+        "plans/<uuid:uuid>/intervention-flags",
+        views.InterventionFlagListView.as_view(),
+        name="plan-intervention-flags",
+    ),
+    path(
         "plans/<uuid:uuid>/interventions/<str:ref>/status",
         views.InterventionStatusView.as_view(),
         name="plan-intervention-status",

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Plans API: approaches, their interventions and warnings, the catalogue and scheduler runs.
 
-Address-level interventions follow the register's visibility (not visible: left out of lists, 404 for
-one object) and every read of them is audited, exactly as on the pages.
+Address-level interventions are shown in full only as ``PlanIntervention.objects.visible_to`` allows
+(others: a coarse flag at addresses the register shows, else left out; 404 for one object), and every
+read of them is audited, exactly as on the pages.
 """
 
 from __future__ import annotations
@@ -133,6 +134,21 @@ class InterventionListView(PlansView):
         return Response(s.PlanInterventionSerializer(iv).data, status=status.HTTP_201_CREATED)
 
 
+class InterventionFlagListView(PlansView):
+    @extend_schema(
+        summary="Address-level interventions this user may not see in full, as coarse flags",
+        description="At addresses the register shows the caller: the compartment, the responsible partner "
+        "and the start week; never type, legal instrument, degree or text. Audited as a read of those "
+        "addresses without their activities.",
+        responses=s.InterventionFlagSerializer(many=True),
+        tags=TAGS,
+    )
+    def get(self, request, uuid):
+        approach = self.approach(request, uuid)
+        view = selectors.plan_view(user=request.user, approach=approach, origin=origin_of(request))
+        return Response(s.InterventionFlagSerializer(view.flags, many=True).data)
+
+
 class InterventionStatusView(PlansView):
     @extend_schema(
         summary="Change the status of an intervention",
@@ -143,14 +159,11 @@ class InterventionStatusView(PlansView):
     )
     def post(self, request, uuid, ref):
         approach = self.approach(request, uuid)
-        iv = approach.interventions.filter(ref=ref).first()
+        # Visibility first: a hidden intervention answers 404 whatever the body holds.
+        iv = selectors.intervention_for_user(user=request.user, approach=approach, ref=ref)
         if iv is None:
             raise exceptions.NotFound()
         data = self.valid(s.StatusChangeSerializer, request.data)
-        if iv.address_id and not selectors.visible_address_ids(
-            user=request.user, address_ids=[iv.address_id]
-        ):
-            raise exceptions.NotFound()
         if not services.may_change_status(request.user, iv):
             raise exceptions.PermissionDenied()
         iv = services.intervention_status_change(
@@ -192,10 +205,18 @@ RUN_WITH_STARTS = inline_serializer(
 )
 
 
+def _full_refs(request, approach) -> set[str]:
+    return {iv.ref for iv in selectors.interventions_for_user(user=request.user, approach=approach)}
+
+
+def _run_data(request, approach, run: SchedulerRun) -> dict:
+    return s.RunSerializer(run, context={"full_refs": _full_refs(request, approach)}).data
+
+
 def _run_payload(request, approach, run: SchedulerRun) -> dict:
-    visible = {iv.ref for iv in selectors.plan_view(user=request.user, approach=approach).interventions}
+    visible = _full_refs(request, approach)
     return {
-        "run": s.RunSerializer(run).data,
+        "run": s.RunSerializer(run, context={"full_refs": visible}).data,
         "proposed_starts": {ref: w for ref, w in run.proposed_starts.items() if ref in visible},
     }
 
@@ -214,7 +235,7 @@ class RunCreateView(PlansView):
         run = services.run_create(actor=request.user, approach=approach, time_limit_s=data["time_limit_s"])
         services.run_start_background(run=run)
         run.refresh_from_db()
-        return Response(s.RunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return Response(_run_data(request, approach, run), status=status.HTTP_202_ACCEPTED)
 
 
 class RunDetailView(PlansView):
@@ -248,4 +269,4 @@ class RunDecisionView(PlansView):
         else:
             services.run_reject(actor=request.user, run=run, note=data["note"], origin=origin_of(request))
         run.refresh_from_db()
-        return Response(s.RunSerializer(run).data)
+        return Response(_run_data(request, approach, run))

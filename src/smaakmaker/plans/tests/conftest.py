@@ -110,8 +110,10 @@ def plan_world(demo_users) -> PlanWorld:
 
     ivs = {
         "zuur_a1": add("opiumwet-13b-sluiting", GEMEENTE, "adres", 0, address=a1, coordinator=org[GEMEENTE]),
+        # the gemeente's Wmo desk owns the melding, so the regisseur sees it in full (test_need_to_know.py
+        # covers care interventions of the wijkteam, which the regisseur sees only as a flag)
         "zout_a1": add(
-            "wmo-melding-keukentafel", WIJKTEAM, "adres", 4, address=a1, coordinator=org[GEMEENTE]
+            "wmo-melding-keukentafel", GEMEENTE, "adres", 4, address=a1, coordinator=org[GEMEENTE]
         ),
         "zuur_a2": add(
             "gemeentewet-151d-woonoverlast", GEMEENTE, "adres", 2, address=a2, coordinator=org[GEMEENTE]

@@ -329,7 +329,7 @@ def test_edit_intervention_records_history_and_audit(plan_world, signed_in):
         level="adres",
         street="",
         address=str(w.a1.pk),
-        owner=str(orgs[WIJKTEAM].pk),
+        owner=str(orgs[GEMEENTE].pk),
         coordinator=str(orgs[GEMEENTE].pk),
         start_week="1",
         duration_weeks=str(iv.duration_weeks),

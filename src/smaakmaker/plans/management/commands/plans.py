@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: EUPL-1.2
 """``smaakmaker plans check|schedule``: the coherence rules and the scheduler from the command line.
 
-Output is aggregate: rule, severity and intervention references. Messages that name an address are
-shown with the address's opaque key only (``#<id>``), never its label.
+Output is what a plan reader without covenant grants sees (``plans.selectors.plan_view`` with no
+user): warnings and conflicts that involve an address-level intervention keep their rule and severity
+but lose their message and those references; addresses appear nowhere.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from smaakmaker.plans import scheduling, services
+from smaakmaker.plans import scheduling, selectors, services
 from smaakmaker.plans.models import Approach
 
 
@@ -63,8 +64,8 @@ class Command(BaseCommand):
             "met minstens drie smaken."
         )
         table = Table("ernst", "regel", "interventies", "melding")
-        for w in summary["warnings"]:
-            table.add_row(w.severity.label, w.rule_id, ", ".join(w.intervention_ids), w.message)
+        for w in selectors.plan_view(user=None, approach=approach, audit=False).warnings:
+            table.add_row(w.severity_label, w.rule_id, ", ".join(w.refs), w.message)
         console.print(table)
         if summary["by_severity"]["fout"]:
             raise SystemExit(1)
@@ -80,7 +81,13 @@ class Command(BaseCommand):
                 f"Doelfunctie: voorstel {run.objective['total']} (weken met ≥3 smaken "
                 f"{run.objective['simultaneous_weeks']}), huidig plan {current.get('total', '–')}"
             )
-        for conflict in run.conflicts:
+        area_refs = {
+            iv.ref
+            for iv in selectors.interventions_shown(
+                user=None, items=selectors.plan_interventions(approach)
+            ).full
+        }
+        for conflict in selectors.conflicts_for_user(run.conflicts, full_refs=area_refs):
             console.print(f"- conflict: {conflict['message']}")
         changed = {r: w for r, w in run.proposed_starts.items() if run.base_starts.get(r) != w}
         if changed:
