@@ -256,3 +256,55 @@ class ReuseDecisionForm(DesignSystemFormMixin, forms.Form):
         if data.get("source") and data.get("target") and data["source"] == data["target"]:
             self.add_error("target", _("Data is always readable under the activity it was collected for."))
         return data
+
+
+class CovenantEndForm(DesignSystemFormMixin, forms.Form):
+    """Ending cuts every partner off at once: a reason (shown to their users) and an explicit yes."""
+
+    reason = forms.CharField(
+        label=_("Reason for ending"),
+        # required, with the service's message (how long it must be) rather than "this field is required"
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "aria-required": "true"}),
+        max_length=services.COVENANT_END_REASON_MAX_LENGTH,
+        help_text=_("The users of the partner organisations see this reason on their dashboard."),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that every partner loses access to the shared data at once."),
+        widget=forms.CheckboxInput(attrs={"class": CHECKBOX}),
+        error_messages={"required": _("Confirm that you want to end the covenant.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        errors = services.covenant_end_reason_errors(reason)
+        if errors:
+            raise forms.ValidationError(errors)
+        return reason
+
+
+AUDIT_RESULTS = [("ok", "ok"), ("denied", "denied"), ("not_found", "not_found"), ("invalid", "invalid")]
+
+
+class AuditFilterForm(DesignSystemFormMixin, forms.Form):
+    """The audit browser's filter. It is posted and kept on the server; the address shows only a token."""
+
+    log = forms.ChoiceField(
+        choices=[("audit", "audit"), ("processing", "processing")], widget=forms.HiddenInput
+    )
+    action = forms.CharField(label=_("Action"), max_length=64, required=False)
+    actor = forms.CharField(label=_("Actor"), max_length=150, required=False)
+    result = forms.ChoiceField(label=_("Result"), choices=[("", "—"), *AUDIT_RESULTS], required=False)
+    object_id = forms.CharField(label=_("Object id"), max_length=64, required=False)
+    trace_id = forms.CharField(label=_("Trace id"), max_length=32, required=False)
+
+    #: the filters that apply to each log (fields of its model)
+    FIELDS_OF_LOG = {
+        "audit": ("action", "actor", "result", "object_id", "trace_id"),
+        "processing": ("trace_id",),
+    }
+
+    def filters(self) -> dict[str, str]:
+        """The non-empty filters that apply to the chosen log."""
+        data = self.cleaned_data
+        return {name: data[name].strip() for name in self.FIELDS_OF_LOG[data["log"]] if data[name].strip()}

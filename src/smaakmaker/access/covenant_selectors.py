@@ -57,3 +57,19 @@ def privacy_officer_candidates():
 def register_roles() -> list[tuple[str, object]]:
     """(name, label) of the roles that can open the address register: only they can use a grant."""
     return [(role.name, role.label) for role in ROLES if set(USE_REGISTER) & set(role.permissions)]
+
+
+#: the two logs of the audit browser
+AUDIT_LOGS = ("audit", "processing")
+
+
+def audit_log_records(*, log: str, filters: dict[str, str]) -> QuerySet:
+    """Records of the audit log (``log="audit"``) or the processing log, newest first, filtered by exact
+    values of their own fields (other names are ignored). Reading them needs ``access.view_auditrecord``."""
+    from smaakmaker.access.models import AuditRecord, ProcessingLogRecord
+
+    model = ProcessingLogRecord if log == "processing" else AuditRecord
+    names = {field.name for field in model._meta.fields}
+    return model.objects.filter(**{name: value for name, value in filters.items() if name in names}).order_by(
+        "-id"
+    )

@@ -1,10 +1,16 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Covenant pages (list, detail, new, edit, activities, reuse decisions, status) and the privacy
-officer's audit browser with CSV export."""
+officer's audit browser with CSV export.
+
+Pages that only show data answer GET and HEAD alone (other methods: 405). No identifying value goes
+into an address: the audit browser's filter is posted, kept in the session and named in links by an
+opaque token (``?f=…``), also for the next page and the CSV export.
+"""
 
 from __future__ import annotations
 
 import csv
+import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -20,13 +26,15 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from smaakmaker.access import covenant_selectors as selectors
 from smaakmaker.access import services
 from smaakmaker.access.audit import audit_record, origin_of
 from smaakmaker.access.covenant_forms import (
     ActivityForm,
+    AuditFilterForm,
+    CovenantEndForm,
     CovenantForm,
     GrantFormSet,
     ReuseDecisionForm,
@@ -35,9 +43,9 @@ from smaakmaker.access.covenant_forms import (
 from smaakmaker.access.models import AuditRecord, Covenant, CovenantStatus, ProcessingLogRecord
 
 PAGE_SIZE = 50
-AUDIT_FILTERS = ("action", "actor", "result", "trace_id", "object_id")
 
 
+@require_safe
 @login_required
 @permission_required("access.view_covenant", raise_exception=True)
 def covenant_list(request: HttpRequest) -> HttpResponse:
@@ -56,6 +64,7 @@ def _detail_page(
     covenant: Covenant,
     *,
     reuse_form: ReuseDecisionForm | None = None,
+    end_form: CovenantEndForm | None = None,
     status_errors: dict[str, list[str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -67,18 +76,23 @@ def _detail_page(
     )
     if reuse_form is None and may_decide_reuse:
         reuse_form = ReuseDecisionForm(covenant=covenant)
+    may_end = request.user.has_perm("access.change_covenant") and covenant.status == CovenantStatus.ACTIVE
+    if end_form is None and may_end:
+        end_form = CovenantEndForm()
     context = {
         "covenant": covenant,
         "activities": activities,
         "reuse_decisions": selectors.reuse_decisions_of(covenant=covenant),
         # A posted form is shown again with its errors, also when no new decision can be made.
         "reuse_form": reuse_form if may_decide_reuse or (reuse_form and reuse_form.is_bound) else None,
+        "end_form": end_form if may_end or (end_form and end_form.is_bound) else None,
         "status_errors": status_errors or {},
         "is_draft": covenant.status == CovenantStatus.DRAFT,
     }
     return render(request, "access/covenant_detail.html", context, status=status)
 
 
+@require_safe
 @login_required
 @permission_required("access.view_covenant", raise_exception=True)
 def covenant_detail(request: HttpRequest, uuid) -> HttpResponse:
@@ -230,40 +244,129 @@ def reuse_new(request: HttpRequest, uuid) -> HttpResponse:
 @permission_required(["access.view_covenant", "access.change_covenant"], raise_exception=True)
 @require_POST
 def covenant_status(request: HttpRequest, uuid) -> HttpResponse:
-    """Activate or end; when refused, the page shows why next to the facts concerned."""
+    """Activate, or end with a reason and an explicit confirmation; when refused, the page shows why
+    next to the facts or fields concerned."""
     covenant = _covenant(uuid)
     action = request.POST.get("action")
-    try:
-        if action == "activate":
+    if action == "activate":
+        try:
             services.covenant_activate(actor=request.user, covenant=covenant, origin=origin_of(request))
-            messages.success(request, _("The covenant is active."))
-        elif action == "end":
-            services.covenant_end(actor=request.user, covenant=covenant, origin=origin_of(request))
-            messages.success(request, _("The covenant has ended."))
-        else:
-            return HttpResponseBadRequest()
-    except services.CovenantError as exc:
-        return _detail_page(request, _covenant(uuid), status_errors=exc.errors, status=400)
+        except services.CovenantError as exc:
+            return _detail_page(request, _covenant(uuid), status_errors=exc.errors, status=400)
+        messages.success(request, _("The covenant is active."))
+    elif action == "end":
+        form = CovenantEndForm(request.POST)
+        if not form.is_valid():
+            return _detail_page(request, covenant, end_form=form, status=400)
+        try:
+            services.covenant_end(
+                actor=request.user,
+                covenant=covenant,
+                reason=form.cleaned_data["reason"],
+                origin=origin_of(request),
+            )
+        except services.CovenantError as exc:
+            rest = add_service_errors(form, exc)
+            return _detail_page(request, _covenant(uuid), end_form=form, status_errors=rest, status=400)
+        messages.success(request, _("The covenant has ended."))
+    else:
+        return HttpResponseBadRequest()
     return HttpResponseRedirect(reverse("access:covenant_detail", args=[covenant.uuid]))
 
 
-def _filtered(request, model):
-    qs = model.objects.all().order_by("-id")
-    for name in AUDIT_FILTERS:
-        value = request.GET.get(name, "").strip()
-        if value and name in {f.name for f in model._meta.fields}:
-            qs = qs.filter(**{name: value})
-    return qs
+# --- Audit browser ---------------------------------------------------------------------------------
+# The filter (user names, object ids, trace ids) never goes into an address, where it would end up in
+# browser history, proxy and server logs: it is posted, kept in the session under a random token, and
+# the page, its next pages and the CSV export name only that token. A token means nothing outside the
+# session that made it.
+
+AUDIT_FILTERS_SESSION_KEY = "smaakmaker_audit_filters"
+#: how many filters a session keeps (the oldest is forgotten first)
+AUDIT_FILTERS_KEPT = 20
+#: the only query parameters of the audit pages: the log, the filter token and the page number
+AUDIT_QUERY_PARAMETERS = frozenset({"log", "f", "page"})
 
 
+def _filter_keep(request: HttpRequest, state: dict) -> str:
+    """Keep a filter (``{"log": …, "filters": {…}}``) in the session; returns its token."""
+    kept: dict[str, dict] = dict(request.session.get(AUDIT_FILTERS_SESSION_KEY, {}))
+    for token, existing in kept.items():
+        if existing == state:
+            return token
+    token = secrets.token_urlsafe(12)
+    kept[token] = state
+    while len(kept) > AUDIT_FILTERS_KEPT:
+        kept.pop(next(iter(kept)))
+    request.session[AUDIT_FILTERS_SESSION_KEY] = kept
+    return token
+
+
+class _FilterGone(Exception):
+    pass
+
+
+def _filter_state(request: HttpRequest) -> tuple[str, dict[str, str], str]:
+    """(log, filters, query string naming them) of a GET request; raises ``_FilterGone`` for a token
+    this session does not know (expired, or from another session)."""
+    token = request.GET.get("f", "")
+    if token:
+        state = request.session.get(AUDIT_FILTERS_SESSION_KEY, {}).get(token)
+        if state is None:
+            raise _FilterGone
+        return state["log"], dict(state["filters"]), f"f={token}"
+    log = request.GET.get("log", "audit")
+    log = log if log in selectors.AUDIT_LOGS else "audit"
+    return log, {}, f"log={log}"
+
+
+def _foreign_parameters(request: HttpRequest) -> bool:
+    return bool(set(request.GET) - AUDIT_QUERY_PARAMETERS)
+
+
+def _audit_page(request, *, log, filters, query, form=None, query_error=False, status=200) -> HttpResponse:
+    records = selectors.audit_log_records(log=log, filters=filters)
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    if form is None:
+        form = AuditFilterForm(initial={"log": log, **filters})
+    context = {
+        "page": page,
+        "log": log,
+        "form": form,
+        "filter_fields": [form[name] for name in AuditFilterForm.FIELDS_OF_LOG[log]],
+        "filtered": bool(filters),
+        "query": query,
+        "query_error": query_error,
+    }
+    return render(request, "access/audit.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 @permission_required("access.view_auditrecord", raise_exception=True)
 def audit_browser(request: HttpRequest) -> HttpResponse:
-    log = request.GET.get("log", "audit")
-    model = ProcessingLogRecord if log == "processing" else AuditRecord
-    page = Paginator(_filtered(request, model), PAGE_SIZE).get_page(request.GET.get("page"))
-    filters = {name: request.GET.get(name, "") for name in AUDIT_FILTERS}
-    return render(request, "access/audit.html", {"page": page, "log": log, "filters": filters})
+    """The audit or processing log, newest first. POST sets the filter and redirects to its token."""
+    url = reverse("access:audit")
+    if request.method == "POST":
+        form = AuditFilterForm(request.POST)
+        if not form.is_valid():
+            log = request.POST.get("log")
+            log = log if log in selectors.AUDIT_LOGS else "audit"
+            return _audit_page(request, log=log, filters={}, query=f"log={log}", form=form, status=400)
+        filters = form.filters()
+        log = form.cleaned_data["log"]
+        if not filters:
+            return HttpResponseRedirect(f"{url}?log={log}", status=303)
+        token = _filter_keep(request, {"log": log, "filters": filters})
+        return HttpResponseRedirect(f"{url}?f={token}", status=303)
+    if _foreign_parameters(request):
+        # An old bookmark or a hand-made address with a filter in it: not honoured, and said so.
+        return _audit_page(request, log="audit", filters={}, query="log=audit", query_error=True, status=400)
+    try:
+        log, filters, query = _filter_state(request)
+    except _FilterGone:
+        messages.warning(request, _("This filter is no longer available. Set the filter again."))
+        return HttpResponseRedirect(url)
+    return _audit_page(request, log=log, filters=filters, query=query)
 
 
 class _Echo:
@@ -271,18 +374,29 @@ class _Echo:
         return value
 
 
+@require_safe
 @login_required
 @permission_required("access.view_auditrecord", raise_exception=True)
-def audit_export(request: HttpRequest) -> StreamingHttpResponse:
-    """CSV of the (filtered) audit or processing log; the export itself is audited."""
-    log = request.GET.get("log", "audit")
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """CSV of the (filtered) audit or processing log; the export itself is audited, with its filter."""
+    if _foreign_parameters(request):
+        return render(request, "400.html", status=400)
+    try:
+        log, filters, _query = _filter_state(request)
+    except _FilterGone:
+        messages.warning(request, _("This filter is no longer available. Set the filter again."))
+        return HttpResponseRedirect(reverse("access:audit"))
     model = ProcessingLogRecord if log == "processing" else AuditRecord
     fields = [f.name for f in model._meta.fields]
+    described = ", ".join(f"{name}={value}" for name, value in sorted(filters.items()))
     audit_record(
-        actor=request.user, action=f"{log}_log.export", reason="Export door FG", origin=origin_of(request)
+        actor=request.user,
+        action=f"{log}_log.export",
+        reason="Export door FG" + (f"; filter: {described}" if described else ""),
+        origin=origin_of(request),
     )
     writer = csv.writer(_Echo())
-    rows = _filtered(request, model).order_by("id").values_list(*fields)
+    rows = selectors.audit_log_records(log=log, filters=filters).order_by("id").values_list(*fields)
 
     def stream():
         yield writer.writerow(fields)

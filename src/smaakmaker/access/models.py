@@ -164,6 +164,9 @@ class Covenant(BaseModel):
         related_name="covenants_reviewed",
         verbose_name=_("privacy officer"),
     )
+    #: when and why it was ended (``services.covenant_end``); shown to the partners' users
+    ended = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-from smaakmaker.access.models import Membership, Organisation
-from smaakmaker.access.policies import ROLES_BY_NAME
+from smaakmaker.access.models import Covenant, CovenantStatus, Membership, Organisation
+from smaakmaker.access.policies import ROLES_BY_NAME, grants_for
+
+#: how long the dashboard tells the partners' users that a covenant ended (longer while they see nothing)
+ENDED_NOTICE_DAYS = 90
 
 
 def memberships_active(*, user: AbstractBaseUser) -> QuerySet[Membership]:
@@ -34,3 +41,25 @@ def roles_of(*, user: AbstractBaseUser) -> list[dict[str, str]]:
 def user_may_sign_in(*, user: AbstractBaseUser) -> bool:
     """Only active users with an active membership (or superusers) may sign in."""
     return bool(user.is_active and (user.is_superuser or memberships_active(user=user).exists()))
+
+
+def covenants_ended_for(*, user: AbstractBaseUser) -> list[Covenant]:
+    """The ended covenants that explain why this user sees less (or nothing), newest end first.
+
+    A covenant counts when one of the user's organisations (active membership) is a partner of it: its
+    end cut that organisation off. It is shown for ``ENDED_NOTICE_DAYS`` after the end, and for as long
+    as the user has no active covenant grant at all (then it is the reason they see nothing). Each
+    covenant has ``ended_at``: the moment it ended (its last change for one ended outside the service).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return []
+    organisations = memberships_active(user=user).values("organisation_id")
+    covenants = (
+        Covenant.objects.filter(status=CovenantStatus.ENDED, partners__in=organisations)
+        .annotate(ended_at=Coalesce("ended", "updated"))
+        .distinct()
+        .order_by("-ended_at", "name")
+    )
+    if grants_for(user):
+        covenants = covenants.filter(ended_at__gte=timezone.now() - timedelta(days=ENDED_NOTICE_DAYS))
+    return list(covenants)

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from smaakmaker.access.models import ApiToken, Membership, Organisation
 from smaakmaker.access.policies import ROLES, ROLES_BY_NAME
+from smaakmaker.common.codes import InvalidCodeError, area_code
 
 log = structlog.get_logger(__name__)
 
@@ -235,8 +236,6 @@ def covenant_area_codes_clean(raw_codes) -> list[str]:
     refused, because a covenant is made for a gemeente, wijk or buurt.
     """
     from django.utils.translation import gettext
-
-    from smaakmaker.areas.sources.codes import InvalidCodeError, area_code
 
     codes: list[str] = []
     wrong: list[str] = []
@@ -468,20 +467,59 @@ def covenant_activate(*, actor, covenant, origin=None):
     return covenant
 
 
+#: a reason for ending a covenant is shown to every partner's users: a few words at least
+COVENANT_END_REASON_MIN_LENGTH = 10
+COVENANT_END_REASON_MAX_LENGTH = 500
+
+
+def covenant_end_reason_errors(reason: str) -> list[str]:
+    """Why ``reason`` cannot be the reason for ending a covenant (empty when it can)."""
+    from django.utils.translation import gettext
+
+    text = (reason or "").strip()
+    if len(text) < COVENANT_END_REASON_MIN_LENGTH:
+        return [
+            gettext(
+                "Give the reason for ending the covenant in at least %(min)d characters; "
+                "the users of the partner organisations will see it."
+            )
+            % {"min": COVENANT_END_REASON_MIN_LENGTH}
+        ]
+    if len(text) > COVENANT_END_REASON_MAX_LENGTH:
+        return [
+            gettext("Keep the reason to at most %(max)d characters.")
+            % {"max": COVENANT_END_REASON_MAX_LENGTH}
+        ]
+    return []
+
+
 @transaction.atomic
-def covenant_end(*, actor, covenant, origin=None):
-    """Active → ended: from now on no grant of this covenant gives access to anything."""
+def covenant_end(*, actor, covenant, reason: str, origin=None):
+    """Active → ended: from now on no grant of this covenant gives access to anything.
+
+    Every partner is cut off at once, so a reason is required (``COVENANT_END_REASON_MIN_LENGTH``);
+    it is kept on the covenant with the moment of ending, written to the audit record and shown on
+    the dashboard of the partners' users (``selectors.covenants_ended_for``).
+    """
     from django.utils.translation import gettext
 
     from smaakmaker.access.audit import audit_record
     from smaakmaker.access.models import Covenant, CovenantStatus
 
     covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
+    errors: dict[str, list[str]] = {}
     if covenant.status != CovenantStatus.ACTIVE:
-        raise CovenantError(gettext("Only an active covenant can be ended."), field="status")
+        errors["status"] = [gettext("Only an active covenant can be ended.")]
+    reason_errors = covenant_end_reason_errors(reason)
+    if reason_errors:
+        errors["reason"] = reason_errors
+    if errors:
+        raise CovenantError.from_errors(errors)
     covenant.status = CovenantStatus.ENDED
-    covenant.save(update_fields=["status", "updated"])
-    audit_record(actor=actor, action="covenant.end", obj=covenant, origin=origin)
+    covenant.ended = timezone.now()
+    covenant.end_reason = reason.strip()
+    covenant.save(update_fields=["status", "ended", "end_reason", "updated"])
+    audit_record(actor=actor, action="covenant.end", obj=covenant, reason=covenant.end_reason, origin=origin)
     log.info("covenant_ended", covenant=str(covenant.uuid))
     return covenant
 

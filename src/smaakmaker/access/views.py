@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -103,6 +104,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 @login_required
 @permission_required("access.view_organisation", raise_exception=True)
 def index(request: HttpRequest) -> HttpResponse:

@@ -7,8 +7,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from smaakmaker.areas.models import AreaLevel, CustomKind
-from smaakmaker.areas.sources.codes import InvalidCodeError, buurt_code
 from smaakmaker.areas.sources.geometry import GeometryError, to_wgs84_geojson
+from smaakmaker.common.codes import InvalidCodeError, buurt_code
 from smaakmaker.common.forms import DesignSystemFormMixin
 
 REFERENCE_CHOICES = [

@@ -35,8 +35,8 @@ from smaakmaker.areas.models import (
 from smaakmaker.areas.sources.cbs_columns import INDICATORS
 from smaakmaker.areas.sources.cbs_csv import read_cbs_csv
 from smaakmaker.areas.sources.cbs_odata import fetch_kwb_table
-from smaakmaker.areas.sources.codes import InvalidCodeError, area_code, buurt_code
 from smaakmaker.areas.sources.geometry import GeometryError, to_wgs84_geojson, wkt_series_to_geojson
+from smaakmaker.common.codes import InvalidCodeError, area_code, buurt_code
 
 log = structlog.get_logger(__name__)
 

@@ -16,7 +16,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from smaakmaker.access.models import Organisation, ProcessingActivity
-from smaakmaker.areas.sources.codes import InvalidCodeError, buurt_code
 from smaakmaker.cases import workflow
 from smaakmaker.cases.querysets import (
     AddressQuerySet,
@@ -26,6 +25,7 @@ from smaakmaker.cases.querysets import (
     ResidentQuerySet,
     SignalQuerySet,
 )
+from smaakmaker.common.codes import InvalidCodeError, buurt_code
 from smaakmaker.common.models import BaseModel
 
 BAG_ID_RE = re.compile(r"\d{16}")

@@ -253,6 +253,8 @@ MIDDLEWARE = [
     "smaakmaker.access.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # innermost, so the page it makes of a bare 405 still passes every middleware above
+    "smaakmaker.web.middleware.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "smaakmaker.conf.urls"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponseNotAllowed
 from django.utils.cache import patch_cache_control
 
 
@@ -28,4 +29,20 @@ class SecurityHeadersMiddleware:
         response.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if not request.path.startswith(settings.STATIC_URL):
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+class MethodNotAllowedMiddleware:
+    """Django's bare 405 (``require_safe``, ``require_POST`` …) as the site's 405 page, or as problem
+    details under /api/. DRF's own 405 responses are already problem details and pass unchanged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            from smaakmaker.web.views import method_not_allowed
+
+            return method_not_allowed(request, response.get("Allow", ""))
         return response

@@ -7,11 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
+from django.views.decorators.http import require_safe
 
 from smaakmaker.access import selectors as access_selectors
 from smaakmaker.api.problems import problem_response
 
 
+@require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
@@ -20,10 +22,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "memberships": access_selectors.memberships_active(user=request.user),
             "roles": access_selectors.roles_of(user=request.user),
+            # why a partner's user sees less, or nothing: covenants of their organisations that ended
+            "ended_covenants": access_selectors.covenants_ended_for(user=request.user),
         },
     )
 
 
+@require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "web/toegankelijkheid.html")
 
@@ -47,6 +52,17 @@ def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
 @requires_csrf_token
 def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _error(request, 404, "404.html")
+
+
+def method_not_allowed(request: HttpRequest, allowed: str = "") -> HttpResponse:
+    """The site's 405: problem details for the API, a page for the rest (``Allow`` kept)."""
+    if request.path.startswith("/api/"):
+        response = problem_response(request, 405)
+    else:
+        response = render(request, "405.html", status=405)
+    if allowed:
+        response["Allow"] = allowed
+    return response
 
 
 @requires_csrf_token

@@ -25,7 +25,12 @@ from smaakmaker.access.models import (
     ProcessingGrant,
     ReuseDecision,
 )
-from smaakmaker.access.services import COVENANT_EDITABLE_FIELDS
+from smaakmaker.access.services import (
+    COVENANT_EDITABLE_FIELDS,
+    COVENANT_END_REASON_MAX_LENGTH,
+    COVENANT_END_REASON_MIN_LENGTH,
+    covenant_end_reason_errors,
+)
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -207,10 +212,14 @@ class CovenantSerializer(serializers.ModelSerializer):
     privacy_officer = serializers.CharField(
         source="privacy_officer.username", allow_null=True, help_text="User name of the privacy officer."
     )
+    ended = serializers.DateTimeField(
+        allow_null=True, help_text="When the covenant was ended (null until then)."
+    )
+    end_reason = serializers.CharField(help_text="The reason given for ending it (empty until then).")
 
     class Meta:
         model = Covenant
-        fields = ["uuid", "status", *COVENANT_EDITABLE_FIELDS, "created", "updated"]
+        fields = ["uuid", "status", *COVENANT_EDITABLE_FIELDS, "ended", "end_reason", "created", "updated"]
         read_only_fields = fields
 
 
@@ -264,3 +273,31 @@ class CovenantWriteSerializer(serializers.Serializer):
                 _("No active user with this name who may read the audit log."), code="does_not_exist"
             )
         return officer
+
+
+CONFIRM_END_MESSAGE = _("Confirm that you want to end the covenant.")
+
+
+class CovenantEndSerializer(serializers.Serializer):
+    """Ending cuts every partner off at once: a reason (shown to their users) and an explicit yes."""
+
+    reason = serializers.CharField(
+        max_length=COVENANT_END_REASON_MAX_LENGTH,
+        help_text=f"Why the covenant ends, at least {COVENANT_END_REASON_MIN_LENGTH} characters; "
+        "shown on the dashboard of the partner organisations' users and kept in the audit log.",
+    )
+    confirm = serializers.BooleanField(
+        help_text="Must be `true`: every partner loses access to the shared data at once.",
+        error_messages={"required": CONFIRM_END_MESSAGE},
+    )
+
+    def validate_reason(self, value: str) -> str:
+        errors = covenant_end_reason_errors(value)
+        if errors:
+            raise serializers.ValidationError(errors, code="min_length")
+        return value.strip()
+
+    def validate_confirm(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError(CONFIRM_END_MESSAGE, code="required")
+        return value

@@ -12,6 +12,7 @@ from smaakmaker.access.api.serializers import (
     ActivityCreateSerializer,
     ActivitySerializer,
     CovenantDetailSerializer,
+    CovenantEndSerializer,
     CovenantSerializer,
     CovenantWriteSerializer,
     CurrentUserSerializer,
@@ -194,13 +195,19 @@ class CovenantEndView(CovenantView):
 
     @extend_schema(
         summary="End an active covenant",
-        description="From then on none of its grants gives access to anything.",
-        request=None,
+        description="From then on none of its grants gives access to anything: every partner is cut off "
+        "at once. Needs a `reason` (kept on the covenant and in the audit log, and shown on the dashboard "
+        'of the partners\' users) and `"confirm": true`; without them 400 naming `reason` or `confirm`.',
+        request=CovenantEndSerializer,
         responses=CovenantDetailSerializer,
         tags=COVENANT_TAGS,
     )
     def post(self, request, uuid):
-        services.covenant_end(actor=request.user, covenant=self.covenant(uuid), origin=origin_of(request))
+        covenant = self.covenant(uuid)
+        data = self.valid(CovenantEndSerializer(data=request.data))
+        services.covenant_end(
+            actor=request.user, covenant=covenant, reason=data["reason"], origin=origin_of(request)
+        )
         return self.detail(uuid)
 
 

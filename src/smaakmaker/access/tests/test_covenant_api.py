@@ -63,6 +63,9 @@ def _activity_body(name: str = "Signalering overlast", **overrides) -> dict:
     return body
 
 
+END_BODY = {"reason": "De samenwerking in de buurt is afgerond (test).", "confirm": True}
+
+
 def _create(client, **overrides) -> dict:
     response = client.post(API, _covenant_body(**overrides), content_type=JSON)
     assert response.status_code == 201, response.content
@@ -114,9 +117,10 @@ def test_create_add_activity_activate_and_end_through_the_api(signed_in, demo_us
     assert set(_invalid(client.post(f"{url}/activities", _activity_body("Later"), content_type=JSON))) == {
         "status"
     }
-    ended = client.post(f"{url}/end", content_type=JSON)
+    ended = client.post(f"{url}/end", END_BODY, content_type=JSON)
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
-    assert set(_invalid(client.post(f"{url}/end", content_type=JSON))) == {"status"}
+    assert ended.json()["end_reason"] == END_BODY["reason"] and ended.json()["ended"]
+    assert set(_invalid(client.post(f"{url}/end", END_BODY, content_type=JSON))) == {"status"}
 
     covenant = Covenant.objects.get(uuid=created["uuid"])
     assert covenant.name == "Convenant API-buurt (test)" and covenant.activities.count() == 1
@@ -182,7 +186,7 @@ def test_users_without_the_permission_get_403_and_change_nothing(signed_in):
         reader.post(API, _covenant_body(name="Ongeoorloofd"), content_type=JSON),
         reader.patch(url, {"name": "Ongeoorloofd"}, content_type=JSON),
         reader.post(f"{url}/activate", content_type=JSON),
-        reader.post(f"{url}/end", content_type=JSON),
+        reader.post(f"{url}/end", END_BODY, content_type=JSON),
         reader.post(f"{url}/activities", _activity_body(), content_type=JSON),
         reader.post(f"{url}/reuse-decisions", {}, content_type=JSON),
     ):

@@ -160,7 +160,8 @@ def test_regisseur_creates_adds_activity_activates_and_ends_a_covenant(signed_in
     page = client.get(_url("covenant_detail", covenant)).content.decode()
     assert f'href="{_url("covenant_edit", covenant)}"' not in page
     assert f'href="{_url("activity_new", covenant)}"' not in page
-    assert client.post(_url("covenant_status", covenant), {"action": "end"}).status_code == 302
+    end = {"action": "end", "reason": "De samenwerking in de buurt is afgerond (test).", "confirm": "on"}
+    assert client.post(_url("covenant_status", covenant), end).status_code == 302
     covenant.refresh_from_db()
     assert covenant.status == CovenantStatus.ENDED
     assert len(_actions("covenant.end")) == 1

@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Data sources for the areas domain: CBS CSV parsing, indicator mapping, codes and geometry (Django-free)."""
+"""Data sources for the areas domain: CBS CSV parsing, indicator mapping, vectorised codes and geometry
+(Django-free). The CBS code validators are in ``smaakmaker.common.codes``."""
 
 from .cbs_columns import INDICATORS, INDICATORS_BY_ID, THEMES, IndicatorSpec, is_forbidden_column
 from .cbs_csv import CbsCsvError, CbsTable, CsvProblem, parse_cbs_text, read_cbs_csv
-from .codes import InvalidCodeError, area_code, buurt_code, gemeente_code, wijk_code
 
 __all__ = [
     "INDICATORS",
@@ -13,12 +13,7 @@ __all__ = [
     "CbsTable",
     "CsvProblem",
     "IndicatorSpec",
-    "InvalidCodeError",
-    "area_code",
-    "buurt_code",
-    "gemeente_code",
     "is_forbidden_column",
     "parse_cbs_text",
     "read_cbs_csv",
-    "wijk_code",
 ]

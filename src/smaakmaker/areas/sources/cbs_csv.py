@@ -36,8 +36,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from smaakmaker.common.codes import ANY_CODE_PATTERN
+
 from .cbs_columns import INDICATORS, IndicatorSpec, column_key, column_keys, is_forbidden_column
-from .codes import ANY_CODE_PATTERN, clean_codes, parent_code_frame, valid_code_mask
+from .codes import clean_codes, parent_code_frame, valid_code_mask
 
 #: Cell contents (after stripping) that mean "missing / secret" in CBS exports.
 MISSING_TOKENS: frozenset[str] = frozenset(

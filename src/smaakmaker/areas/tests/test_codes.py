@@ -6,16 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from smaakmaker.areas.sources.codes import (
+from smaakmaker.areas.sources.codes import clean_codes, code_levels, parent_code_frame
+from smaakmaker.common.codes import (
     InvalidCodeError,
     area_code,
     buurt_code,
-    clean_codes,
     code_level,
-    code_levels,
     gemeente_code,
     is_valid_code,
-    parent_code_frame,
     parent_codes,
     wijk_code,
 )

@@ -199,7 +199,11 @@ def test_ended_covenant_hides_everything(world, api):
     from smaakmaker.access.models import Covenant
     from smaakmaker.access.services import covenant_end
 
-    covenant_end(actor=world.users["regisseur"], covenant=Covenant.objects.get())
+    covenant_end(
+        actor=world.users["regisseur"],
+        covenant=Covenant.objects.get(),
+        reason="Samenwerking afgerond (test).",
+    )
     assert api("regisseur").get(f"/api/v1/addresses/{world.addresses['A1'].uuid}").status_code == 404
 
 
