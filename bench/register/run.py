@@ -394,7 +394,20 @@ def measure_threads(base: str, paths: list[str], headers: dict, clients: int, se
     }
 
 
-def ingest(base: str, headers: dict, bag_ids: list[str], batches: int, size: int = 1000) -> dict:
+def bench_address(i: int) -> tuple[str, dict]:
+    """The BAG id and public address data of generated address ``i`` (as ``generate`` loads them)."""
+    return f"0363{i:012d}", {
+        "street": f"Fictiefstraat {i % 400}",
+        "house_number": i % 300 + 1,
+        "postcode": f"10{64 + i % 30}X{chr(65 + i % 26)}",
+        "city": "Amsterdam",
+        "buurt_code": BUURTEN[i % len(BUURTEN)],
+    }
+
+
+def ingest(
+    base: str, headers: dict, addresses: list[tuple[str, dict]], batches: int, size: int = 1000
+) -> dict:
     session = requests.Session()
     session.headers.update(headers)
     kinds = ["overlast", "overbewoning", "verwaarlozing"]
@@ -402,7 +415,8 @@ def ingest(base: str, headers: dict, bag_ids: list[str], batches: int, size: int
     for b in range(batches):
         items = [
             {
-                "bag_nummeraanduiding_id": bag_ids[(b * size + i) % len(bag_ids)],
+                "bag_nummeraanduiding_id": addresses[(b * size + i) % len(addresses)][0],
+                "address": addresses[(b * size + i) % len(addresses)][1],
                 "kind": kinds[i % 3],
                 "observed_on": date.today().isoformat(),
                 "description": "bench",
@@ -466,7 +480,7 @@ def main() -> None:
     rng = random.Random(1)
     dossier_paths = [f"/api/v1/addresses/{rng.choice(load['sample'])}" for _ in range(5000)]
     list_paths = [f"/api/v1/cases?buurt_code={rng.choice(BUURTEN)}&limit=50" for _ in range(2000)]
-    bag_ids = [f"0363{i:012d}" for i in range(0, min(args.addresses, 200_000), 7)]
+    bag_addresses = [bench_address(i) for i in range(0, min(args.addresses, 200_000), 7)]
     results = {}
     runs = [("gunicorn", args.workers)] + ([] if args.no_baseline else [("runserver", 1)])
     for server_kind, workers in runs:
@@ -481,7 +495,7 @@ def main() -> None:
             found["ingestion"] = ingest(
                 base,
                 {"Authorization": f"Bearer {token}"},
-                bag_ids,
+                bag_addresses,
                 args.batches if server_kind == "gunicorn" else 3,
             )
         finally:

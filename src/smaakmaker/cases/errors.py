@@ -24,5 +24,17 @@ class PurposeMissing(RegisterError):
     pass
 
 
+class ResidentNameRefused(RegisterError):
+    """A free text names a resident under a processing activity that allows no names (logged)."""
+
+
+class NotPermitted(PermissionError):
+    """The user's role has no access to this part of the register (403, whatever exists)."""
+
+    def __init__(self, message: str = ""):
+        super().__init__(message)
+        self.message = message
+
+
 class NotVisible(LookupError):
     """The object does not exist or is not visible to this user (both answer 404)."""

@@ -49,7 +49,24 @@ class CaseFilterForm(DesignSystemFormMixin, forms.Form):
         self.fields["buurt_code"].choices = [("", _("All areas"))] + [(code, code) for code in buurt_codes]
 
 
-class SignalForm(DesignSystemFormMixin, forms.Form):
+class NamesConfirmationForm(DesignSystemFormMixin, forms.Form):
+    """A form with free text recorded under a processing activity: where the activity allows no names and
+    the text looks like one, the service asks for a confirmation; the page then shows this checkbox
+    (``asks_names``), last in the form. The services decide, the form only carries the answer."""
+
+    confirm_no_names = forms.BooleanField(
+        label=_("I confirm that this text contains no name of a resident"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "utrecht-checkbox utrecht-checkbox--html-input"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["confirm_no_names"] = self.fields.pop("confirm_no_names")
+        self.asks_names = bool(self.data.get("confirm_no_names"))
+
+
+class SignalForm(NamesConfirmationForm):
     kind = forms.ModelChoiceField(label=_("Kind of signal"), queryset=SignalKind.objects.none())
     observed_on = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     description = forms.CharField(
@@ -71,7 +88,7 @@ class SignalForm(DesignSystemFormMixin, forms.Form):
         return value
 
 
-class DecisionForm(DesignSystemFormMixin, forms.Form):
+class DecisionForm(NamesConfirmationForm):
     what = forms.CharField(label=_("Decision"), max_length=300)
     flavour = forms.ChoiceField(label=_("Flavour"), choices=Flavour.choices, required=False)
     legal_basis = forms.CharField(label=_("Legal basis"), max_length=200)
@@ -83,7 +100,7 @@ class DecisionForm(DesignSystemFormMixin, forms.Form):
     )
 
 
-class TransitionForm(DesignSystemFormMixin, forms.Form):
+class TransitionForm(NamesConfirmationForm):
     to_status = forms.ChoiceField(label=_("New status"))
     note = forms.CharField(label=_("Note"), max_length=500, required=False)
 
@@ -96,7 +113,7 @@ class TransitionForm(DesignSystemFormMixin, forms.Form):
         ]
 
 
-class CaseOpenForm(DesignSystemFormMixin, forms.Form):
+class CaseOpenForm(NamesConfirmationForm):
     activity = forms.ModelChoiceField(label=_("Processing activity"), queryset=None)
     summary = forms.CharField(label=_("Summary"), max_length=300, required=False)
     participants = forms.ModelMultipleChoiceField(

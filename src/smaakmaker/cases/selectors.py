@@ -23,7 +23,7 @@ from django.utils.translation import gettext_noop
 from smaakmaker.access.audit import Origin, Processing, Result, audit_record, records_for_subject
 from smaakmaker.access.models import Compartment
 from smaakmaker.cases import alerts, workflow
-from smaakmaker.cases.errors import NotVisible, PurposeMissing
+from smaakmaker.cases.errors import NotPermitted, NotVisible, PurposeMissing
 from smaakmaker.cases.models import (
     Address,
     AlertRule,
@@ -53,6 +53,14 @@ def purpose_check(purpose: str | None) -> str:
     return purpose[:500]
 
 
+def register_required(user, *permissions: str) -> None:
+    """Only roles with the register see its lists, searches and agenda: any of ``permissions`` opens the
+    door (the covenant's grants decide what is behind it); without one the answer is 403, never an empty
+    list that looks like "nothing here"."""
+    if not any(user.has_perm(permission) for permission in permissions):
+        raise NotPermitted(_("Your role has no access to the address register."))
+
+
 def flag_labels(compartments: list[str]) -> list[dict[str, str]]:
     return [
         {"compartment": c, "label": _(FLAG_LABELS.get(c, gettext_noop("Information present")))}
@@ -60,15 +68,26 @@ def flag_labels(compartments: list[str]) -> list[dict[str, str]]:
     ]
 
 
-def _denied(*, user, action: str, object_type: str, object_id: str, purpose: str, origin: Origin | None):
-    """Log a read of something that does not exist or is not visible (in the caller's transaction)."""
+def _denied(
+    *,
+    user,
+    action: str,
+    object_type: str,
+    object_id: str,
+    purpose: str | None,
+    origin: Origin | None,
+    exists: bool,
+):
+    """Log an attempt to read something that is not visible to the user (``exists``: result ``denied``)
+    or does not exist (``not_found``), in the caller's transaction, with no processing-log record:
+    nothing was shown. The caller gets the same answer either way (404)."""
     audit_record(
         actor=user,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
-        result=Result.NOT_FOUND,
-        reason=purpose,
+        result=Result.DENIED if exists else Result.NOT_FOUND,
+        reason=(purpose or "").strip()[:500],
         origin=origin,
     )
 
@@ -138,11 +157,11 @@ class Dossier:
         return sorted(items, key=lambda item: item["date"], reverse=True)
 
 
-def _dossier_read(user, uuid) -> Dossier | None:
-    """The visible contents of one address, or None when the address is absent or not visible."""
+def _dossier_read(user, uuid) -> tuple[bool, Dossier | None]:
+    """Whether the address exists, and its visible contents (None when it is absent or not visible)."""
     address = Address.objects.filter(uuid=uuid).first()
     if address is None:
-        return None
+        return False, None
     signals = list(
         Signal.objects.visible_to(user)
         .filter(address=address)
@@ -156,7 +175,7 @@ def _dossier_read(user, uuid) -> Dossier | None:
         .prefetch_related("participations__organisation")
     )
     if not Address.objects.visible_through(signals, residents, cases):
-        return None
+        return True, None
     decisions, events = [], []
     if cases:
         case_ids = [c.pk for c in cases]
@@ -167,7 +186,7 @@ def _dossier_read(user, uuid) -> Dossier | None:
         )
         events = list(CaseEvent.objects.visible_to(user).filter(case__in=case_ids).select_related("actor"))
     hidden = Signal.objects.hidden_compartments(address=address, visible_ids=[s.pk for s in signals])
-    return Dossier(
+    return True, Dossier(
         address=address,
         residents=residents,
         signals=signals,
@@ -179,22 +198,45 @@ def _dossier_read(user, uuid) -> Dossier | None:
     )
 
 
+def address_open_check(*, user, uuid, origin: Origin | None = None) -> None:
+    """Before the purpose is asked: raise NotVisible (404) when the address is not visible to the user,
+    and log the attempt (``address.read.denied``), whether the address exists or not."""
+    with transaction.atomic():
+        if Address.objects.visible_one(user, uuid=uuid) is not None:
+            return
+        _denied(
+            user=user,
+            action="address.read.denied",
+            object_type="cases.address",
+            object_id=uuid,
+            purpose="",
+            origin=origin,
+            exists=Address.objects.filter(uuid=uuid).exists(),
+        )
+    raise NotVisible(uuid)
+
+
 def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = None) -> Dossier:
-    """The need-to-know picture of one address; raises NotVisible (404) and PurposeMissing (400)."""
-    purpose = purpose_check(purpose)
+    """The need-to-know picture of one address; raises NotVisible (404) and PurposeMissing (400).
+
+    Visibility is decided first: an address that is not visible answers NotVisible whatever the purpose,
+    and the attempt is logged (``address.read.denied``) without a processing-log record.
+    """
     started = timezone.now()
     with transaction.atomic():
-        dossier = _dossier_read(user, uuid)
+        exists, dossier = _dossier_read(user, uuid)
         if dossier is None:
             _denied(
                 user=user,
-                action="address.read",
+                action="address.read.denied",
                 object_type="cases.address",
                 object_id=uuid,
                 purpose=purpose,
                 origin=origin,
+                exists=exists,
             )
         else:
+            purpose = purpose_check(purpose)
             codes = (
                 {s.activity.code for s in dossier.signals}
                 | {c.activity.code for c in dossier.cases}
@@ -226,6 +268,7 @@ def cases_list(
     offset: int = 0,
 ) -> tuple[list[Case], int]:
     """Visible cases, filtered; one audit record and a processing-log record per address shown."""
+    register_required(user, "cases.view_case")
     purpose = purpose_check(purpose)
     started = timezone.now()
     qs = Case.objects.visible_to(user)
@@ -262,7 +305,7 @@ def cases_list(
 
 
 def case_detail(*, user, uuid, purpose: str | None, origin: Origin | None = None) -> tuple[Case, list, list]:
-    purpose = purpose_check(purpose)
+    """One visible case; visibility first (NotVisible, logged as ``case.read.denied``), then the purpose."""
     with transaction.atomic():
         case = (
             Case.objects.visible_to(user)
@@ -273,13 +316,15 @@ def case_detail(*, user, uuid, purpose: str | None, origin: Origin | None = None
         if case is None:
             _denied(
                 user=user,
-                action="case.read",
+                action="case.read.denied",
                 object_type="cases.case",
                 object_id=uuid,
                 purpose=purpose,
                 origin=origin,
+                exists=Case.objects.filter(uuid=uuid).exists(),
             )
         else:
+            purpose = purpose_check(purpose)
             decisions = list(
                 Decision.objects.visible_to(user)
                 .filter(case=case)
@@ -304,6 +349,7 @@ def addresses_search(
     *, user, purpose: str | None, origin: Origin | None = None, limit: int = 50, **filters
 ) -> list[Address]:
     """Search visible addresses by BAG id, postcode and house number, or buurt code (POST only)."""
+    register_required(user, "cases.view_address")
     purpose = purpose_check(purpose)
     qs = Address.objects.visible_to(user)
     for key in ("bag_nummeraanduiding_id", "postcode", "house_number", "buurt_code"):
@@ -343,6 +389,7 @@ def agenda(
     today: date | None = None,
 ):
     """The casusoverleg agenda: addresses where a published rule fires, and cases marked to discuss."""
+    register_required(user, "cases.view_signal", "cases.view_case")
     purpose = purpose_check(purpose)
     today = today or timezone.localdate()
     rules = rules_published()

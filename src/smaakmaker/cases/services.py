@@ -4,6 +4,7 @@ area) and writes the audit and processing-log records in the same transaction as
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -16,11 +17,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from smaakmaker.access.audit import Origin, Processing, audit_record
+from smaakmaker.access.audit import Origin, Processing, Result, audit_record
 from smaakmaker.access.models import Organisation, ProcessingActivity
-from smaakmaker.access.policies import grant_to_write
-from smaakmaker.cases import workflow
-from smaakmaker.cases.errors import BatchError, NotVisible, RegisterError
+from smaakmaker.access.policies import LEVEL_WRITE, area_covers, grant_to_write, grants_for
+from smaakmaker.cases import names, workflow
+from smaakmaker.cases.errors import BatchError, NotPermitted, NotVisible, RegisterError, ResidentNameRefused
 from smaakmaker.cases.models import (
     BAG_ID_RE,
     Address,
@@ -54,6 +55,106 @@ def _write_grant(actor, *, activity: ProcessingActivity, address: Address, field
     return grant
 
 
+def _writes_in_area(actor, buurt_code: str) -> bool:
+    """Whether a covenant grant lets this user record data of some activity in this buurt."""
+    return any(
+        grant.level == LEVEL_WRITE and area_covers(grant.area_prefixes, buurt_code)
+        for grant in grants_for(actor)
+    )
+
+
+# --- Names in free text --------------------------------------------------------------------------
+# Where a processing activity allows no names of residents, free text recorded under it is checked
+# (``cases/names.py``): a resident's name known anywhere in the register is refused (the message does not
+# say where they live); text that merely looks like a name needs an explicit confirmation, which is
+# recorded in the audit record of the write. Refusals are logged, so probing for names shows up.
+
+RESIDENT_NAME = "resident_name"
+CONFIRM_NO_NAMES = "confirm_no_names"
+#: what the audit record of a write says when the writer confirmed that a name-like text names no resident
+NAMES_CONFIRMED = "Bevestigd: geen naam van een bewoner"
+NAME_REFUSED = "Tekst met de naam van een bewoner geweigerd"
+
+
+def resident_name_message() -> str:
+    return _(
+        "The text contains the name of a resident; names are not allowed under this processing activity."
+    )
+
+
+def confirm_no_names_message() -> str:
+    return _(
+        "The text looks like it contains a person's name, and names are not allowed under this processing "
+        "activity. Remove the name, or confirm that this text contains no name of a resident."
+    )
+
+
+def resident_names_index() -> names.ResidentNames:
+    """The names of all residents in the register (whatever the user may see: nothing of it is shown)."""
+    return names.ResidentNames(Resident.objects.exclude(name="").values_list("name", flat=True))
+
+
+def names_check(
+    *,
+    activity: ProcessingActivity,
+    texts: dict[str, str],
+    confirm_no_names: bool = False,
+    index: names.ResidentNames | None = None,
+) -> list[str]:
+    """Enforce what ``activity`` allows in the free texts ``{field: text}``; raise ``ResidentNameRefused``
+    (code ``resident_name``) or ``RegisterError`` (code ``confirm_no_names``) naming the field, else return
+    the fields whose text looked like a name and was confirmed."""
+    if activity.allows_names:
+        return []
+    texts = {field: text for field, text in texts.items() if text and text.strip()}
+    if not texts:
+        return []
+    index = resident_names_index() if index is None else index
+    for field, text in texts.items():
+        if index.in_text(text):
+            raise ResidentNameRefused(resident_name_message(), field=field, code=RESIDENT_NAME)
+    name_like = [field for field, text in texts.items() if names.looks_like_name(text)]
+    if name_like and not confirm_no_names:
+        raise RegisterError(confirm_no_names_message(), field=name_like[0], code=CONFIRM_NO_NAMES)
+    return name_like
+
+
+def _reason(reason: str, confirmed: list[str]) -> str:
+    """The audit reason of a write, led by the names confirmation when one was needed."""
+    if not confirmed:
+        return reason
+    mark = f"{NAMES_CONFIRMED} ({', '.join(confirmed)})"
+    return f"{mark}; {reason}" if reason else mark
+
+
+def _name_refusal_record(*, actor, action: str, origin: Origin | None) -> None:
+    """Log a refused write (in its own transaction: the write itself is rolled back)."""
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=action,
+            object_type="cases",
+            result=Result.INVALID,
+            reason=NAME_REFUSED,
+            origin=origin,
+        )
+
+
+def _name_refusals_logged(action: str):
+    def decorate(function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except ResidentNameRefused:
+                _name_refusal_record(actor=kwargs.get("actor"), action=action, origin=kwargs.get("origin"))
+                raise
+
+        return wrapper
+
+    return decorate
+
+
 def _organisation(grant, organisation: Organisation | None) -> Organisation:
     if organisation is not None:
         if organisation.pk not in grant.organisation_ids:
@@ -62,7 +163,6 @@ def _organisation(grant, organisation: Organisation | None) -> Organisation:
     return Organisation.objects.get(pk=min(grant.organisation_ids))
 
 
-@transaction.atomic
 def address_register(
     *,
     actor,
@@ -76,8 +176,18 @@ def address_register(
     house_number_addition: str = "",
     origin: Origin | None = None,
 ) -> Address:
-    """Register a BAG address (public data) so signals can refer to it."""
-    address = Address(
+    """Register a BAG address (public data) so signals can refer to it; an address registered before is
+    reused as it is (its data are not changed).
+
+    Needs ``cases.add_signal`` and a covenant grant to record data in the address's buurt (else
+    ``NotPermitted``). Whether the address was registered before changes nothing the caller can tell:
+    the register is no oracle for which addresses it knows (the audit record says it).
+    """
+    if not actor.has_perm("cases.add_signal") or not _writes_in_area(actor, buurt_code):
+        raise NotPermitted(
+            _("No active covenant grants your organisation and role to record data in this area.")
+        )
+    candidate = Address(
         bag_nummeraanduiding_id=bag_nummeraanduiding_id,
         street=street,
         house_number=house_number,
@@ -87,12 +197,33 @@ def address_register(
         city=city,
         buurt_code=buurt_code,
     )
-    address.full_clean()
-    address.save()
-    audit_record(actor=actor, action="address.register", obj=address, origin=origin)
+    try:
+        candidate.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise RegisterError(messages[0], field=name) from exc
+    with transaction.atomic():
+        address = Address.objects.filter(bag_nummeraanduiding_id=bag_nummeraanduiding_id).first()
+        created = address is None
+        if created:
+            try:
+                with transaction.atomic():
+                    candidate.save()
+                address = candidate
+            except IntegrityError:  # registered at the same moment by another request
+                address = Address.objects.get(bag_nummeraanduiding_id=bag_nummeraanduiding_id)
+                created = False
+        audit_record(
+            actor=actor,
+            action="address.register",
+            obj=address,
+            reason="" if created else "Adres was al geregistreerd; hergebruikt",
+            origin=origin,
+        )
     return address
 
 
+@_name_refusals_logged("resident.create")
 @transaction.atomic
 def resident_record(
     *,
@@ -102,11 +233,15 @@ def resident_record(
     name: str = "",
     description: str = "",
     organisation: Organisation | None = None,
+    confirm_no_names: bool = False,
     origin: Origin | None = None,
 ) -> Resident:
     grant = _write_grant(actor, activity=activity, address=address, field="activity")
     if name and not activity.allows_names:
         raise RegisterError(_("This processing activity does not allow names of residents."), field="name")
+    confirmed = names_check(
+        activity=activity, texts={"description": description}, confirm_no_names=confirm_no_names
+    )
     resident = Resident.objects.create(
         address=address,
         activity=activity,
@@ -118,6 +253,7 @@ def resident_record(
         actor=actor,
         action="resident.create",
         obj=resident,
+        reason=_reason("", confirmed),
         origin=origin,
         processing=[Processing(activity.code, str(activity.uuid), "resident", str(resident.uuid))],
     )
@@ -133,6 +269,7 @@ def _check_signal_fields(*, kind: SignalKind, observed_on: date, description: st
         raise RegisterError(_("Keep the description short (at most 500 characters)."), field="description")
 
 
+@_name_refusals_logged("signal.create")
 @transaction.atomic
 def signal_record(
     *,
@@ -143,6 +280,7 @@ def signal_record(
     description: str = "",
     resident: Resident | None = None,
     organisation: Organisation | None = None,
+    confirm_no_names: bool = False,
     origin: Origin | None = None,
     reason: str = "",
 ) -> Signal:
@@ -150,6 +288,9 @@ def signal_record(
     grant = _write_grant(actor, activity=kind.activity, address=address)
     if resident is not None and resident.address_id != address.pk:
         raise RegisterError(_("This resident does not live at this address."), field="resident")
+    confirmed = names_check(
+        activity=kind.activity, texts={"description": description}, confirm_no_names=confirm_no_names
+    )
     signal = Signal.objects.create(
         address=address,
         resident=resident,
@@ -164,7 +305,7 @@ def signal_record(
         actor=actor,
         action="signal.create",
         obj=signal,
-        reason=reason,
+        reason=_reason(reason, confirmed),
         origin=origin,
         processing=[Processing(kind.activity.code, str(kind.activity.uuid), "address", str(address.uuid))],
     )
@@ -189,6 +330,28 @@ class AddressRef(NamedTuple):
     buurt_code: str
 
 
+#: the address fields a batch item carries besides its BAG id (public BAG data)
+ADDRESS_FIELDS = (
+    "street",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "postcode",
+    "city",
+    "buurt_code",
+)
+
+
+def _no_grant_error(prefix: str) -> tuple[str, str, str]:
+    return (
+        f"{prefix}.kind",
+        "no_processing_activity",
+        _(
+            "No active covenant grants your organisation and role to record data of this processing activity here."
+        ),
+    )
+
+
 def signals_ingest(
     *,
     actor,
@@ -199,9 +362,17 @@ def signals_ingest(
 ) -> IngestResult:
     """Bulk ingestion, all or nothing: every item is checked first; one bad item stores nothing.
 
-    Items: ``{"bag_nummeraanduiding_id", "kind", "observed_on" (date), "description", "external_id"}``
-    (already parsed by the serializer). The same idempotency key with the same items returns the
-    earlier answer; with other items it is refused.
+    Items: ``{"bag_nummeraanduiding_id", "address": {street, house_number, house_letter,
+    house_number_addition, postcode, city, buurt_code}, "kind", "observed_on" (date), "description",
+    "external_id", "confirm_no_names"}`` (already parsed by the serializer). The same idempotency key
+    with the same items returns the earlier answer; with other items it is refused.
+
+    No existence oracle: whether an item may be stored is decided on what the item says (the kind's
+    activity and the buurt it gives) and the caller's grants, never on whether the register knew the
+    address. An address not yet registered is registered from the item's data; a registered one is used
+    as it is. The answer is the same in both cases. (One residue: an item whose buurt code contradicts
+    the register's for the same BAG id is refused when the caller may not write in the registered buurt;
+    see docs/adr/0008-no-existence-oracles-in-the-register.md.)
     """
     if not idempotency_key or len(idempotency_key) > 200:
         raise RegisterError(
@@ -225,23 +396,27 @@ def signals_ingest(
         return IngestResult(signal_uuids=earlier.signal_uuids, replayed=True)
 
     kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
-    bag_ids = {item.get("bag_nummeraanduiding_id") for item in items}
-    addresses = {
-        bag_id: AddressRef(pk, address_uuid, buurt_code)
-        for bag_id, pk, address_uuid, buurt_code in Address.objects.filter(
-            bag_nummeraanduiding_id__in=bag_ids
-        ).values_list("bag_nummeraanduiding_id", "id", "uuid", "buurt_code")
-    }
     errors: list[tuple[str, str, str]] = []
     today = timezone.localdate()
-    grant_cache: dict[tuple[int, str], object] = {}
-    rows = []
-    processing = []
+    grant_cache: dict[tuple[int, str], bool] = {}
+
+    def may_write(activity_id: int, buurt: str) -> bool:
+        key = (activity_id, buurt)
+        if key not in grant_cache:
+            grant = grant_to_write(actor, activity_id=activity_id, buurt_code=buurt)
+            grant_cache[key] = grant is not None and organisation.pk in grant.organisation_ids
+        return grant_cache[key]
+
+    address_data: dict[str, dict] = {}  # BAG id -> the address data of its first item
+    accepted: list[tuple[int, dict, SignalKind]] = []
+    confirmed: list[int] = []
+    resident_names = None
+    refused_name = False
     for index, item in enumerate(items):
         prefix = f"signals.{index}"
         bag_id = item.get("bag_nummeraanduiding_id") or ""
+        data = item.get("address") or {}
         kind = kinds.get(item.get("kind"))
-        address = addresses.get(bag_id)
         if not BAG_ID_RE.fullmatch(bag_id):
             errors.append(
                 (
@@ -250,12 +425,12 @@ def signals_ingest(
                     _("A BAG id has exactly 16 digits (leading zeros included)."),
                 )
             )
-        elif address is None:
+        elif address_data.setdefault(bag_id, data) != data:
             errors.append(
                 (
-                    f"{prefix}.bag_nummeraanduiding_id",
-                    "unknown_address",
-                    _("This address is not in the register."),
+                    f"{prefix}.address",
+                    "inconsistent",
+                    _("Another item of this batch gives other address data for this BAG id."),
                 )
             )
         if kind is None or not kind.is_active:
@@ -263,45 +438,65 @@ def signals_ingest(
         observed_on = item.get("observed_on")
         if observed_on and observed_on > today:
             errors.append((f"{prefix}.observed_on", "future", _("The date lies in the future.")))
-        if kind is None or address is None:
+        if not data.get("buurt_code"):
+            errors.append((f"{prefix}.address", "required", _("Give the address data of the BAG id.")))
             continue
-        key = (kind.activity_id, address.buurt_code)
-        if key not in grant_cache:
-            grant_cache[key] = grant_to_write(
-                actor, activity_id=kind.activity_id, buurt_code=address.buurt_code
-            )
-        grant = grant_cache[key]
-        if grant is None or organisation.pk not in grant.organisation_ids:
-            errors.append(
-                (
-                    f"{prefix}.kind",
-                    "no_processing_activity",
-                    _(
-                        "No active covenant grants your organisation and role to record data of this processing activity here."
-                    ),
-                )
-            )
+        if kind is None:
             continue
-        rows.append(
-            {
-                "uuid": uuid.uuid4(),
-                "address_id": address.pk,
-                "kind_id": kind.pk,
-                "activity_id": kind.activity_id,
-                "source_organisation_id": organisation.pk,
-                "recorded_by_id": actor.pk,
-                "observed_on": observed_on,
-                "description": (item.get("description") or "")[:MAX_DESCRIPTION],
-                "external_id": item.get("external_id") or "",
-            }
-        )
-        processing.append(
-            Processing(kind.activity.code, str(kind.activity.uuid), "address", str(address.uuid))
-        )
+        if not may_write(kind.activity_id, data["buurt_code"]):
+            errors.append(_no_grant_error(prefix))
+            continue
+        description = item.get("description") or ""
+        if description and not kind.activity.allows_names:
+            if resident_names is None:
+                resident_names = resident_names_index()
+            try:
+                if names_check(
+                    activity=kind.activity,
+                    texts={f"{prefix}.description": description},
+                    confirm_no_names=bool(item.get("confirm_no_names")),
+                    index=resident_names,
+                ):
+                    confirmed.append(index)
+            except RegisterError as exc:
+                refused_name = refused_name or isinstance(exc, ResidentNameRefused)
+                errors.append((exc.field, exc.code, exc.message))
+                continue
+        accepted.append((index, item, kind))
     if errors:
+        if refused_name:
+            _name_refusal_record(actor=actor, action="signal.ingest", origin=origin)
         raise BatchError(errors)
     try:
         with transaction.atomic():
+            addresses = _addresses_for_ingestion(address_data, actor=actor, origin=origin)
+            rows = []
+            processing = []
+            for index, item, kind in accepted:
+                address = addresses[item["bag_nummeraanduiding_id"]]
+                if address.buurt_code != item["address"]["buurt_code"] and not may_write(
+                    kind.activity_id, address.buurt_code
+                ):
+                    errors.append(_no_grant_error(f"signals.{index}"))
+                    continue
+                rows.append(
+                    {
+                        "uuid": uuid.uuid4(),
+                        "address_id": address.pk,
+                        "kind_id": kind.pk,
+                        "activity_id": kind.activity_id,
+                        "source_organisation_id": organisation.pk,
+                        "recorded_by_id": actor.pk,
+                        "observed_on": item.get("observed_on"),
+                        "description": (item.get("description") or "")[:MAX_DESCRIPTION],
+                        "external_id": item.get("external_id") or "",
+                    }
+                )
+                processing.append(
+                    Processing(kind.activity.code, str(kind.activity.uuid), "address", str(address.uuid))
+                )
+            if errors:
+                raise BatchError(errors)
             insert_values(Signal, rows)
             uuids = [str(row["uuid"]) for row in rows]
             IngestionBatch.objects.create(
@@ -310,12 +505,16 @@ def signals_ingest(
                 request_hash=digest,
                 signal_uuids=uuids,
             )
+            reason = f"Idempotency-Key {idempotency_key}"
+            if confirmed:
+                shown = ", ".join(str(i) for i in confirmed[:50]) + (", …" if len(confirmed) > 50 else "")
+                reason += f"; {NAMES_CONFIRMED}: {len(confirmed)} item(s): {shown}"
             audit_record(
                 actor=actor,
                 action="signal.ingest",
                 object_type="cases.signal",
                 object_id=f"batch:{len(rows)}",
-                reason=f"Idempotency-Key {idempotency_key}"[:500],
+                reason=reason[:500],
                 origin=origin,
                 processing=processing,
             )
@@ -326,6 +525,45 @@ def signals_ingest(
     return IngestResult(signal_uuids=uuids, replayed=False)
 
 
+def _addresses_for_ingestion(
+    address_data: dict[str, dict], *, actor, origin: Origin | None
+) -> dict[str, AddressRef]:
+    """The batch's addresses by BAG id: the registered ones as they are, the others registered now from
+    the items' data (in the caller's transaction; an address registered meanwhile by another request is
+    taken as registered)."""
+
+    def lookup(bag_ids) -> dict[str, AddressRef]:
+        return {
+            bag_id: AddressRef(pk, address_uuid, buurt_code)
+            for bag_id, pk, address_uuid, buurt_code in Address.objects.filter(
+                bag_nummeraanduiding_id__in=bag_ids
+            ).values_list("bag_nummeraanduiding_id", "id", "uuid", "buurt_code")
+        }
+
+    found = lookup(list(address_data))
+    missing = [bag_id for bag_id in address_data if bag_id not in found]
+    if missing:
+        Address.objects.bulk_create(
+            [
+                Address(
+                    bag_nummeraanduiding_id=bag_id, **{f: address_data[bag_id][f] for f in ADDRESS_FIELDS}
+                )
+                for bag_id in missing
+            ],
+            ignore_conflicts=True,
+        )
+        found.update(lookup(missing))
+        audit_record(
+            actor=actor,
+            action="address.register",
+            object_type="cases.address",
+            object_id=f"batch:{len(missing)}",
+            reason="Geregistreerd bij het inlezen van signalen",
+            origin=origin,
+        )
+    return found
+
+
 # --- Cases ---------------------------------------------------------------------------------------
 
 
@@ -334,6 +572,7 @@ def _case_processing(case: Case, activity: ProcessingActivity | None = None) -> 
     return [Processing(activity.code, str(activity.uuid), "address", str(case.address.uuid))]
 
 
+@_name_refusals_logged("case.create")
 @transaction.atomic
 def case_open(
     *,
@@ -342,11 +581,13 @@ def case_open(
     activity: ProcessingActivity,
     summary: str = "",
     participants: list[Organisation] = (),
+    confirm_no_names: bool = False,
     origin: Origin | None = None,
 ) -> Case:
     if not actor.has_perm("cases.add_case"):
         raise NotVisible("case")
     grant = _write_grant(actor, activity=activity, address=address, field="activity")
+    confirmed = names_check(activity=activity, texts={"summary": summary}, confirm_no_names=confirm_no_names)
     regie = Organisation.objects.get(pk=min(grant.organisation_ids))
     case = Case.objects.create(
         address=address, activity=activity, regie_organisation=regie, summary=summary, opened_by=actor
@@ -355,7 +596,12 @@ def case_open(
         CaseParticipant.objects.create(case=case, organisation=organisation, added_by=actor)
     CaseEvent.objects.create(case=case, kind="opened", to_status=case.status, note=summary[:500], actor=actor)
     audit_record(
-        actor=actor, action="case.create", obj=case, origin=origin, processing=_case_processing(case)
+        actor=actor,
+        action="case.create",
+        obj=case,
+        reason=_reason("", confirmed),
+        origin=origin,
+        processing=_case_processing(case),
     )
     return case
 
@@ -367,9 +613,16 @@ def _case_for_write(actor, case: Case) -> Case:
     return Case.objects.select_for_update().select_related("address", "activity").get(pk=case.pk)
 
 
+@_name_refusals_logged("case.transition")
 @transaction.atomic
 def case_transition(
-    *, actor, case: Case, to_status: str, note: str = "", origin: Origin | None = None
+    *,
+    actor,
+    case: Case,
+    to_status: str,
+    note: str = "",
+    confirm_no_names: bool = False,
+    origin: Origin | None = None,
 ) -> Case:
     if not actor.has_perm("cases.change_case"):
         raise NotVisible(case.uuid)
@@ -380,6 +633,7 @@ def case_transition(
         raise RegisterError(
             _("This status change is not allowed."), field="to_status", code="transition"
         ) from exc
+    confirmed = names_check(activity=case.activity, texts={"note": note}, confirm_no_names=confirm_no_names)
     previous = case.status
     case.status = to_status
     case.closed_at = timezone.now() if to_status == workflow.CLOSED else None
@@ -391,7 +645,7 @@ def case_transition(
         actor=actor,
         action="case.transition",
         obj=case,
-        reason=note,
+        reason=_reason(note, confirmed),
         origin=origin,
         processing=_case_processing(case),
     )
@@ -412,6 +666,7 @@ def case_participant_add(
     )
 
 
+@_name_refusals_logged("decision.create")
 @transaction.atomic
 def decision_record(
     *,
@@ -424,6 +679,7 @@ def decision_record(
     flavour: str = "",
     decided_on: date | None = None,
     activity: ProcessingActivity | None = None,
+    confirm_no_names: bool = False,
     origin: Origin | None = None,
 ) -> Decision:
     """Humans decide: who, what, on which legal basis, why, and which milder alternative was weighed."""
@@ -462,12 +718,23 @@ def decision_record(
     except ValidationError as exc:
         name, messages = next(iter(exc.message_dict.items()))
         raise RegisterError(messages[0], field=name) from exc
+    confirmed = names_check(
+        activity=activity,
+        texts={
+            "what": decision.what,
+            "legal_basis": decision.legal_basis,
+            "motivation": decision.motivation,
+            "milder_alternative": decision.milder_alternative,
+        },
+        confirm_no_names=confirm_no_names,
+    )
     decision.save()
     CaseEvent.objects.create(case=case, kind="decision", note=decision.what[:500], actor=actor)
     audit_record(
         actor=actor,
         action="decision.create",
         obj=decision,
+        reason=_reason("", confirmed),
         origin=origin,
         processing=_case_processing(case, activity),
     )

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Pages of the address register. Every page with personal data reads through ``selectors`` (which
-check the covenant and write the audit and processing log); a dossier first asks the purpose."""
+check the covenant and write the audit and processing log); a dossier first asks the purpose.
+
+Roles without the register get the 403 page on its lists, search and agenda. Visibility comes before
+anything else: a dossier or case the user may not see answers the 404 page whatever was sent, exactly
+as one that does not exist (and the attempt to open a dossier is logged)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +24,7 @@ from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation
 from smaakmaker.access.policies import grants_for, writable_activity_ids
 from smaakmaker.cases import selectors, services
-from smaakmaker.cases.errors import NotVisible, RegisterError
+from smaakmaker.cases.errors import NotPermitted, NotVisible, RegisterError
 from smaakmaker.cases.forms import (
     STATUS_LABELS,
     CaseFilterForm,
@@ -53,15 +58,20 @@ def _purpose_set(request, key: str, purpose: str) -> None:
     request.session[PURPOSE_SESSION_KEY] = purposes
 
 
-def _has_register(user) -> bool:
-    return user.has_perm("cases.view_case") and bool(grants_for(user))
+def _register_required(user, *permissions: str) -> None:
+    """The 403 page for roles without the register (``selectors.register_required``)."""
+    try:
+        selectors.register_required(user, *permissions)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message) from exc
 
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The case list per area."""
+    _register_required(request.user, "cases.view_case")
     context = {"status_labels": STATUS_LABELS, "search_form": SearchForm()}
-    if not _has_register(request.user):
+    if not grants_for(request.user):
         return render(request, "cases/index.html", {**context, "no_access": True})
     form = CaseFilterForm(request.GET or None, buurt_codes=selectors.buurt_codes_visible(user=request.user))
     filters = form.cleaned_data if form.is_valid() else {}
@@ -80,9 +90,10 @@ def index(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def search(request: HttpRequest) -> HttpResponse:
     """Search by postcode and house number (POST: no personal data in URLs)."""
+    _register_required(request.user, "cases.view_address")
     form = SearchForm(request.POST)
     results = None
-    if form.is_valid() and _has_register(request.user):
+    if form.is_valid():
         results = selectors.addresses_search(
             user=request.user, purpose=SEARCH_PURPOSE, origin=origin_of(request), **form.cleaned_data
         )
@@ -93,16 +104,21 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dossier(request: HttpRequest, uuid) -> HttpResponse:
     key = str(uuid)
+    purpose = _purpose_get(request, key) if request.method == "GET" else ""
+    if not purpose:
+        # Visibility before the purpose: an address the user may not see answers 404 whatever was sent,
+        # and the attempt is logged (``address.read.denied``) whether the address exists or not.
+        try:
+            selectors.address_open_check(user=request.user, uuid=uuid, origin=origin_of(request))
+        except NotVisible as exc:
+            raise Http404 from exc
     if request.method == "POST":
         form = PurposeForm(request.POST)
         if form.is_valid():
             _purpose_set(request, key, form.cleaned_data["purpose"])
             return HttpResponseRedirect(reverse("cases:dossier", args=[uuid]))
         return render(request, "cases/purpose.html", {"form": form}, status=400)
-    purpose = _purpose_get(request, key)
     if not purpose:
-        if Address.objects.visible_one(request.user, uuid=uuid) is None:
-            raise Http404
         return render(request, "cases/purpose.html", {"form": PurposeForm()})
     try:
         data = selectors.address_dossier(
@@ -144,6 +160,8 @@ def _visible_case(request, uuid) -> Case:
 
 def _field_error(form, exc: RegisterError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if exc.code == services.CONFIRM_NO_NAMES:
+        form.asks_names = True  # show the checkbox "this text contains no name of a resident"
 
 
 @login_required
@@ -192,6 +210,7 @@ def case_open(request: HttpRequest, uuid) -> HttpResponse:
                 activity=form.cleaned_data["activity"],
                 summary=form.cleaned_data["summary"],
                 participants=list(form.cleaned_data["participants"]),
+                confirm_no_names=form.cleaned_data["confirm_no_names"],
                 origin=origin_of(request),
             )
         except RegisterError as exc:
@@ -252,7 +271,8 @@ def _case_form(request: HttpRequest, case, form, service, success: str, title: s
 
 @login_required
 def agenda(request: HttpRequest) -> HttpResponse:
-    if not _has_register(request.user):
+    _register_required(request.user, "cases.view_signal", "cases.view_case")
+    if not grants_for(request.user):
         return render(request, "cases/agenda.html", {"no_access": True})
     items = selectors.agenda(user=request.user, purpose=AGENDA_PURPOSE, origin=origin_of(request))
     return render(

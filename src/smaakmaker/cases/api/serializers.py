@@ -67,8 +67,9 @@ class AddressSerializer(serializers.ModelSerializer):
         ]
 
 
-class AddressRegisterSerializer(serializers.Serializer):
-    bag_nummeraanduiding_id = serializers.CharField(max_length=16, validators=[_bag_id])
+class AddressDataSerializer(serializers.Serializer):
+    """The public BAG data of an address besides its nummeraanduiding id."""
+
     street = serializers.CharField(max_length=120)
     house_number = serializers.IntegerField(min_value=1, max_value=99999)
     house_letter = serializers.RegexField(r"^[A-Za-z]?$", required=False, default="", allow_blank=True)
@@ -76,6 +77,21 @@ class AddressRegisterSerializer(serializers.Serializer):
     postcode = serializers.CharField(max_length=7, validators=[_postcode])
     city = serializers.CharField(max_length=80)
     buurt_code = serializers.CharField(max_length=10, validators=[_buurt])
+
+
+class AddressRegisterSerializer(AddressDataSerializer):
+    bag_nummeraanduiding_id = serializers.CharField(max_length=16, validators=[_bag_id])
+
+
+CONFIRM_NO_NAMES_HELP = (
+    "Where the processing activity allows no names of residents, a text that looks like a person's name "
+    "is accepted only with this confirmation that it names no resident (recorded in the audit log); a "
+    "resident's name is refused either way."
+)
+
+
+def _confirm_field() -> serializers.BooleanField:
+    return serializers.BooleanField(required=False, default=False, help_text=CONFIRM_NO_NAMES_HELP)
 
 
 class AddressSearchSerializer(serializers.Serializer):
@@ -213,11 +229,13 @@ class CaseOpenSerializer(serializers.Serializer):
     participants = serializers.ListField(
         child=serializers.UUIDField(), required=False, default=list, max_length=20
     )
+    confirm_no_names = _confirm_field()
 
 
 class TransitionSerializer(serializers.Serializer):
     to_status = CaseStatusField()
     note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+    confirm_no_names = _confirm_field()
 
 
 class DecisionCreateSerializer(serializers.Serializer):
@@ -229,15 +247,21 @@ class DecisionCreateSerializer(serializers.Serializer):
         choices=[c for c, _l in Flavour.choices], required=False, default="", allow_blank=True
     )
     decided_on = serializers.DateField(required=False)
+    confirm_no_names = _confirm_field()
 
 
 # One item of a batch: documents the shape (OpenAPI); ``signal_item_check`` checks it.
 class SignalItemSerializer(serializers.Serializer):
     bag_nummeraanduiding_id = serializers.CharField(max_length=16, validators=[_bag_id])
+    address = AddressDataSerializer(
+        help_text="The address's public BAG data: registers the address when the register does not know it "
+        "yet; a registered address is used as it is. The buurt code decides which grant applies."
+    )
     kind = serializers.SlugField(max_length=60)
     observed_on = serializers.DateField()
     description = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
     external_id = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    confirm_no_names = _confirm_field()
 
 
 MAX_BATCH_ITEMS = 5000
@@ -249,6 +273,16 @@ SIGNAL_ITEM_TEXT = (
     ("external_id", 64, False),
 )
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+#: (name, maximum length, required) of the text fields of an item's address
+ADDRESS_TEXT = (
+    ("street", 120, True),
+    ("house_letter", 1, False),
+    ("house_number_addition", 4, False),
+    ("postcode", 7, True),
+    ("city", 80, True),
+    ("buurt_code", 10, True),
+)
+HOUSE_LETTER_RE = re.compile(r"^[A-Za-z]?$")
 
 
 def _problem(field_class, key: str, **kwargs) -> list[ErrorDetail]:
@@ -256,19 +290,8 @@ def _problem(field_class, key: str, **kwargs) -> list[ErrorDetail]:
     return [ErrorDetail(str(message).format(**kwargs), code=key)]
 
 
-def signal_item_check(raw) -> tuple[dict, dict]:
-    """One batch item: the cleaned item and its problems per field (empty when valid).
-
-    The same rules and messages as ``SignalItemSerializer`` in one pass over plain values: DRF's nested
-    serializers cost about 60 ms per 1,000 items, a tenth of a batch's whole time.
-    """
-    if not isinstance(raw, dict):
-        return {}, {
-            "non_field_errors": _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
-        }
-    item: dict = {}
-    problems: dict = {}
-    for name, max_length, required in SIGNAL_ITEM_TEXT:
+def _texts_check(raw: dict, specification, item: dict, problems: dict) -> None:
+    for name, max_length, required in specification:
         value = raw.get(name)
         if value is None and not required and name not in raw:
             item[name] = ""
@@ -285,6 +308,67 @@ def signal_item_check(raw) -> tuple[dict, dict]:
             problems[name] = _problem(serializers.CharField, "max_length", max_length=max_length)
         else:
             item[name] = value
+
+
+def _address_check(raw) -> tuple[dict, dict | list]:
+    """An item's address (``AddressDataSerializer``'s rules and messages, in one pass)."""
+    if raw is None:
+        return {}, _problem(serializers.Field, "required")
+    if not isinstance(raw, dict):
+        return {}, {
+            "non_field_errors": _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
+        }
+    address: dict = {}
+    problems: dict = {}
+    _texts_check(raw, ADDRESS_TEXT, address, problems)
+    number = raw.get("house_number")
+    if number is None:
+        problems["house_number"] = _problem(serializers.Field, "required")
+    elif isinstance(number, bool) or not (
+        isinstance(number, int) or (isinstance(number, str) and number.strip().isdigit())
+    ):
+        problems["house_number"] = _problem(serializers.IntegerField, "invalid")
+    elif not 1 <= int(number) <= 99999:
+        key, limit = ("min_value", 1) if int(number) < 1 else ("max_value", 99999)
+        problems["house_number"] = _problem(serializers.IntegerField, key, **{key: limit})
+    else:
+        address["house_number"] = int(number)
+    if "house_letter" in address and not HOUSE_LETTER_RE.fullmatch(address["house_letter"]):
+        problems["house_letter"] = _problem(serializers.RegexField, "invalid")
+    if "postcode" in address:
+        address["postcode"] = normalise_postcode(address["postcode"])
+        if not POSTCODE_RE.fullmatch(address["postcode"]):
+            problems["postcode"] = [ErrorDetail("A postcode looks like 1064AB.", code="invalid_postcode")]
+    if "buurt_code" in address and not BUURT_RE.fullmatch(address["buurt_code"]):
+        problems["buurt_code"] = [
+            ErrorDetail("A buurt code looks like BU0363FD04.", code="invalid_buurt_code")
+        ]
+    return address, problems
+
+
+def signal_item_check(raw) -> tuple[dict, dict]:
+    """One batch item: the cleaned item and its problems per field (empty when valid).
+
+    The same rules and messages as ``SignalItemSerializer`` in one pass over plain values: DRF's nested
+    serializers cost about 60 ms per 1,000 items, a tenth of a batch's whole time.
+    """
+    if not isinstance(raw, dict):
+        return {}, {
+            "non_field_errors": _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
+        }
+    item: dict = {}
+    problems: dict = {}
+    _texts_check(raw, SIGNAL_ITEM_TEXT, item, problems)
+    address, address_problems = _address_check(raw.get("address"))
+    if address_problems:
+        problems["address"] = address_problems
+    else:
+        item["address"] = address
+    confirm = raw.get("confirm_no_names", False)
+    if not isinstance(confirm, bool):
+        problems["confirm_no_names"] = _problem(serializers.BooleanField, "invalid")
+    else:
+        item["confirm_no_names"] = confirm
     if "bag_nummeraanduiding_id" in item and not BAG_ID_RE.fullmatch(item["bag_nummeraanduiding_id"]):
         problems["bag_nummeraanduiding_id"] = [
             ErrorDetail(

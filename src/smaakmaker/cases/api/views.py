@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Partner API of the register. Personal-data reads need the purpose in the ``X-Purpose`` header;
-searches with personal data go by POST; objects that exist but are not visible answer 404."""
+searches with personal data go by POST; objects that exist but are not visible answer 404.
+
+No existence oracles: the answer never depends on whether the register holds something the caller may
+not see. Permission and visibility are decided before the request is validated (a hidden case answers
+404 whatever the body), and a hidden object answers exactly like one that does not exist."""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation, ProcessingActivity
 from smaakmaker.cases import selectors, services
 from smaakmaker.cases.api import serializers as s
-from smaakmaker.cases.errors import BatchError, NotVisible, RegisterError
-from smaakmaker.cases.models import Address, AlertRule, Case
+from smaakmaker.cases.errors import BatchError, NotPermitted, NotVisible, PurposeMissing, RegisterError
+from smaakmaker.cases.models import Address, AlertRule, Case, normalise_postcode
 
 PURPOSE_HEADER = "X-Purpose"
 PURPOSE_PARAMETER = OpenApiParameter(
@@ -60,6 +64,10 @@ class RegisterView(APIView):
     def handle_exception(self, exc):
         if isinstance(exc, NotVisible):
             exc = exceptions.NotFound()
+        elif isinstance(exc, NotPermitted):
+            exc = exceptions.PermissionDenied(exc.message or None)
+        elif isinstance(exc, PurposeMissing):
+            exc = _invalid(PURPOSE_HEADER, exc.message, "required")
         elif isinstance(exc, BatchError):
             exc = exceptions.ValidationError(
                 {field: [ErrorDetail(message, code=code)] for field, code, message in exc.errors}
@@ -76,19 +84,21 @@ class RegisterView(APIView):
 
 class AddressRegisterView(RegisterView):
     @extend_schema(
-        summary="Register a BAG address",
+        summary="Register a BAG address (or find the registered one)",
+        description="Needs a covenant grant to record data in the address's buurt (else 403). The answer "
+        "is the same whether the register knew the address or not: 201 with the address's register id and "
+        "the data you sent, never what the register held before.",
         request=s.AddressRegisterSerializer,
         responses={201: s.AddressSerializer},
         tags=TAGS,
     )
     def post(self, request):
-        data = self.valid(s.AddressRegisterSerializer, request.data)
         if not request.user.has_perm("cases.add_signal"):
             raise exceptions.PermissionDenied()
-        if Address.objects.filter(bag_nummeraanduiding_id=data["bag_nummeraanduiding_id"]).exists():
-            raise _invalid("bag_nummeraanduiding_id", "This address is already registered.", "unique")
+        data = self.valid(s.AddressRegisterSerializer, request.data)
         address = services.address_register(actor=request.user, origin=origin_of(request), **data)
-        return Response(s.AddressSerializer(address).data, status=status.HTTP_201_CREATED)
+        echo = Address(uuid=address.uuid, **{**data, "postcode": normalise_postcode(data["postcode"])})
+        return Response(s.AddressSerializer(echo).data, status=status.HTTP_201_CREATED)
 
 
 class AddressSearchView(RegisterView):
@@ -100,6 +110,7 @@ class AddressSearchView(RegisterView):
         tags=TAGS,
     )
     def post(self, request):
+        selectors.register_required(request.user, "cases.view_address")
         purpose = _purpose(request)
         data = self.valid(s.AddressSearchSerializer, request.data)
         found = selectors.addresses_search(
@@ -116,9 +127,11 @@ class AddressDossierView(RegisterView):
         tags=TAGS,
     )
     def get(self, request, uuid):
-        purpose = _purpose(request)
         dossier = selectors.address_dossier(
-            user=request.user, uuid=uuid, purpose=purpose, origin=origin_of(request)
+            user=request.user,
+            uuid=uuid,
+            purpose=request.headers.get(PURPOSE_HEADER, ""),
+            origin=origin_of(request),
         )
         return Response(s.DossierSerializer(dossier).data)
 
@@ -132,6 +145,7 @@ class CaseListView(RegisterView):
         tags=TAGS,
     )
     def get(self, request):
+        selectors.register_required(request.user, "cases.view_case")
         purpose = _purpose(request)
         query = self.valid(s.CaseListQuerySerializer, request.query_params)
         page, total = selectors.cases_list(
@@ -152,6 +166,8 @@ class CaseListView(RegisterView):
         tags=TAGS,
     )
     def post(self, request):
+        if not request.user.has_perm("cases.add_case"):
+            raise exceptions.PermissionDenied()
         data = self.valid(s.CaseOpenSerializer, request.data)
         address = Address.objects.visible_one(request.user, uuid=data["address"])
         if address is None:
@@ -168,6 +184,7 @@ class CaseListView(RegisterView):
             activity=activity,
             summary=data["summary"],
             participants=participants,
+            confirm_no_names=data["confirm_no_names"],
             origin=origin_of(request),
         )
         return Response(s.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
@@ -182,6 +199,7 @@ class CaseSearchView(RegisterView):
         tags=TAGS,
     )
     def post(self, request):
+        selectors.register_required(request.user, "cases.view_case")
         purpose = _purpose(request)
         data = dict(self.valid(s.CaseSearchSerializer, request.data))
         limit, offset = data.pop("limit"), data.pop("offset")
@@ -208,20 +226,23 @@ class CaseDetailView(RegisterView):
         tags=TAGS,
     )
     def get(self, request, uuid):
-        purpose = _purpose(request)
         case, decisions, events = selectors.case_detail(
-            user=request.user, uuid=uuid, purpose=purpose, origin=origin_of(request)
+            user=request.user,
+            uuid=uuid,
+            purpose=request.headers.get(PURPOSE_HEADER, ""),
+            origin=origin_of(request),
         )
         return Response(
             s.CaseDetailSerializer({"case": case, "decisions": decisions, "history": events}).data
         )
 
 
-def _visible_case(request, uuid) -> Case:
+def _visible_case(request, uuid, *, permission: str) -> Case:
+    """The case if it is visible and the user may act on it (both before the body is read), else 404."""
     case = (
         Case.objects.visible_to(request.user).filter(uuid=uuid).select_related("address", "activity").first()
     )
-    if case is None:
+    if case is None or not request.user.has_perm(permission):
         raise NotVisible(uuid)
     return case
 
@@ -234,7 +255,7 @@ class CaseTransitionView(RegisterView):
         tags=TAGS,
     )
     def post(self, request, uuid):
-        case = _visible_case(request, uuid)
+        case = _visible_case(request, uuid, permission="cases.change_case")
         data = self.valid(s.TransitionSerializer, request.data)
         case = services.case_transition(actor=request.user, case=case, origin=origin_of(request), **data)
         return Response(s.CaseSerializer(case).data)
@@ -248,7 +269,7 @@ class DecisionCreateView(RegisterView):
         tags=TAGS,
     )
     def post(self, request, uuid):
-        case = _visible_case(request, uuid)
+        case = _visible_case(request, uuid, permission="cases.add_decision")
         data = self.valid(s.DecisionCreateSerializer, request.data)
         decision = services.decision_record(actor=request.user, case=case, origin=origin_of(request), **data)
         return Response(s.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
@@ -257,12 +278,20 @@ class DecisionCreateView(RegisterView):
 class SignalIngestView(RegisterView):
     @extend_schema(
         summary="Bulk signal ingestion (all or nothing, per-item problem details)",
+        description="Every item names its address by BAG id and its public BAG data; an address the "
+        "register does not know yet is registered from them, a registered one is used as it is, and the "
+        "answer does not tell which. An item is stored only under a covenant grant to record its kind's "
+        "processing activity in the buurt it gives. Where that activity allows no names, a description "
+        "naming a resident of the register is refused (`resident_name`), and one that looks like a name "
+        "needs `confirm_no_names: true` (`confirm_no_names`); one refused item stores nothing.",
         parameters=[IDEMPOTENCY_PARAMETER],
         request=s.SignalBatchSerializer,
         responses={201: s.SignalBatchResultSerializer, 200: s.SignalBatchResultSerializer},
         tags=TAGS,
     )
     def post(self, request):
+        if not request.user.has_perm("cases.add_signal"):
+            raise exceptions.PermissionDenied()
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key:
             raise _invalid("Idempotency-Key", "Send an Idempotency-Key header.", "required")
@@ -276,7 +305,7 @@ class SignalIngestView(RegisterView):
                 .order_by("pk")
                 .first()
             )
-        if organisation is None or not request.user.has_perm("cases.add_signal"):
+        if organisation is None:
             raise exceptions.PermissionDenied()
         result = services.signals_ingest(
             actor=request.user,
@@ -315,6 +344,7 @@ class AgendaView(RegisterView):
         tags=TAGS,
     )
     def get(self, request):
+        selectors.register_required(request.user, "cases.view_signal", "cases.view_case")
         purpose = _purpose(request)
         buurt = request.query_params.get("buurt_code", "")
         if buurt:
@@ -334,10 +364,10 @@ class InzageView(RegisterView):
         tags=TAGS,
     )
     def post(self, request):
-        purpose = _purpose(request)
-        data = self.valid(s.InzageRequestSerializer, request.data)
         if not request.user.has_perm("cases.export_inzage"):
             raise exceptions.PermissionDenied()
+        purpose = _purpose(request)
+        data = self.valid(s.InzageRequestSerializer, request.data)
         with transaction.atomic():
             export = selectors.inzage_export(
                 user=request.user,

@@ -40,6 +40,13 @@ def _personal_calls(world):
                 "signals": [
                     {
                         "bag_nummeraanduiding_id": a1.bag_nummeraanduiding_id,
+                        "address": {
+                            "street": a1.street,
+                            "house_number": a1.house_number,
+                            "postcode": a1.postcode,
+                            "city": a1.city,
+                            "buurt_code": a1.buurt_code,
+                        },
                         "kind": "overlast",
                         "observed_on": "2024-05-01",
                     }
@@ -100,10 +107,10 @@ def test_traceparent_is_accepted_and_propagated(world, api):
     assert not ProcessingLogRecord.objects.filter(data_subject_id=str(world.addresses["A1"].uuid)).exists()
 
 
-def test_not_visible_read_is_audited_as_not_found(world, api):
+def test_not_visible_read_is_audited_as_denied(world, api):
     api("wijkagent").get(f"/api/v1/addresses/{world.addresses['A2'].uuid}")
     record = AuditRecord.objects.order_by("-id").first()
-    assert (record.action, record.result, record.actor) == ("address.read", "not_found", "wijkagent")
+    assert (record.action, record.result, record.actor) == ("address.read.denied", "denied", "wijkagent")
 
 
 def test_orm_refuses_update_and_delete(world):

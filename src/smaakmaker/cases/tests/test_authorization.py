@@ -22,6 +22,8 @@ ALL_USERS = (
     "privacy",
     "beheerder",
 )
+#: roles without the register's permissions: 403 on its lists and searches (test_register_access.py)
+NO_REGISTER = {"analist", "bestuurder", "privacy", "beheerder"}
 
 EXPECTED_SIGNALS = {
     # gemeente: general compartment in the whole covenant area; corporation data (a participation grant)
@@ -113,25 +115,31 @@ def test_api_dossier_per_address(world, api, username):
 def test_api_case_endpoints(world, api, username):
     client = api(username)
     sees_case = EXPECTED_CASES.get(username, False)
+    register = username not in NO_REGISTER
     listing = client.get("/api/v1/cases")
-    assert listing.status_code == 200
-    assert {c["uuid"] for c in listing.json()["results"]} == ({str(world.case.uuid)} if sees_case else set())
+    assert listing.status_code == (200 if register else 403)
     search = client.post("/api/v1/cases/search", {"postcode": "1064XA"}, content_type="application/json")
-    assert {c["uuid"] for c in search.json()["results"]} == ({str(world.case.uuid)} if sees_case else set())
+    assert search.status_code == (200 if register else 403)
+    if register:
+        cases = {str(world.case.uuid)} if sees_case else set()
+        assert {c["uuid"] for c in listing.json()["results"]} == cases
+        assert {c["uuid"] for c in search.json()["results"]} == cases
     detail = client.get(f"/api/v1/cases/{world.case.uuid}")
     assert detail.status_code == (200 if sees_case else 404)
     found = client.post("/api/v1/addresses/search", {"postcode": "1064XA"}, content_type="application/json")
-    assert found.status_code == 200
-    keys = {key for key, a in world.addresses.items() if str(a.uuid) in {x["uuid"] for x in found.json()}}
-    assert keys == EXPECTED_ADDRESSES.get(username, set())
+    assert found.status_code == (200 if register else 403)
+    if register:
+        keys = {key for key, a in world.addresses.items() if str(a.uuid) in {x["uuid"] for x in found.json()}}
+        assert keys == EXPECTED_ADDRESSES.get(username, set())
     agenda = client.get("/api/v1/agenda")
-    assert agenda.status_code == 200
-    agenda_keys = {
-        key
-        for key, a in world.addresses.items()
-        if str(a.uuid) in {item["address"]["uuid"] for item in agenda.json()}
-    }
-    assert agenda_keys <= EXPECTED_ADDRESSES.get(username, set())
+    assert agenda.status_code == (200 if register else 403)
+    if register:
+        agenda_keys = {
+            key
+            for key, a in world.addresses.items()
+            if str(a.uuid) in {item["address"]["uuid"] for item in agenda.json()}
+        }
+        assert agenda_keys <= EXPECTED_ADDRESSES.get(username, set())
     # Writes on a case the user cannot see answer 404; on a visible one without the permission too.
     transition = client.post(
         f"/api/v1/cases/{world.case.uuid}/transitions",

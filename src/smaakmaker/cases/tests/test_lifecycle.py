@@ -122,9 +122,22 @@ def _ingest(client, items, key="batch-1"):
     )
 
 
+def _address_data(address, **overrides):
+    data = {
+        "street": address.street,
+        "house_number": address.house_number,
+        "postcode": address.postcode,
+        "city": address.city,
+        "buurt_code": address.buurt_code,
+    }
+    data.update(overrides)
+    return data
+
+
 def _item(world, **overrides):
     item = {
         "bag_nummeraanduiding_id": world.addresses["A2"].bag_nummeraanduiding_id,
+        "address": _address_data(world.addresses["A2"]),
         "kind": "overlast",
         "observed_on": "2024-06-01",
         "description": "nieuw",
@@ -141,11 +154,27 @@ def _item(world, **overrides):
             "signals.1.bag_nummeraanduiding_id",
             "invalid_bag_id",
         ),
-        (
-            {"bag_nummeraanduiding_id": "0999999999999999"},
-            "signals.1.bag_nummeraanduiding_id",
-            "unknown_address",
+        (  # a new address outside the covenant area: no grant to record there
+            {
+                "bag_nummeraanduiding_id": "0999999999999999",
+                "address": {
+                    "street": "Elders",
+                    "house_number": 1,
+                    "postcode": "1064XA",
+                    "city": "A",
+                    "buurt_code": "BU0363FD03",
+                },
+            },
+            "signals.1.kind",
+            "no_processing_activity",
         ),
+        ({"address": None}, "signals.1.address", "required"),
+        (
+            {"address": {"street": "X", "postcode": "1064XA", "city": "A", "buurt_code": "BU0363FD04"}},
+            "signals.1.address.house_number",
+            "required",
+        ),
+        ({"confirm_no_names": "ja"}, "signals.1.confirm_no_names", "invalid"),
         ({"kind": "onbekend"}, "signals.1.kind", "unknown_kind"),
         ({"kind": "zorgsignaal"}, "signals.1.kind", "no_processing_activity"),
         ({"observed_on": "gisteren"}, "signals.1.observed_on", "invalid"),
