@@ -8,9 +8,10 @@ from django.utils.translation import gettext_lazy as _
 NAVIGATION = (
     ("web:dashboard", _("Dashboard"), None),
     ("areas:index", _("Areas"), None),
-    ("cases:index", _("Addresses"), None),
-    ("plans:index", _("Plans"), None),
-    ("monitoring:index", _("Monitoring"), None),
+    # a door is shown only to who may go through it (the register answers 403 to the others)
+    ("cases:index", _("Addresses"), "cases.view_address"),
+    ("plans:index", _("Plans"), "plans.view_approach"),
+    ("monitoring:index", _("Monitoring"), "monitoring.view_effectevaluation"),
     ("access:index", _("Access"), "access.view_organisation"),
 )
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# BUURT_RE: cases/api/serializers.py still imports it from here (to be moved to smaakmaker.common.codes).
-from smaakmaker.common.codes import ANY_CODE_PATTERN, BUURT_RE
+from smaakmaker.common.codes import ANY_CODE_PATTERN
 
-__all__ = ["BUURT_RE", "clean_codes", "code_levels", "parent_code_frame", "valid_code_mask"]
+__all__ = ["clean_codes", "code_levels", "parent_code_frame", "valid_code_mask"]
 
 
 def clean_codes(values: pd.Series) -> pd.Series:

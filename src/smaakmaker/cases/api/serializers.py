@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from smaakmaker.areas.sources.codes import BUURT_RE
 from smaakmaker.cases import workflow
 from smaakmaker.cases.models import (
     BAG_ID_RE,
@@ -20,6 +19,7 @@ from smaakmaker.cases.models import (
     SignalKind,
     normalise_postcode,
 )
+from smaakmaker.common.codes import BUURT_RE
 
 
 @extend_schema_field({"type": "string", "enum": list(workflow.STATUSES)})

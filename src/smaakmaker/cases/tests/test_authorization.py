@@ -236,7 +236,9 @@ def test_reuse_needs_an_explicit_logged_decision(world):
         "huur_corp2_A2",
         "woonfraude_corp2_A1",
     }
-    assert AuditRecord.objects.filter(action="reuse_decision.record", actor="regisseur").count() == 2  # demo + this
+    assert (
+        AuditRecord.objects.filter(action="reuse_decision.record", actor="regisseur").count() == 2
+    )  # demo + this
 
 
 def test_participation_opens_that_case_only(world, api):

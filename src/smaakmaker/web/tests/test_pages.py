@@ -115,3 +115,18 @@ def test_management_uses_the_same_sign_in(client):
     assert response.status_code == 302
     login = client.get(response["Location"], follow=True)
     assert login.redirect_chain[-1][0].startswith("/inloggen/")
+
+
+@pytest.mark.parametrize(
+    "username", ["regisseur", "wijkagent", "analist", "bestuurder", "privacy", "beheerder"]
+)
+def test_navigation_and_dashboard_link_only_to_what_the_role_may_open(signed_in, username):
+    """No door that answers 403: a role without the register sees no "Adressen" link, and so on."""
+    import re
+
+    client = signed_in(username)
+    html = client.get("/").content.decode()
+    links = set(re.findall(r'href="(/[a-z-]+/)"', html))
+    for path in DOMAIN_PAGES:
+        status = client.get(path).status_code
+        assert (path in links) == (status == 200), (username, path, status)
