@@ -757,8 +757,12 @@ def _summary(
     if status is SolveStatus.INFEASIBLE:
         if not conflicts:
             return "Er bestaat geen planning die aan alle harde regels voldoet."
-        lines = " ".join(c.message for c in conflicts)
-        return f"Er bestaat geen planning. Deze {len(conflicts)} afspraken gaan niet samen: {lines}"
+        # Only the count: the conflicts name interventions, and who may read which of them is decided
+        # where they are shown (plans.selectors), never in a stored text that everyone sees.
+        return (
+            f"Er bestaat geen planning. Deze {len(conflicts)} afspraken gaan niet samen; "
+            "zie de lijst van conflicten."
+        )
     return f"Geen planning gevonden: {status.label}."
 
 
