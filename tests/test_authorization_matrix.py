@@ -24,6 +24,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -483,8 +484,9 @@ def _url_names(patterns=None, namespace=None, prefix=""):
 
 def _openapi_operations() -> set[tuple[str, str]]:
     document = json.loads(OPENAPI.read_text())
+    base = urlsplit(document["servers"][0]["url"]).path  # the paths are relative to the server URL
     return {
-        (method.upper(), path)
+        (method.upper(), base + path)
         for path, operations in document["paths"].items()
         for method in operations
         if method in {"get", "post", "put", "patch", "delete"}

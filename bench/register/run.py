@@ -435,6 +435,9 @@ def ingest(
     return {"signals_per_s": batches * size / wall, "batch_s": wall / batches}
 
 
+MEASURES = ("floor", "dossier", "dossier_1", "case_list", "ingestion")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
@@ -453,14 +456,34 @@ def main() -> None:
         "--no-baseline", action="store_true", help="skip the baseline (one runserver process)"
     )
     parser.add_argument(
+        "--measures",
+        default=",".join(MEASURES),
+        help=f"comma-separated subset of {','.join(MEASURES)}",
+    )
+    parser.add_argument(
+        "--rate-limits",
+        choices=["off", "on", "counted"],
+        default="off",
+        help="off (default): the read measures send far more than one token's limit; on: the settings' "
+        "defaults (with --measures ingestion); counted: limits so high that every request is counted "
+        "and none refused (what the counting costs)",
+    )
+    parser.add_argument(
         "--reuse",
         metavar="VAR_DIR",
         help="PostgreSQL only: measure again on the loaded database (skip the load)",
     )
     args = parser.parse_args()
+    measures = args.measures.split(",")
+    if set(measures) - set(MEASURES):
+        parser.error(f"--measures: choose from {','.join(MEASURES)}")
 
     var_dir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="bench-register-"))
     env = env_for(args.db, var_dir)
+    limits = {"off": "0", "counted": "100000000"}.get(args.rate_limits)
+    if limits is not None:
+        for name in ("API_RATE_PER_TOKEN", "API_RATE_PER_ADDRESS", "API_LOCKOUT_FAILURES"):
+            env[f"SMAAKMAKER_{name}"] = limits
     t0 = time.perf_counter()
     if args.reuse:
         load = {"addresses_s": float("nan"), "signals_s": float("nan"), "sample": reuse_sample(env)}
@@ -481,23 +504,24 @@ def main() -> None:
     dossier_paths = [f"/api/v1/addresses/{rng.choice(load['sample'])}" for _ in range(5000)]
     list_paths = [f"/api/v1/cases?buurt_code={rng.choice(BUURTEN)}&limit=50" for _ in range(2000)]
     bag_addresses = [bench_address(i) for i in range(0, min(args.addresses, 200_000), 7)]
+    reads = {  # paths, headers, clients, seconds
+        "floor": (["/api/v1/me"], headers, args.clients, max(5, args.seconds // 2)),
+        "dossier": (dossier_paths, headers, args.clients, args.seconds),
+        "dossier_1": (dossier_paths, headers, 1, max(5, args.seconds // 2)),
+        "case_list": (list_paths, headers, args.clients, args.seconds),
+    }
     results = {}
     runs = [("gunicorn", args.workers)] + ([] if args.no_baseline else [("runserver", 1)])
     for server_kind, workers in runs:
         server = start_server(env, args.port, server_kind, workers, args.threads)
         try:
-            found = {
-                "floor": measure(base, ["/api/v1/me"], headers, args.clients, max(5, args.seconds // 2)),
-                "dossier": measure(base, dossier_paths, headers, args.clients, args.seconds),
-                "dossier_1": measure(base, dossier_paths, headers, 1, max(5, args.seconds // 2)),
-                "case_list": measure(base, list_paths, headers, args.clients, args.seconds),
-            }
-            found["ingestion"] = ingest(
-                base,
-                {"Authorization": f"Bearer {token}"},
-                bag_addresses,
-                args.batches if server_kind == "gunicorn" else 3,
-            )
+            found = {}
+            for key in measures:
+                if key == "ingestion":
+                    batches = args.batches if server_kind == "gunicorn" else 3
+                    found[key] = ingest(base, {"Authorization": f"Bearer {token}"}, bag_addresses, batches)
+                else:
+                    found[key] = measure(base, *reads[key])
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -512,7 +536,7 @@ def main() -> None:
     print()
     print(
         f"{args.db}: {args.addresses:,} addresses, {args.signals:,} signals; load client: {client}; "
-        f"medians over {args.seconds} s closed-loop runs"
+        f"medians over {args.seconds} s closed-loop runs; API rate limits {args.rate_limits}"
     )
     print()
     print("| measure | server | p50 ms | p95 ms | p99 ms | throughput | target |")
@@ -525,12 +549,16 @@ def main() -> None:
     )
     for key, name, target in rows:
         for server_kind, found in results.items():
+            if key not in found:
+                continue
             r = found[key]
             print(
                 f"| {name} | {label[server_kind]} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} "
                 f"| {r['rps']:.0f} req/s | {target} |"
             )
     for server_kind, found in results.items():
+        if "ingestion" not in found:
+            continue
         r = found["ingestion"]
         print(
             f"| bulk ingestion (1,000 per request, 1 client) | {label[server_kind]} | "

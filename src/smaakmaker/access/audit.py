@@ -93,11 +93,11 @@ class Origin:
 
 
 def origin_of(request) -> Origin:
+    from smaakmaker.access.throttling import client_address
+
     channel = "api" if request.path.startswith("/api/") else "web"
     token = getattr(request, "api_token", None)
-    return Origin(
-        channel=channel, address=request.META.get("REMOTE_ADDR", ""), token=token.prefix if token else ""
-    )
+    return Origin(channel=channel, address=client_address(request) or "", token=token.prefix if token else "")
 
 
 def pseudonym(subject_type: str, subject_id: str) -> str:

@@ -9,10 +9,15 @@ from rest_framework import authentication, exceptions
 from smaakmaker.access.middleware import second_factor_needed
 from smaakmaker.access.policies import act_for_organisation
 from smaakmaker.access.services import api_token_check
+from smaakmaker.access.throttling import ApiLockedOut, api_lockout_wait, api_token_failure_record
 
 
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """``Authorization: Bearer <prefix>.<secret>``; the request acts as the token's user."""
+    """``Authorization: Bearer <prefix>.<secret>``; the request acts as the token's user.
+
+    A client address that sent too many wrong tokens is locked out: while it lasts, every bearer
+    token from it, right or wrong, gets 429 with ``Retry-After`` (``access.throttling``).
+    """
 
     keyword = "Bearer"
 
@@ -23,8 +28,14 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         keyword, _sep, raw = header.partition(" ")
         if keyword != self.keyword:
             return None
+        locked = api_lockout_wait(request=request)
+        if locked is not None:
+            raise ApiLockedOut(wait=locked)
         token = api_token_check(raw=raw.strip())
         if token is None:
+            locked = api_token_failure_record(request=request)
+            if locked is not None:
+                raise ApiLockedOut(wait=locked)
             raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API token."))
         request.api_token = token
         act_for_organisation(token.user, token.organisation_id)

@@ -196,17 +196,33 @@ class CovenantError(ValueError):
     """A covenant rule was broken; ``field`` names the offending field (for problem details/forms).
 
     ``errors`` maps every offending field to its messages; for a single error it is ``{field: [message]}``.
+    ``conflict`` marks a refusal because of the covenant's state rather than the input (a covenant that is
+    no longer a draft, one that lacks what activation needs, a reuse already decided): the API answers
+    409 instead of 400.
     """
 
-    def __init__(self, message: str, *, field: str = "status", errors: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str = "status",
+        errors: dict[str, list[str]] | None = None,
+        conflict: bool = False,
+    ):
         super().__init__(message)
         self.field = field
         self.errors = errors or {field: [message]}
+        self.conflict = conflict
 
     @classmethod
-    def from_errors(cls, errors: dict[str, list[str]]) -> CovenantError:
+    def from_errors(cls, errors: dict[str, list[str]], *, conflict: bool = False) -> CovenantError:
         field = next(iter(errors))
-        return cls(" ".join(m for messages in errors.values() for m in messages), field=field, errors=errors)
+        return cls(
+            " ".join(m for messages in errors.values() for m in messages),
+            field=field,
+            errors=errors,
+            conflict=conflict,
+        )
 
     @classmethod
     def from_validation(cls, exc, *, default_field: str) -> CovenantError:
@@ -376,6 +392,7 @@ def covenant_update(
         raise CovenantError(
             gettext("Only a draft covenant can be changed; an active covenant can only be ended."),
             field="status",
+            conflict=True,
         )
     values = {
         "name": name,
@@ -456,10 +473,10 @@ def covenant_activate(*, actor, covenant, origin=None):
 
     covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
     if covenant.status != CovenantStatus.DRAFT:
-        raise CovenantError(gettext("Only a draft covenant can be activated."), field="status")
+        raise CovenantError(gettext("Only a draft covenant can be activated."), field="status", conflict=True)
     errors = _activation_errors(covenant)
-    if errors:
-        raise CovenantError.from_errors(errors)
+    if errors:  # the request has no input: what is missing is in the covenant
+        raise CovenantError.from_errors(errors, conflict=True)
     covenant.status = CovenantStatus.ACTIVE
     covenant.save(update_fields=["status", "updated"])
     audit_record(actor=actor, action="covenant.activate", obj=covenant, origin=origin)
@@ -514,7 +531,7 @@ def covenant_end(*, actor, covenant, reason: str, origin=None):
     if reason_errors:
         errors["reason"] = reason_errors
     if errors:
-        raise CovenantError.from_errors(errors)
+        raise CovenantError.from_errors(errors, conflict="reason" not in errors)
     covenant.status = CovenantStatus.ENDED
     covenant.ended = timezone.now()
     covenant.end_reason = reason.strip()
@@ -562,7 +579,9 @@ def processing_activity_create(
     covenant = Covenant.objects.select_for_update().get(pk=covenant.pk)
     if covenant.status != CovenantStatus.DRAFT:
         raise CovenantError(
-            gettext("Processing activities can only be added while the covenant is a draft."), field="status"
+            gettext("Processing activities can only be added while the covenant is a draft."),
+            field="status",
+            conflict=True,
         )
     activity = ProcessingActivity(
         covenant=covenant,
@@ -634,6 +653,7 @@ def reuse_decision_record(*, actor, source, target, legal_basis: str, motivation
     from smaakmaker.access.models import CovenantStatus, ReuseDecision
 
     errors: dict[str, list[str]] = {}
+    conflicts: set[str] = set()  # fields refused for the state, not the input
     if not legal_basis.strip():
         errors["legal_basis"] = [gettext("A reuse decision needs a legal basis.")]
     if not motivation.strip():
@@ -644,10 +664,12 @@ def reuse_decision_record(*, actor, source, target, legal_basis: str, motivation
         errors["target"] = [gettext("Both activities must belong to the same covenant.")]
     elif ReuseDecision.objects.filter(source=source, target=target).exists():
         errors["target"] = [gettext("This reuse has already been decided.")]
+        conflicts.add("target")
     if target.covenant.status == CovenantStatus.ENDED:
         errors["status"] = [gettext("The covenant has ended; no new reuse can be decided under it.")]
+        conflicts.add("status")
     if errors:
-        raise CovenantError.from_errors(errors)
+        raise CovenantError.from_errors(errors, conflict=set(errors) <= conflicts)
     decision = ReuseDecision.objects.create(
         source=source,
         target=target,

@@ -7,3 +7,19 @@ class ApiConfig(AppConfig):
     name = "smaakmaker.api"
     label = "api"
     verbose_name = _("API")
+
+    def ready(self):
+        from django.core.servers import basehttp
+        from django.db import models
+        from rest_framework import serializers
+
+        from smaakmaker.api.fields import UtcDateTimeField
+
+        # Date-times in API answers in UTC with Z, for every model date-time a ModelSerializer maps.
+        serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = UtcDateTimeField
+        # No Server header from the development server (`smaakmaker runserver`, scripts/run): wsgiref
+        # writes ``Server: WSGIServer/0.2 CPython/3.x`` only when its handler has a ``server_software``
+        # (a documented attribute of wsgiref.handlers.BaseHandler, meant to be set by subclasses). The
+        # header is added after every middleware has run, so a middleware cannot strip it. gunicorn
+        # always sends ``Server: gunicorn``: the reverse proxy drops it (docs/api/README.md).
+        basehttp.ServerHandler.server_software = None

@@ -15,3 +15,29 @@ class ApiVersionMiddleware:
         if request.path.startswith("/api/"):
             response["API-Version"] = settings.API_VERSION
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """413 problem details for an API request whose declared body is larger than
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``SMAAKMAKER_MAX_REQUEST_BYTES``), before anything reads the body.
+
+    Django checks the same limit only when the body is read, for form data without its files, and DRF's
+    handling of that exception would answer 400; here every API body counts, multipart uploads
+    included. (``problems.exception_handler`` maps Django's ``RequestDataTooBig`` to the same 413.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.path.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                from smaakmaker.api.problems import body_limit_detail, problem_response
+
+                return problem_response(request, 413, body_limit_detail())
+        return self.get_response(request)

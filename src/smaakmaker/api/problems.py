@@ -6,7 +6,8 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -29,6 +30,34 @@ TITLES = {
     429: gettext_noop("Too many requests."),
     500: gettext_noop("Internal server error."),
 }
+
+
+class Conflict(exceptions.ValidationError):
+    """409: the request is well-formed but conflicts with the current state of the resource (a covenant
+    that is no longer a draft, a proposal that is stale, an idempotency key used for another body).
+
+    Like a validation error it names the fields in ``invalidParams``; the state, not the input, is what
+    the client has to look at (re-read the resource, then decide)."""
+
+    status_code = 409
+    default_detail = gettext_noop("The request conflicts with the current state of the resource.")
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """413: the request body is larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``SMAAKMAKER_MAX_REQUEST_BYTES``)."""
+
+    status_code = 413
+    default_code = "too_large"
+
+    def __init__(self):
+        super().__init__(body_limit_detail())
+
+
+def body_limit_detail() -> str:
+    return _("The request body is larger than %(limit)s bytes; send less per request.") % {
+        "limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    }
 
 
 def problem_body(
@@ -84,6 +113,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):  # Django's limit hit while DRF read the body
+        exc = PayloadTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -93,7 +124,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         body = problem_body(
             status=status,
-            detail=_("One or more fields are invalid."),
+            detail=_(Conflict.default_detail)
+            if isinstance(exc, Conflict)
+            else _("One or more fields are invalid."),
             instance=instance,
             invalidParams=_flatten_errors(exc.detail),
         )

@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""OpenAPI post-processing: every operation documents its problem+json error responses."""
+"""OpenAPI post-processing: servers and contact, and every operation documents its problem+json error
+responses (NL API Design Rules: /core/uri-version, /core/doc-openapi-contact, /core/error-handling)."""
 
 from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -34,8 +38,29 @@ ERRORS = {
     "403": "Not allowed.",
     "404": "Not found (also for objects that exist but are not visible to you).",
     "405": "Method not allowed.",
+    "406": "Not acceptable: the API answers `application/json` (errors `application/problem+json`) only.",
+    "413": "The request body is larger than the limit in the API description.",
+    "415": "Unsupported media type: send the body as the `Content-Type` documented for this operation.",
     "500": "Internal server error.",
 }
+#: Only operations with a request body can be refused for their body's size or media type.
+BODY_ERRORS = {"413", "415"}
+
+
+def stripped_min_length_pattern(minimum: int, *, header: bool = False) -> str:
+    """A pattern for "at least ``minimum`` (>= 2) characters once the spaces around the text are removed",
+    the check the server makes of a purpose or a reason (``len(value.strip()) >= minimum``).
+
+    For a header (``header=True``) without the surrounding spaces: HTTP removes them from a field value
+    (RFC 9110 section 5.5), so a client cannot send them."""
+    core = r"\S.{" + str(minimum - 2) + r",}\S"
+    return f"^{core}$" if header else r"^\s*" + core + r"\s*$"
+
+
+def conflict(description: str) -> OpenApiResponse:
+    """A documented 409 (problem details naming the fields in ``invalidParams``)."""
+    return OpenApiResponse(description=f"Conflict with the current state: {description}")
+
 
 VERSION_HEADER = {"API-Version": {"schema": {"type": "string"}, "description": "Version of the API."}}
 
@@ -48,10 +73,15 @@ def add_problem_responses(result, generator, request, public):
             responses = operation.setdefault("responses", {})
             for response in responses.values():
                 response.setdefault("headers", {}).update(VERSION_HEADER)
+            for status, response in responses.items():
+                if status[0] in "45":  # an error documented by the view itself: problem details too
+                    response["content"] = {"application/problem+json": {"schema": dict(reference)}}
             for status, description in ERRORS.items():
                 if status in responses:
                     continue
                 if status == "400" and "requestBody" not in operation and not operation.get("parameters"):
+                    continue
+                if status in BODY_ERRORS and "requestBody" not in operation:
                     continue
                 if status in {"401", "403"} and operation.get("security") == [{}]:
                     continue
@@ -60,6 +90,33 @@ def add_problem_responses(result, generator, request, public):
                     "headers": VERSION_HEADER,
                     "content": {"application/problem+json": {"schema": reference}},
                 }
+    return result
+
+
+def add_servers_and_contact(result, generator, request, public):
+    """``servers`` with the major version (paths are relative to it), the contact, and the limits.
+
+    From the settings at generation time: the committed document shows the development defaults (a
+    relative server URL), the document an installation serves at /api/v1/openapi.json its own public
+    URL and contact.
+    """
+    public = settings.PUBLIC_URL.rstrip("/")
+    # Over https (production requires it) the absolute URL; a development instance on plain http gets
+    # the URL relative to the document (/core/transport-security: no API is offered over http).
+    url = f"{public}/api/v1" if public.startswith("https://") else "/api/v1"
+    result["servers"] = [{"url": url, "description": "This installation"}]
+    info = result.setdefault("info", {})
+    info["contact"] = {
+        "name": settings.API_CONTACT_NAME,
+        "email": settings.API_CONTACT_EMAIL,
+        "url": settings.API_CONTACT_URL or settings.PUBLIC_URL,
+    }
+    info["description"] = (
+        info.get("description", "").rstrip()
+        + f"\n\nA request body may be at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes "
+        "(`SMAAKMAKER_MAX_REQUEST_BYTES`); a larger one is refused with 413 problem details before it is "
+        "read. Date-times are answered in UTC (`Z`)."
+    )
     return result
 
 

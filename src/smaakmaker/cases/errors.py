@@ -12,6 +12,11 @@ class RegisterError(ValueError):
         self.code = code
 
 
+class RegisterConflict(RegisterError):
+    """The request conflicts with the current state (a status change the case's status does not allow,
+    an idempotency key already used for another batch): the API answers 409."""
+
+
 class BatchError(ValueError):
     """A batch with one or more bad items: nothing was stored. ``errors`` lists (field, code, message)."""
 

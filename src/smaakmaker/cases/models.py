@@ -28,8 +28,8 @@ from smaakmaker.cases.querysets import (
 from smaakmaker.common.codes import InvalidCodeError, buurt_code
 from smaakmaker.common.models import BaseModel
 
-BAG_ID_RE = re.compile(r"\d{16}")
-POSTCODE_RE = re.compile(r"[1-9]\d{3}[A-Z]{2}")
+BAG_ID_RE = re.compile(r"\d{16}", re.ASCII)  # ASCII digits only
+POSTCODE_RE = re.compile(r"[1-9]\d{3}[A-Z]{2}", re.ASCII)  # ASCII digits only
 
 
 def validate_bag_id(value: str) -> None:

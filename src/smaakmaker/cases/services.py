@@ -21,7 +21,14 @@ from smaakmaker.access.audit import Origin, Processing, Result, audit_record
 from smaakmaker.access.models import Organisation, ProcessingActivity
 from smaakmaker.access.policies import LEVEL_WRITE, area_covers, grant_to_write, grants_for
 from smaakmaker.cases import names, workflow
-from smaakmaker.cases.errors import BatchError, NotPermitted, NotVisible, RegisterError, ResidentNameRefused
+from smaakmaker.cases.errors import (
+    BatchError,
+    NotPermitted,
+    NotVisible,
+    RegisterConflict,
+    RegisterError,
+    ResidentNameRefused,
+)
 from smaakmaker.cases.models import (
     BAG_ID_RE,
     Address,
@@ -388,7 +395,7 @@ def signals_ingest(
     ).first()
     if earlier is not None:
         if earlier.request_hash != digest:
-            raise RegisterError(
+            raise RegisterConflict(
                 _("This Idempotency-Key was used for a different request."),
                 field="Idempotency-Key",
                 code="conflict",
@@ -630,7 +637,7 @@ def case_transition(
     try:
         workflow.transition_check(case.status, to_status)
     except workflow.TransitionError as exc:
-        raise RegisterError(
+        raise RegisterConflict(
             _("This status change is not allowed."), field="to_status", code="transition"
         ) from exc
     confirmed = names_check(activity=case.activity, texts={"note": note}, confirm_no_names=confirm_no_names)

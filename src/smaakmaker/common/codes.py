@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Validators for CBS region codes (pure Python, no Django, no pandas).
+r"""Validators for CBS region codes (pure Python, no Django, no pandas).
 
 Shared by the domains that handle CBS codes: ``areas`` (imports, scan, forms), ``cases`` (the buurt
 of an address) and ``access`` (the areas of a covenant), so that none of them imports another for it.
@@ -13,6 +13,7 @@ CBS codes identify a region in the "Wijk- en buurtindeling" of one classificatio
   2022 recoding, ``WK0363AA``,
 * ``BU`` + 4 digit gemeente number + 4 characters — buurt, e.g. ``BU03630000`` or ``BU0363AA01``.
 
+Digits are ASCII digits (``re.ASCII``: Python's ``\d`` also matches other scripts' digits).
 StatLine exports pad codes with spaces to ten characters (``"GM0363    "``); all functions here
 strip that padding and upper-case the code. Codes are always kept as strings (leading zeros matter).
 """
@@ -24,9 +25,9 @@ from typing import Literal
 
 AreaLevel = Literal["land", "gemeente", "wijk", "buurt"]
 
-GEMEENTE_RE = re.compile(r"GM\d{4}")
-WIJK_RE = re.compile(r"WK\d{4}[0-9A-Z]{2}")
-BUURT_RE = re.compile(r"BU\d{4}[0-9A-Z]{4}")
+GEMEENTE_RE = re.compile(r"GM\d{4}", re.ASCII)
+WIJK_RE = re.compile(r"WK\d{4}[0-9A-Z]{2}", re.ASCII)
+BUURT_RE = re.compile(r"BU\d{4}[0-9A-Z]{4}", re.ASCII)
 LAND_RE = re.compile(r"NL0{1,2}")
 #: One pattern for any CBS region code (used to recognise a code column by its content).
 ANY_CODE_PATTERN = r"(?:NL0{1,2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})"

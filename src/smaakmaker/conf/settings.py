@@ -118,6 +118,62 @@ try:
         kind="int",
         help="How long a lock-out lasts.",
     )
+    API_RATE_PER_TOKEN = declare(
+        "SMAAKMAKER_API_RATE_PER_TOKEN",
+        default=600,
+        kind="int",
+        help="Requests per minute one API token may make (sliding window; over it: 429 with `Retry-After`; "
+        "0: no limit). 600, ten a second, is several times what a partner system needs (bulk ingestion at "
+        "2,000 signals/s is two requests a second of 1,000), while one runaway client loop cannot take the "
+        "server: an address dossier costs about 40 ms of CPU (bench/register), so ten a second is a fifth "
+        "of two cores.",
+    )
+    API_RATE_PER_ADDRESS = declare(
+        "SMAAKMAKER_API_RATE_PER_ADDRESS",
+        default=1200,
+        kind="int",
+        help="Requests per minute to the API from one client address, all tokens, sessions and anonymous "
+        "calls together (an IPv6 address counts per /64 network; 0: no limit). Twice the per-token limit: "
+        "two partner systems behind one gateway each get their full rate, and a client cannot escape the "
+        "limit by spreading its calls over many tokens.",
+    )
+    API_LOCKOUT_FAILURES = declare(
+        "SMAAKMAKER_API_LOCKOUT_FAILURES",
+        default=20,
+        kind="int",
+        help="Wrong, expired or revoked API tokens from one client address within "
+        "`SMAAKMAKER_API_LOCKOUT_WINDOW_MINUTES` before that address is locked out (0: no lock-out). "
+        "Token secrets are 256 random bits, so guessing one is hopeless; the lock-out stops trying lists "
+        "of leaked tokens. 20 rather than sign-in's 5: a partner system whose token just expired retries "
+        "a few times, and should get clear 401s before its address is locked.",
+    )
+    API_LOCKOUT_WINDOW_MINUTES = declare(
+        "SMAAKMAKER_API_LOCKOUT_WINDOW_MINUTES",
+        default=10,
+        kind="int",
+        help="Minutes over which wrong API tokens are counted per client address. 10 catches a steady "
+        "scan (two tries a minute or more) and forgets an occasional mistake.",
+    )
+    API_LOCKOUT_MINUTES = declare(
+        "SMAAKMAKER_API_LOCKOUT_MINUTES",
+        default=15,
+        kind="int",
+        help="How long a client address is locked out after too many wrong API tokens: every request "
+        "with a bearer token from it, right or wrong, gets 429 with `Retry-After`; each lock-out is "
+        "audited. 15 minutes holds a scan to about 80 tries an hour, while a partner system with a "
+        "corrected token is back within a quarter of an hour.",
+    )
+    TRUSTED_PROXIES = declare(
+        "SMAAKMAKER_TRUSTED_PROXIES",
+        default=0,
+        kind="int",
+        help="Number of reverse proxies in front of the app that each append the client address to "
+        "`X-Forwarded-For`; the client address (API limits and lock-out, sign-in lock-out) is then the "
+        "n-th entry from the right. 0 (default): the connection's `REMOTE_ADDR`, and `X-Forwarded-For` "
+        "is ignored, so a client cannot choose its address. Behind one TLS-terminating proxy that sets "
+        "the header: 1. A number higher than the real one lets clients choose their address and "
+        "dodge the limits.",
+    )
     PASSWORD_MIN_LENGTH = declare(
         "SMAAKMAKER_PASSWORD_MIN_LENGTH",
         default=12,
@@ -161,7 +217,37 @@ try:
         "SMAAKMAKER_BEHIND_PROXY",
         default=False,
         kind="bool",
-        help="Trust the `X-Forwarded-Proto` header of a TLS-terminating reverse proxy.",
+        help="Trust the `X-Forwarded-Proto` header of a TLS-terminating reverse proxy (the client address "
+        "in `X-Forwarded-For`: `SMAAKMAKER_TRUSTED_PROXIES`).",
+    )
+    MAX_REQUEST_BYTES = declare(
+        "SMAAKMAKER_MAX_REQUEST_BYTES",
+        default=10 * 1024 * 1024,
+        kind="int",
+        help="Largest request body in bytes (Django's `DATA_UPLOAD_MAX_MEMORY_SIZE`, here for every API body, "
+        "uploads included); a larger one gets 413 problem details before it is read. 10 MiB holds a "
+        "1,000-signal batch many times over (measured: 255 kB with short descriptions, 1.3 MB with "
+        "500-character ones, 3.3 MB if every character of those is `\\u`-escaped) and the largest batch "
+        "the API takes, 5,000 signals, with descriptions up to 500 characters (6.6 MB), while one "
+        "request cannot make a worker parse hundreds of megabytes. At least 1024.",
+    )
+    API_CONTACT_NAME = declare(
+        "SMAAKMAKER_API_CONTACT_NAME",
+        default="Smaakmaker maintainers",
+        help="Contact of the API for partner systems (`info.contact.name` of the OpenAPI document): the team "
+        "that runs this installation.",
+    )
+    API_CONTACT_EMAIL = declare(
+        "SMAAKMAKER_API_CONTACT_EMAIL",
+        default="smaakmaker@example.invalid",
+        help="E-mail address of that contact (`info.contact.email`). The development default is a "
+        "placeholder, so production requires a real one.",
+        production_required=True,
+    )
+    API_CONTACT_URL = declare(
+        "SMAAKMAKER_API_CONTACT_URL",
+        default="",
+        help="Web page of that contact (`info.contact.url`). Empty: `SMAAKMAKER_PUBLIC_URL`.",
     )
 except ConfigError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
@@ -179,6 +265,21 @@ if set(SCAN_THEME_WEIGHTS) - {"inkomen", "wonen", "veiligheid", "voorzieningen",
     weight < 0 for weight in SCAN_THEME_WEIGHTS.values()
 ):
     raise ImproperlyConfigured("SMAAKMAKER_SCAN_THEME_WEIGHTS: unknown theme or negative weight")
+for _name in (
+    "API_RATE_PER_TOKEN",
+    "API_RATE_PER_ADDRESS",
+    "API_LOCKOUT_FAILURES",
+    "API_LOCKOUT_WINDOW_MINUTES",
+    "API_LOCKOUT_MINUTES",
+    "TRUSTED_PROXIES",
+):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"SMAAKMAKER_{_name}: must be 0 or more")
+if MAX_REQUEST_BYTES < 1024:
+    raise ImproperlyConfigured("SMAAKMAKER_MAX_REQUEST_BYTES: must be 1024 or more")
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+if API_LOCKOUT_FAILURES and API_LOCKOUT_WINDOW_MINUTES < 1:
+    raise ImproperlyConfigured("SMAAKMAKER_API_LOCKOUT_WINDOW_MINUTES: must be 1 or more")
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -239,6 +340,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "smaakmaker.web.middleware.SecurityHeadersMiddleware",
     "smaakmaker.api.middleware.ApiVersionMiddleware",
+    "smaakmaker.api.middleware.RequestSizeLimitMiddleware",
     "smaakmaker.access.tracing.TraceparentMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -339,7 +441,21 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "access/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_PROXY else None
+# The client address by the same rule as the API limits (SMAAKMAKER_TRUSTED_PROXIES). The former
+# AXES_IPWARE_PROXY_COUNT had no effect: django-ipware is not installed, so axes always used REMOTE_ADDR.
+AXES_CLIENT_IP_CALLABLE = "smaakmaker.access.throttling.client_address"
+
+# API rate limits and lock-out (smaakmaker.access.throttling): counters in the database, shared by all
+# server processes; the table is made by migration access.0007.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api_limits": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "smaakmaker_api_limits",
+        # Entries live at most a lock-out long; expired ones are removed once there are more than this.
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+}
 
 OTP_TOTP_ISSUER = "Smaakmaker"
 
@@ -402,6 +518,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "smaakmaker.api.problems.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "smaakmaker.access.throttling.AddressRateThrottle",
+        "smaakmaker.access.throttling.TokenRateThrottle",
+    ],
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 API_VERSION = "1.0.0"
 SPECTACULAR_SETTINGS = {
@@ -411,6 +532,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": API_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # paths relative to the server URL, which carries the major version (/core/uri-version)
+    "SCHEMA_PATH_PREFIX_TRIM": True,
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -418,10 +541,17 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "HealthStateEnum": ["ok", "error"],
         "CaseStatusEnum": "smaakmaker.cases.workflow.STATUSES",
+        "InterventionLevelEnum": "smaakmaker.plans.models.Level",
+        "InterventionStatusEnum": "smaakmaker.plans.models.InterventionStatus",
+        "SchedulerRunStateEnum": "smaakmaker.plans.models.RunState",
+        "SchedulerRunDecisionEnum": "smaakmaker.plans.models.RunDecision",
+        "DecisionEnum": ["accept", "reject"],
+        "LevelEnum": "smaakmaker.areas.models.AreaLevel",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smaakmaker.api.schema.add_problem_responses",
+        "smaakmaker.api.schema.add_servers_and_contact",
         "smaakmaker.api.schema.drop_backend_integer_limits",
     ],
 }

@@ -60,6 +60,11 @@ class PlanError(ValueError):
         self.code = code
 
 
+class PlanConflict(PlanError):
+    """Refused because of the current state, not the input (an intervention's status that does not allow
+    the change, a proposal that is stale or decided, a run already going): the API answers 409."""
+
+
 class PlanForbidden(PermissionError):
     """The actor may not do this (403), or may not see the object (answered as 404 by callers)."""
 
@@ -111,7 +116,7 @@ def approach_create(
 def approach_phase_change(*, actor, approach: Approach, to_phase: str, note: str = "") -> Approach:
     approach = Approach.objects.select_for_update().get(pk=approach.pk)
     if to_phase not in ALLOWED_TRANSITIONS.get(approach.phase, ()):
-        raise PlanError(
+        raise PlanConflict(
             f"Van fase '{Phase(approach.phase).label}' kan niet naar '{to_phase}'.",
             field="phase",
             code="transition",
@@ -418,11 +423,13 @@ def intervention_status_change(
     if not may_change_status(actor, iv):
         raise PlanForbidden("not the owner")
     if to_status not in STATUS_TRANSITIONS.get(iv.status, ()):
-        raise PlanError(
-            f"Van status '{iv.get_status_display()}' kan niet naar '{to_status}'.", field="status"
+        raise PlanConflict(
+            f"Van status '{iv.get_status_display()}' kan niet naar '{to_status}'.",
+            field="status",
+            code="transition",
         )
     if to_status == "lopend" and iv.start_week is None:
-        raise PlanError("Plan eerst een startweek.", field="status")
+        raise PlanConflict("Plan eerst een startweek.", field="status", code="no_start_week")
     InterventionEvent.objects.create(
         intervention=iv,
         kind=InterventionEvent.Kind.STATUS,
@@ -475,7 +482,7 @@ def dependency_add(
         _check_address_visible(actor, first.address)
         _check_address_visible(actor, second.address)
     if PlanDependency.objects.filter(first=first, second=second, kind=kind).exists():
-        raise PlanError("Deze afhankelijkheid bestaat al.", field="second", code="duplicate")
+        raise PlanConflict("Deze afhankelijkheid bestaat al.", field="second", code="duplicate")
     dependency = PlanDependency.objects.create(
         approach_id=first.approach_id,
         first=first,
@@ -577,7 +584,7 @@ def run_get(*, approach: Approach, uuid) -> SchedulerRun | None:
 def run_create(*, actor, approach: Approach, time_limit_s: float = 10.0) -> SchedulerRun:
     runs_expire_stale(approach=approach)
     if approach.runs.filter(state__in=[RunState.QUEUED, RunState.RUNNING]).exists():
-        raise PlanError("Er loopt al een planningsvoorstel voor deze aanpak.", field="run", code="busy")
+        raise PlanConflict("Er loopt al een planningsvoorstel voor deze aanpak.", field="run", code="busy")
     run = SchedulerRun.objects.create(
         approach=approach,
         requested_by=actor,
@@ -678,12 +685,12 @@ def run_accept(
     """Accept a proposal: write the new start weeks as append-only revisions, audited."""
     run = SchedulerRun.objects.select_for_update(of=("self",)).select_related("approach").get(pk=run.pk)
     if run.decision != RunDecision.OPEN or not run.has_proposal:
-        raise PlanError("Dit voorstel kan niet (meer) worden aangenomen.", field="run", code="state")
+        raise PlanConflict("Dit voorstel kan niet (meer) worden aangenomen.", field="run", code="state")
     approach = run.approach
     items = {iv.ref: iv for iv in approach.interventions.select_related("address", "intervention_type")}
     current = {ref: iv.start_week for ref, iv in items.items()}
     if current != run.base_starts:
-        raise PlanError(
+        raise PlanConflict(
             "Het plan is veranderd sinds dit voorstel is gemaakt; vraag een nieuw voorstel.",
             field="run",
             code="stale",
@@ -736,7 +743,7 @@ def run_accept(
 def run_reject(*, actor, run: SchedulerRun, note: str = "", origin: Origin | None = None) -> SchedulerRun:
     run = SchedulerRun.objects.select_for_update().get(pk=run.pk)
     if run.decision != RunDecision.OPEN or run.state in (RunState.QUEUED, RunState.RUNNING):
-        raise PlanError("Over dit voorstel is al besloten of het loopt nog.", field="run", code="state")
+        raise PlanConflict("Over dit voorstel is al besloten of het loopt nog.", field="run", code="state")
     run.decision = RunDecision.REJECTED
     run.decided_by = actor
     run.decided_at = timezone.now()
@@ -761,6 +768,7 @@ def check_summary(approach: Approach) -> dict:
 
 
 __all__ = [
+    "PlanConflict",
     "PlanError",
     "PlanForbidden",
     "approach_create",

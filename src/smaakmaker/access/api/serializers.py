@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 from __future__ import annotations
 
+from django.core.validators import MinLengthValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent
@@ -31,6 +32,8 @@ from smaakmaker.access.services import (
     COVENANT_END_REASON_MIN_LENGTH,
     covenant_end_reason_errors,
 )
+from smaakmaker.api.fields import UtcDateTimeField
+from smaakmaker.api.schema import stripped_min_length_pattern
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -50,8 +53,8 @@ class RoleSerializer(serializers.Serializer):
 class MembershipSummarySerializer(serializers.Serializer):
     organisation = OrganisationSerializer()
     function_title = serializers.CharField()
-    valid_from = serializers.DateTimeField()
-    valid_until = serializers.DateTimeField(allow_null=True)
+    valid_from = UtcDateTimeField()
+    valid_until = UtcDateTimeField(allow_null=True)
 
 
 class CurrentUserSerializer(serializers.Serializer):
@@ -153,7 +156,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 class ActivityCreateSerializer(serializers.Serializer):
     code = serializers.SlugField(
-        max_length=80, required=False, default="", help_text="Unique code; made from the name when left out."
+        max_length=80, required=False, help_text="Unique code; made from the name when left out."
     )
     name = serializers.CharField(max_length=200)
     purpose = serializers.CharField()
@@ -212,9 +215,7 @@ class CovenantSerializer(serializers.ModelSerializer):
     privacy_officer = serializers.CharField(
         source="privacy_officer.username", allow_null=True, help_text="User name of the privacy officer."
     )
-    ended = serializers.DateTimeField(
-        allow_null=True, help_text="When the covenant was ended (null until then)."
-    )
+    ended = UtcDateTimeField(allow_null=True, help_text="When the covenant was ended (null until then).")
     end_reason = serializers.CharField(help_text="The reason given for ending it (empty until then).")
 
     class Meta:
@@ -278,24 +279,48 @@ class CovenantWriteSerializer(serializers.Serializer):
 CONFIRM_END_MESSAGE = _("Confirm that you want to end the covenant.")
 
 
+@extend_schema_field({"type": "boolean", "enum": [True]})
+class ConfirmField(serializers.BooleanField):
+    """A yes that must be given: only ``true`` is accepted (``validate_confirm``)."""
+
+
+class _EndReasonLength(MinLengthValidator):
+    """The service's rule (``covenant_end_reason_errors``: the text without the spaces around it) with its
+    message; a ``MinLengthValidator``, so the OpenAPI document shows the minimum length."""
+
+    def __init__(self):
+        super().__init__(COVENANT_END_REASON_MIN_LENGTH)
+
+    def __call__(self, value):
+        errors = covenant_end_reason_errors(value)
+        if errors:
+            raise serializers.ValidationError(errors, code="min_length")
+
+
+@extend_schema_field(
+    {"type": "string", "pattern": stripped_min_length_pattern(COVENANT_END_REASON_MIN_LENGTH)}
+)
+class EndReasonField(serializers.CharField):
+    """The reason for ending a covenant, at least ``COVENANT_END_REASON_MIN_LENGTH`` characters."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=COVENANT_END_REASON_MAX_LENGTH, validators=[_EndReasonLength()], **kwargs)
+
+
 class CovenantEndSerializer(serializers.Serializer):
     """Ending cuts every partner off at once: a reason (shown to their users) and an explicit yes."""
 
-    reason = serializers.CharField(
-        max_length=COVENANT_END_REASON_MAX_LENGTH,
+    reason = EndReasonField(
         help_text=f"Why the covenant ends, at least {COVENANT_END_REASON_MIN_LENGTH} characters; "
         "shown on the dashboard of the partner organisations' users and kept in the audit log.",
     )
-    confirm = serializers.BooleanField(
+    confirm = ConfirmField(
         help_text="Must be `true`: every partner loses access to the shared data at once.",
         error_messages={"required": CONFIRM_END_MESSAGE},
     )
 
     def validate_reason(self, value: str) -> str:
-        errors = covenant_end_reason_errors(value)
-        if errors:
-            raise serializers.ValidationError(errors, code="min_length")
-        return value.strip()
+        return value.strip()  # the length is checked by the field (_EndReasonLength)
 
     def validate_confirm(self, value: bool) -> bool:
         if value is not True:

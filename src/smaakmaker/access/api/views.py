@@ -22,6 +22,8 @@ from smaakmaker.access.api.serializers import (
 )
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Covenant, ProcessingActivity
+from smaakmaker.api.problems import Conflict
+from smaakmaker.api.schema import conflict
 
 
 class ModelPermissions(permissions.DjangoModelPermissions):
@@ -113,7 +115,7 @@ class CovenantView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, services.CovenantError):
-            exc = exceptions.ValidationError(exc.errors)
+            exc = Conflict(exc.errors) if exc.conflict else exceptions.ValidationError(exc.errors)
         return super().handle_exception(exc)
 
     def covenant(self, uuid) -> Covenant:
@@ -160,9 +162,9 @@ class CovenantDetailView(CovenantView):
     @extend_schema(
         summary="Change a draft covenant",
         description="Only the fields given change. An active or ended covenant cannot be changed "
-        "(400 naming `status`); an active covenant can only be ended.",
+        "(409 naming `status`); an active covenant can only be ended.",
         request=CovenantWriteSerializer(partial=True),
-        responses=CovenantDetailSerializer,
+        responses={200: CovenantDetailSerializer, 409: conflict("the covenant is not a draft (`status`).")},
         tags=COVENANT_TAGS,
     )
     def patch(self, request, uuid):
@@ -177,10 +179,17 @@ class CovenantActivateView(CovenantView):
 
     @extend_schema(
         summary="Activate a draft covenant",
-        description="Refused (400 naming the fields) without a recorded DPIA (reference and date), a named "
-        "privacy officer, at least one partner and at least one processing activity.",
+        description="Refused (409 naming the fields) when the covenant is not a draft (`status`), or lacks "
+        "a recorded DPIA (reference and date), a named privacy officer, at least one partner or at least one "
+        "processing activity: the request has no body, what is missing is in the covenant.",
         request=None,
-        responses=CovenantDetailSerializer,
+        responses={
+            200: CovenantDetailSerializer,
+            409: conflict(
+                "not a draft (`status`), or not complete (`dpia_reference`, `dpia_date`, "
+                "`privacy_officer`, `partners`, `activities`)."
+            ),
+        },
         tags=COVENANT_TAGS,
     )
     def post(self, request, uuid):
@@ -197,9 +206,10 @@ class CovenantEndView(CovenantView):
         summary="End an active covenant",
         description="From then on none of its grants gives access to anything: every partner is cut off "
         "at once. Needs a `reason` (kept on the covenant and in the audit log, and shown on the dashboard "
-        'of the partners\' users) and `"confirm": true`; without them 400 naming `reason` or `confirm`.',
+        'of the partners\' users) and `"confirm": true`; without them 400 naming `reason` or `confirm`. '
+        "A covenant that is not active cannot be ended (409 naming `status`).",
         request=CovenantEndSerializer,
-        responses=CovenantDetailSerializer,
+        responses={200: CovenantDetailSerializer, 409: conflict("the covenant is not active (`status`).")},
         tags=COVENANT_TAGS,
     )
     def post(self, request, uuid):
@@ -217,7 +227,7 @@ class CovenantActivityView(CovenantView):
     @extend_schema(
         summary="Add a processing activity with its grants to a draft covenant",
         request=ActivityCreateSerializer,
-        responses={201: ActivitySerializer},
+        responses={201: ActivitySerializer, 409: conflict("the covenant is not a draft (`status`).")},
         tags=COVENANT_TAGS,
     )
     def post(self, request, uuid):
@@ -238,7 +248,10 @@ class CovenantReuseDecisionView(CovenantView):
         summary="Record a reuse decision between two activities of the covenant",
         description="Data collected under `source` may from now on also be read under `target`.",
         request=ReuseDecisionCreateSerializer,
-        responses={201: ReuseDecisionSerializer},
+        responses={
+            201: ReuseDecisionSerializer,
+            409: conflict("this reuse was decided before (`target`), or the covenant has ended (`status`)."),
+        },
         tags=COVENANT_TAGS,
     )
     def post(self, request, uuid):

@@ -23,9 +23,9 @@ def _problem(response, status: int) -> dict:
     return response.json()
 
 
-def _invalid(response) -> dict[str, str]:
-    """The field names of a 400 problem with the reason for each."""
-    body = _problem(response, 400)
+def _invalid(response, status: int = 400) -> dict[str, str]:
+    """The field names of a 400 (invalid input) or 409 (conflict with the state) problem, with reasons."""
+    body = _problem(response, status)
     return {param["name"]: param["reason"] for param in body["invalidParams"]}
 
 
@@ -90,14 +90,14 @@ def test_create_add_activity_activate_and_end_through_the_api(signed_in, demo_us
     }
 
     # Refused without DPIA and privacy officer: both fields are named.
-    refused = _invalid(client.post(f"{url}/activate", content_type=JSON))
+    refused = _invalid(client.post(f"{url}/activate", content_type=JSON), 409)
     assert set(refused) == {"dpia_reference", "privacy_officer"}
     assert "DPIA" in refused["dpia_reference"]
     assert Covenant.objects.get(uuid=created["uuid"]).status == CovenantStatus.DRAFT
 
     # A DPIA without a date is still not enough; then the date is named.
     client.patch(url, {"dpia_reference": "DPIA-API-1"}, content_type=JSON)
-    assert set(_invalid(client.post(f"{url}/activate", content_type=JSON))) == {
+    assert set(_invalid(client.post(f"{url}/activate", content_type=JSON), 409)) == {
         "dpia_date",
         "privacy_officer",
     }
@@ -113,14 +113,13 @@ def test_create_add_activity_activate_and_end_through_the_api(signed_in, demo_us
     assert activated.status_code == 200 and activated.json()["status"] == "active"
 
     # An active covenant cannot be changed or extended, only ended.
-    assert set(_invalid(client.patch(url, {"name": "Anders"}, content_type=JSON))) == {"status"}
-    assert set(_invalid(client.post(f"{url}/activities", _activity_body("Later"), content_type=JSON))) == {
-        "status"
-    }
+    assert set(_invalid(client.patch(url, {"name": "Anders"}, content_type=JSON), 409)) == {"status"}
+    later = client.post(f"{url}/activities", _activity_body("Later"), content_type=JSON)
+    assert set(_invalid(later, 409)) == {"status"}
     ended = client.post(f"{url}/end", END_BODY, content_type=JSON)
     assert ended.status_code == 200 and ended.json()["status"] == "ended"
     assert ended.json()["end_reason"] == END_BODY["reason"] and ended.json()["ended"]
-    assert set(_invalid(client.post(f"{url}/end", END_BODY, content_type=JSON))) == {"status"}
+    assert set(_invalid(client.post(f"{url}/end", END_BODY, content_type=JSON), 409)) == {"status"}
 
     covenant = Covenant.objects.get(uuid=created["uuid"])
     assert covenant.name == "Convenant API-buurt (test)" and covenant.activities.count() == 1

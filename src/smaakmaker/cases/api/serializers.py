@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
+from smaakmaker.api.fields import UtcDateTimeField
 from smaakmaker.cases import workflow
 from smaakmaker.cases.models import (
     BAG_ID_RE,
@@ -51,6 +52,36 @@ def _buurt(value: str) -> str:
     return value
 
 
+# Request fields with the formats the validators above enforce, in the OpenAPI document as patterns.
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{16}$", "minLength": 16, "maxLength": 16})
+class BagIdField(serializers.CharField):
+    """A BAG nummeraanduiding id: exactly 16 ASCII digits, leading zeros kept."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=16, validators=[_bag_id], **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^[1-9][0-9]{3} ?[A-Za-z]{2}$",
+        "maxLength": 7,
+        "description": "Dutch postcode, e.g. 1064AB (spaces removed, upper case).",
+    }
+)
+class PostcodeField(serializers.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(max_length=7, validators=[_postcode], **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": "^BU[0-9]{4}[0-9A-Z]{4}$", "maxLength": 10})
+class BuurtCodeField(serializers.CharField):
+    """A CBS buurt code, e.g. BU0363FD04."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=10, validators=[_buurt], **kwargs)
+
+
 class AddressSerializer(serializers.ModelSerializer):
     class Meta:
         model = Address
@@ -74,13 +105,13 @@ class AddressDataSerializer(serializers.Serializer):
     house_number = serializers.IntegerField(min_value=1, max_value=99999)
     house_letter = serializers.RegexField(r"^[A-Za-z]?$", required=False, default="", allow_blank=True)
     house_number_addition = serializers.CharField(max_length=4, required=False, default="", allow_blank=True)
-    postcode = serializers.CharField(max_length=7, validators=[_postcode])
+    postcode = PostcodeField()
     city = serializers.CharField(max_length=80)
-    buurt_code = serializers.CharField(max_length=10, validators=[_buurt])
+    buurt_code = BuurtCodeField()
 
 
 class AddressRegisterSerializer(AddressDataSerializer):
-    bag_nummeraanduiding_id = serializers.CharField(max_length=16, validators=[_bag_id])
+    bag_nummeraanduiding_id = BagIdField()
 
 
 CONFIRM_NO_NAMES_HELP = (
@@ -95,10 +126,10 @@ def _confirm_field() -> serializers.BooleanField:
 
 
 class AddressSearchSerializer(serializers.Serializer):
-    bag_nummeraanduiding_id = serializers.CharField(max_length=16, required=False, validators=[_bag_id])
-    postcode = serializers.CharField(max_length=7, required=False, validators=[_postcode])
+    bag_nummeraanduiding_id = BagIdField(required=False)
+    postcode = PostcodeField(required=False)
     house_number = serializers.IntegerField(min_value=1, max_value=99999, required=False)
-    buurt_code = serializers.CharField(max_length=10, required=False, validators=[_buurt])
+    buurt_code = BuurtCodeField(required=False)
 
     def validate(self, attrs):
         if not attrs:
@@ -158,8 +189,8 @@ class CaseSerializer(serializers.Serializer):
     processing_activity = serializers.CharField(source="activity.code")
     coordinating_organisation = serializers.CharField(source="regie_organisation.name")
     participants = serializers.SerializerMethodField()
-    created = serializers.DateTimeField()
-    closed_at = serializers.DateTimeField(allow_null=True)
+    created = UtcDateTimeField()
+    closed_at = UtcDateTimeField(allow_null=True)
 
     def get_participants(self, case) -> list[str]:
         return sorted(p.organisation.name for p in case.participations.all())
@@ -180,7 +211,7 @@ class DecisionSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(source="created")
+    at = UtcDateTimeField(source="created")
     kind = serializers.CharField()
     from_status = serializers.CharField()
     to_status = serializers.CharField()
@@ -252,7 +283,7 @@ class DecisionCreateSerializer(serializers.Serializer):
 
 # One item of a batch: documents the shape (OpenAPI); ``signal_item_check`` checks it.
 class SignalItemSerializer(serializers.Serializer):
-    bag_nummeraanduiding_id = serializers.CharField(max_length=16, validators=[_bag_id])
+    bag_nummeraanduiding_id = BagIdField()
     address = AddressDataSerializer(
         help_text="The address's public BAG data: registers the address when the register does not know it "
         "yet; a registered address is used as it is. The buurt code decides which grant applies."

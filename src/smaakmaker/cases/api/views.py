@@ -18,25 +18,43 @@ from rest_framework.views import APIView
 
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation, ProcessingActivity
+from smaakmaker.api.problems import Conflict
+from smaakmaker.api.schema import conflict, stripped_min_length_pattern
 from smaakmaker.cases import selectors, services
 from smaakmaker.cases.api import serializers as s
-from smaakmaker.cases.errors import BatchError, NotPermitted, NotVisible, PurposeMissing, RegisterError
+from smaakmaker.cases.errors import (
+    BatchError,
+    NotPermitted,
+    NotVisible,
+    PurposeMissing,
+    RegisterConflict,
+    RegisterError,
+)
 from smaakmaker.cases.models import Address, AlertRule, Case, normalise_postcode
 
 PURPOSE_HEADER = "X-Purpose"
 PURPOSE_PARAMETER = OpenApiParameter(
     PURPOSE_HEADER,
-    OpenApiTypes.STR,
+    # selectors.purpose_check: at least MIN_PURPOSE_LENGTH characters once spaces around it are removed
+    {
+        "type": "string",
+        "minLength": selectors.MIN_PURPOSE_LENGTH,
+        "pattern": stripped_min_length_pattern(selectors.MIN_PURPOSE_LENGTH, header=True),
+    },
     OpenApiParameter.HEADER,
     required=True,
-    description="The purpose of this read of personal data (logged with it). Requests without it are refused.",
+    description=f"The purpose of this read of personal data (logged with it, its first 500 characters). At "
+    f"least {selectors.MIN_PURPOSE_LENGTH} characters besides surrounding spaces; without it the request is "
+    f"refused (400 naming `{PURPOSE_HEADER}`).",
 )
+IDEMPOTENCY_MAX_LENGTH = 200
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_MAX_LENGTH, "pattern": r"^\S(.*\S)?$"},
     OpenApiParameter.HEADER,
     required=True,
-    description="A unique key per batch; repeating a batch with the same key returns the first answer.",
+    description="A unique key per batch; repeating a batch with the same key returns the first answer "
+    "(200, `replayed: true`), the same key with another batch is refused (409).",
 )
 TAGS = ["register"]
 BAD_REQUEST = OpenApiResponse(
@@ -68,6 +86,8 @@ class RegisterView(APIView):
             exc = exceptions.PermissionDenied(exc.message or None)
         elif isinstance(exc, PurposeMissing):
             exc = _invalid(PURPOSE_HEADER, exc.message, "required")
+        elif isinstance(exc, RegisterConflict):
+            exc = Conflict({exc.field: [ErrorDetail(exc.message, code=exc.code)]})
         elif isinstance(exc, BatchError):
             exc = exceptions.ValidationError(
                 {field: [ErrorDetail(message, code=code)] for field, code, message in exc.errors}
@@ -251,7 +271,10 @@ class CaseTransitionView(RegisterView):
     @extend_schema(
         summary="Change the status of a case (ALLOWED_TRANSITIONS)",
         request=s.TransitionSerializer,
-        responses=s.CaseSerializer,
+        responses={
+            200: s.CaseSerializer,
+            409: conflict("the case's status does not allow this change (`to_status`, code `transition`)."),
+        },
         tags=TAGS,
     )
     def post(self, request, uuid):
@@ -286,7 +309,11 @@ class SignalIngestView(RegisterView):
         "needs `confirm_no_names: true` (`confirm_no_names`); one refused item stores nothing.",
         parameters=[IDEMPOTENCY_PARAMETER],
         request=s.SignalBatchSerializer,
-        responses={201: s.SignalBatchResultSerializer, 200: s.SignalBatchResultSerializer},
+        responses={
+            201: s.SignalBatchResultSerializer,
+            200: s.SignalBatchResultSerializer,
+            409: conflict("the Idempotency-Key was used for another batch (code `conflict`)."),
+        },
         tags=TAGS,
     )
     def post(self, request):

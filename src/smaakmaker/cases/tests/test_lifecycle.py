@@ -232,7 +232,7 @@ def test_bulk_ingestion_of_1000_signals_is_all_or_nothing_and_idempotent(world, 
     assert again.status_code == 200 and again.json()["replayed"] is True
     assert Signal.objects.filter(description__startswith="bulk ").count() == 1000
     other = _ingest(client, items[:5], key="big")
-    assert other.status_code == 400 and other.json()["invalidParams"][0]["name"] == "Idempotency-Key"
+    assert other.status_code == 409 and other.json()["invalidParams"][0]["name"] == "Idempotency-Key"
 
 
 def test_covenant_cannot_activate_without_dpia_and_privacy_officer(world):
@@ -279,7 +279,7 @@ def test_workflow_has_one_transition_table_and_history_is_appended(world, api):
         {"to_status": "monitoring"},
         content_type="application/json",
     )
-    assert bad.status_code == 400 and bad.json()["invalidParams"][0]["name"] == "to_status"
+    assert bad.status_code == 409 and bad.json()["invalidParams"][0]["name"] == "to_status"
     ok = client.post(
         f"/api/v1/cases/{world.case.uuid}/transitions",
         {"to_status": "in_progress"},

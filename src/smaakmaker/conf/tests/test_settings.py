@@ -22,6 +22,7 @@ PRODUCTION_ENV = {
     "SMAAKMAKER_ALLOWED_HOSTS": "smaakmaker.voorbeeld.nl",
     "SMAAKMAKER_PUBLIC_URL": "https://smaakmaker.voorbeeld.nl",
     "SMAAKMAKER_PSEUDONYM_KEY": "Xq8#vR2!mK9$wL4^tN7&pB3*zC6(hJ1)gF5_dS0-aE",
+    "SMAAKMAKER_API_CONTACT_EMAIL": "api@voorbeeld.nl",
 }
 
 
@@ -52,6 +53,7 @@ def test_production_profile_passes_check_deploy_without_warnings(tmp_path):
         "SMAAKMAKER_ALLOWED_HOSTS",
         "SMAAKMAKER_PUBLIC_URL",
         "SMAAKMAKER_PSEUDONYM_KEY",
+        "SMAAKMAKER_API_CONTACT_EMAIL",
     ],
 )
 def test_production_profile_refuses_to_start_without_required_settings(tmp_path, missing):

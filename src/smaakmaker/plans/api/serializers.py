@@ -11,6 +11,8 @@ from smaakmaker.plans.models import (
     InterventionType,
     Level,
     PlanIntervention,
+    RunDecision,
+    RunState,
     SchedulerRun,
 )
 
@@ -19,12 +21,20 @@ LEVEL_HELP = "One of gebied, straat, complex, adres."
 STATUS_HELP = "One of concept, gepland, lopend, afgerond, gestopt."
 
 
-def _one_of(values):
-    def check(value):
-        if value not in values:
-            raise serializers.ValidationError(f"Choose one of: {', '.join(values)}.", code="invalid_choice")
+def _choices(choices):
+    """A choice field over ``choices``, documented as an enum (named in ``ENUM_NAME_OVERRIDES``)."""
 
-    return [check]
+    class Field(serializers.ChoiceField):
+        def __init__(self, **kwargs):
+            super().__init__(choices=list(choices), **kwargs)
+
+    return Field
+
+
+LevelField = _choices(Level.choices)
+InterventionStatusField = _choices(InterventionStatus.choices)
+RunStateField = _choices(RunState.choices)
+RunDecisionField = _choices(RunDecision.choices)
 
 
 class InterventionTypeSerializer(serializers.ModelSerializer):
@@ -116,7 +126,7 @@ class PlanInterventionSerializer(serializers.ModelSerializer):
 class InterventionCreateSerializer(serializers.Serializer):
     intervention_type = serializers.SlugField()
     owner = serializers.UUIDField(help_text="UUID of the owning partner organisation.")
-    level = serializers.CharField(help_text=LEVEL_HELP, validators=_one_of(Level.values))
+    level = LevelField(help_text=LEVEL_HELP)
     street = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     complex = serializers.CharField(max_length=120, required=False, default="", allow_blank=True)
     address = serializers.UUIDField(required=False, allow_null=True, default=None)
@@ -135,7 +145,7 @@ class InterventionCreateSerializer(serializers.Serializer):
 
 
 class StatusChangeSerializer(serializers.Serializer):
-    status = serializers.CharField(help_text=STATUS_HELP, validators=_one_of(InterventionStatus.values))
+    status = InterventionStatusField(help_text=STATUS_HELP)
     note = serializers.CharField(required=False, default="", allow_blank=True, max_length=500)
 
 
@@ -182,9 +192,9 @@ class RunSerializer(serializers.ModelSerializer):
     """A scheduler run. Pass ``context={"full_refs": ...}``: conflicts that involve interventions the
     caller may not see in full lose their message and those references."""
 
-    state = serializers.CharField(read_only=True, help_text="One of queued, running, finished, failed.")
+    state = RunStateField(read_only=True, help_text="One of queued, running, finished, failed.")
     conflicts = serializers.SerializerMethodField()
-    decision = serializers.CharField(read_only=True, help_text="One of open, accepted, rejected, superseded.")
+    decision = RunDecisionField(read_only=True, help_text="One of open, accepted, rejected, superseded.")
 
     class Meta:
         model = SchedulerRun

@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation
+from smaakmaker.api.problems import Conflict
+from smaakmaker.api.schema import conflict
 from smaakmaker.cases.models import Address
 from smaakmaker.plans import selectors, services
 from smaakmaker.plans.api import serializers as s
@@ -35,6 +37,8 @@ class PlansView(APIView):
     def handle_exception(self, exc):
         if isinstance(exc, services.PlanForbidden):
             exc = exceptions.NotFound()
+        elif isinstance(exc, services.PlanConflict):
+            exc = Conflict({exc.field: [ErrorDetail(exc.message, code=exc.code)]})
         elif isinstance(exc, services.PlanError):
             exc = exceptions.ValidationError({exc.field: [ErrorDetail(exc.message, code=exc.code)]})
         return super().handle_exception(exc)
@@ -154,7 +158,13 @@ class InterventionStatusView(PlansView):
         summary="Change the status of an intervention",
         description="The regisseur changes any; a partner professional only their own organisation's.",
         request=s.StatusChangeSerializer,
-        responses=s.PlanInterventionSerializer,
+        responses={
+            200: s.PlanInterventionSerializer,
+            409: conflict(
+                "the intervention's status does not allow this change (`status`, code `transition`), or "
+                "it has no start week yet (code `no_start_week`)."
+            ),
+        },
         tags=TAGS,
     )
     def post(self, request, uuid, ref):
@@ -225,7 +235,10 @@ class RunCreateView(PlansView):
     @extend_schema(
         summary="Ask the scheduler for a proposal (runs in the background)",
         request=s.RunCreateSerializer,
-        responses={202: s.RunSerializer},
+        responses={
+            202: s.RunSerializer,
+            409: conflict("a run of this plan is still going (`run`, code `busy`)."),
+        },
         tags=TAGS,
     )
     def post(self, request, uuid):
@@ -254,7 +267,13 @@ class RunDecisionView(PlansView):
         summary="Accept or reject a proposal",
         description="Accepting writes the proposed start weeks as append-only revisions (audited).",
         request=s.RunDecisionSerializer,
-        responses=s.RunSerializer,
+        responses={
+            200: s.RunSerializer,
+            409: conflict(
+                "the proposal was decided already or is still running (`run`, code `state`), or the plan "
+                "changed since it was made (code `stale`): ask for a new proposal."
+            ),
+        },
         tags=TAGS,
     )
     def post(self, request, uuid, run_uuid):

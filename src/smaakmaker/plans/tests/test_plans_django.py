@@ -388,7 +388,7 @@ def test_api_writes(plan_world, signed_in):
         {"status": "concept"},
         content_type="application/json",
     )
-    assert bad.status_code == 400 and bad["Content-Type"].startswith("application/problem+json")
+    assert bad.status_code == 409 and bad["Content-Type"].startswith("application/problem+json")
     gem = Organisation.objects.get(name="Gemeente Voorbeeldstad (demo)")
     body = {
         "intervention_type": "schoon-heel-veilig",
