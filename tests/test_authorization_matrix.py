@@ -187,6 +187,21 @@ def plan_activities(username: str) -> set[str]:
     return full | ({"-"} if flags and sees_a1 and not full else set())
 
 
+def plan_activities_full(username: str) -> set[str]:
+    """The API's list of interventions shown in full logs only their activities."""
+    if username not in ADDRESS_READERS:
+        return set()
+    return {ACTIVITY[m] for m in EXPECTED_FULL.get(username, set())}
+
+
+def plan_activities_flags(username: str) -> set[str]:
+    """The API's list of flags logs only the bare fact ('-') for A1, where a role sees flags there."""
+    if username not in ADDRESS_READERS:
+        return set()
+    flags = set(INTERVENTIONS) - EXPECTED_FULL.get(username, set())
+    return {"-"} if flags and "A1" in EXPECTED_ADDRESSES.get(username, set()) else set()
+
+
 # --- the routes ---------------------------------------------------------------------------------------
 
 MISSING = "00000000-0000-4000-8000-000000000000"
@@ -354,10 +369,14 @@ ROUTES: dict[str, Route] = {
         methods=("GET", "POST"),
         status=plan_status,
         markers=full_interventions,
-        activities=plan_activities,
+        activities=plan_activities_full,
     ),
     "api:plan-intervention-flags": Route(
-        api=True, kwargs=K_APPROACH, status=plan_status, markers=lambda u: set(), activities=plan_activities
+        api=True,
+        kwargs=K_APPROACH,
+        status=plan_status,
+        markers=lambda u: set(),
+        activities=plan_activities_flags,
     ),
     "api:plan-intervention-status": Route(api=True, kwargs=K_IV_ZORG, methods=("POST",), status=POST_ONLY),
     "api:plan-warnings": Route(api=True, kwargs=K_APPROACH, status=plan_status),

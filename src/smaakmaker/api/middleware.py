@@ -41,3 +41,30 @@ class RequestSizeLimitMiddleware:
 
                 return problem_response(request, 413, body_limit_detail())
         return self.get_response(request)
+
+
+class StrictQueryMiddleware:
+    """400 problem details for a query parameter an API operation does not take
+    (``smaakmaker.api.query.allowed_query_parameters``), before the view runs: a misspelt filter is an
+    error, not silently a wider answer, and nothing rides along in a URL unread. Checked for every caller
+    alike (the allowed names are in the public OpenAPI document)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not request.path.startswith("/api/") or not request.GET:
+            return None
+        view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+        if view_class is None:
+            return None
+        from smaakmaker.api.problems import problem_response
+        from smaakmaker.api.query import unknown_query_errors
+
+        errors = unknown_query_errors(view_class, request.method, request.GET.keys())
+        if errors:
+            return problem_response(request, 400, invalid=errors)
+        return None

@@ -138,10 +138,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return response
 
 
-def problem_response(request: HttpRequest, status: int, detail: str | None = None) -> JsonResponse:
-    """A problem response for errors raised outside DRF views (URL not found, server error)."""
+def problem_response(
+    request: HttpRequest, status: int, detail: str | None = None, invalid: dict[str, list[str]] | None = None
+) -> JsonResponse:
+    """A problem response for errors raised outside DRF views (URL not found, server error, an unknown
+    query parameter); ``invalid`` names fields as a ``ValidationError`` would."""
+    extra = {}
+    if invalid:
+        detail = detail or _("One or more fields are invalid.")
+        extra["invalidParams"] = _flatten_errors(
+            {
+                name: [exceptions.ErrorDetail(reason, code="unknown") for reason in reasons]
+                for name, reasons in invalid.items()
+            }
+        )
     return JsonResponse(
-        problem_body(status=status, detail=detail, instance=request.get_full_path()),
+        problem_body(status=status, detail=detail, instance=request.get_full_path(), **extra),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
         json_dumps_params={"ensure_ascii": False},

@@ -5,7 +5,32 @@ responses (NL API Design Rules: /core/uri-version, /core/doc-openapi-contact, /c
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
+
+from smaakmaker.api.query import SAFE_METHODS, paged_methods
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Query parameters from the view's declaration (``smaakmaker.api.query``), the same the server
+    enforces: ``query_serializer`` on GET and HEAD, ``page`` and ``pageSize`` where the view pages."""
+
+    def get_override_parameters(self):
+        from smaakmaker.api.pagination import PageQuerySerializer
+
+        params = list(super().get_override_parameters())
+        view_class = type(self.view)
+        method = self.method.upper()
+        query = getattr(view_class, "query_serializer", None)
+        if query is not None and method in SAFE_METHODS:
+            params.append(query)
+        if method in paged_methods(view_class):
+            params.append(PageQuerySerializer)
+        return params
+
+    def _get_pagination_parameters(self):
+        return []  # added above, from the one declaration
+
 
 PROBLEM_SCHEMA = {
     "type": "object",

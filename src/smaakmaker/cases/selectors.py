@@ -348,7 +348,16 @@ def case_detail(*, user, uuid, purpose: str | None, origin: Origin | None = None
 def addresses_search(
     *, user, purpose: str | None, origin: Origin | None = None, limit: int = 50, **filters
 ) -> list[Address]:
-    """Search visible addresses by BAG id, postcode and house number, or buurt code (POST only)."""
+    """Search visible addresses by BAG id, postcode and house number, or buurt code (POST only): the
+    first ``limit`` matches."""
+    return addresses_search_page(user=user, purpose=purpose, origin=origin, limit=limit, **filters)[0]
+
+
+def addresses_search_page(
+    *, user, purpose: str | None, origin: Origin | None = None, limit: int = 50, offset: int = 0, **filters
+) -> tuple[list[Address], int]:
+    """One page of the search: the matches from ``offset`` on, at most ``limit``, and how many match in
+    all; only the page is audited (it is what is shown)."""
     register_required(user, "cases.view_address")
     purpose = purpose_check(purpose)
     qs = Address.objects.visible_to(user)
@@ -357,7 +366,8 @@ def addresses_search(
         if value not in (None, ""):
             qs = qs.filter(**{key: value})
     with transaction.atomic():
-        found = list(qs.order_by("postcode", "house_number", "id")[:limit])
+        total = qs.count()
+        found = list(qs.order_by("postcode", "house_number", "id")[offset : offset + limit])
         audit_record(
             actor=user,
             action="address.search",
@@ -369,7 +379,7 @@ def addresses_search(
                 Processing(activity_code="-", subject_type="address", subject_id=str(a.uuid)) for a in found
             ],
         )
-    return found
+    return found, total
 
 
 @dataclass
@@ -379,7 +389,6 @@ class AgendaItem:
     cases: list[Case]
 
 
-@transaction.atomic
 def agenda(
     *,
     user,
@@ -387,8 +396,24 @@ def agenda(
     origin: Origin | None = None,
     buurt_code: str = "",
     today: date | None = None,
-):
+) -> list[AgendaItem]:
     """The casusoverleg agenda: addresses where a published rule fires, and cases marked to discuss."""
+    return agenda_page(user=user, purpose=purpose, origin=origin, buurt_code=buurt_code, today=today)[0]
+
+
+@transaction.atomic
+def agenda_page(
+    *,
+    user,
+    purpose: str | None,
+    origin: Origin | None = None,
+    buurt_code: str = "",
+    today: date | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[list[AgendaItem], int]:
+    """The agenda items from ``offset`` on (at most ``limit``; all when None) and how many there are;
+    only the items returned are audited."""
     register_required(user, "cases.view_signal", "cases.view_case")
     purpose = purpose_check(purpose)
     today = today or timezone.localdate()
@@ -412,7 +437,8 @@ def agenda(
     case_list = list(cases)
     address_ids |= {c.address_id for c in case_list}
     addresses = {a.pk: a for a in Address.objects.filter(pk__in=address_ids)}
-    for aid in sorted(address_ids, key=lambda pk: addresses[pk].label):
+    ordered = sorted(address_ids, key=lambda pk: (addresses[pk].label, pk))
+    for aid in ordered[offset : None if limit is None else offset + limit]:
         items[aid] = AgendaItem(
             address=addresses[aid],
             alerts=fired.get(aid, []),
@@ -430,7 +456,7 @@ def agenda(
             for item in items.values()
         ],
     )
-    return list(items.values())
+    return list(items.values()), len(ordered)
 
 
 def signal_kinds() -> QuerySet[SignalKind]:

@@ -445,10 +445,11 @@ def address_processing(
                 Processing(activity_code=key[0], subject_type="address", subject_id=str(iv.address.uuid))
             )
     shown_addresses = {pk for _code, pk in seen}
-    for iv in flagged:
-        if iv.address_id and iv.address_id not in shown_addresses:
-            shown_addresses.add(iv.address_id)
-            out.append(Processing(activity_code="-", subject_type="address", subject_id=str(iv.address.uuid)))
+    for item in flagged:  # interventions shown as a flag, or the flags themselves
+        address = item.address
+        if address is not None and address.pk not in shown_addresses:
+            shown_addresses.add(address.pk)
+            out.append(Processing(activity_code="-", subject_type="address", subject_id=str(address.uuid)))
     return out
 
 
@@ -477,6 +478,29 @@ def _audit_address_read(
 def _hidden_by_flavour(items: Iterable[PlanIntervention]) -> dict[str, int]:
     counts = Counter(iv.flavour for iv in items)
     return {f.value: counts.get(f.value, 0) for f in domain.FLAVOURS}
+
+
+def plan_page_read(
+    *,
+    user,
+    approach: Approach,
+    interventions: Iterable[PlanIntervention] = (),
+    flags: Iterable[InterventionFlag] = (),
+    origin: Origin | None = None,
+) -> None:
+    """Audit one page of a plan's interventions or flags (the API pages them; take the page from
+    ``plan_view(..., audit=False)``): the processing of what the page shows, nothing else."""
+    processing = address_processing(interventions, flags)
+    if processing:
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action="plan.addresses.read",
+                obj=approach,
+                reason=PLAN_PURPOSE,
+                origin=origin,
+                processing=processing,
+            )
 
 
 def plan_view(*, user, approach: Approach, origin: Origin | None = None, audit: bool = True) -> PlanView:

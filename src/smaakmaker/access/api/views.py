@@ -22,6 +22,7 @@ from smaakmaker.access.api.serializers import (
 )
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Covenant, ProcessingActivity
+from smaakmaker.api.pagination import paged, paged_response
 from smaakmaker.api.problems import Conflict
 from smaakmaker.api.schema import conflict
 
@@ -61,7 +62,6 @@ class CurrentUserView(APIView):
 class OrganisationListView(generics.ListCreateAPIView):
     serializer_class = OrganisationSerializer
     permission_classes = [permissions.IsAuthenticated, ModelPermissions]
-    pagination_class = None
 
     def get_queryset(self):
         return selectors.organisations_list()
@@ -133,9 +133,16 @@ class CovenantView(APIView):
 
 
 class CovenantListView(CovenantView):
-    @extend_schema(summary="Covenants", responses=CovenantSerializer(many=True), tags=COVENANT_TAGS)
+    paged_methods = {"GET", "HEAD"}
+
+    @extend_schema(
+        summary="Covenants",
+        operation_id="covenants_list",
+        responses=paged(CovenantSerializer),
+        tags=COVENANT_TAGS,
+    )
     def get(self, request):
-        return Response(CovenantSerializer(covenant_selectors.covenants_list(), many=True).data)
+        return paged_response(request, covenant_selectors.covenants_list(), CovenantSerializer)
 
     @extend_schema(
         summary="Create a covenant (draft)",

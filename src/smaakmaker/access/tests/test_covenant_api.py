@@ -160,7 +160,7 @@ def test_list_and_detail_show_activities_grants_and_reuse_decisions(signed_in):
     reader = signed_in("privacy")  # the privacy officer reads, but does not manage
     listing = reader.get(API)
     assert listing.status_code == 200
-    assert [c["name"] for c in listing.json()] == ["Convenant API-buurt (test)"]
+    assert [c["name"] for c in listing.json()["results"]] == ["Convenant API-buurt (test)"]
     detail = reader.get(url).json()
     assert [a["name"] for a in detail["activities"]] == ["Huurachterstand", "Signalering overlast"]
     assert detail["activities"][0]["grants"][0]["organisation_kind"] == "gemeente"

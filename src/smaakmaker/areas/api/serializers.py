@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from smaakmaker.api.query import QuerySerializer
 from smaakmaker.areas.forms import REFERENCE_CHOICES
 from smaakmaker.areas.models import Area, AreaLevel, Indicator, IndicatorValue
 
@@ -50,7 +51,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
         return obj.value is None
 
 
-class AreaFilterSerializer(serializers.Serializer):
+class AreaFilterSerializer(QuerySerializer):
     level = serializers.ChoiceField(choices=AreaLevel.choices, required=False)
     parent = serializers.CharField(required=False, max_length=16)
     gemeente = serializers.RegexField(r"^GM\d{4}$", required=False)
@@ -63,7 +64,7 @@ class AreaFilterSerializer(serializers.Serializer):
     )
 
 
-class ValueFilterSerializer(serializers.Serializer):
+class ValueFilterSerializer(QuerySerializer):
     area = serializers.CharField(required=False, max_length=16)
     indicator = serializers.CharField(required=False, max_length=64)
     year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
@@ -71,7 +72,7 @@ class ValueFilterSerializer(serializers.Serializer):
     parent = serializers.CharField(required=False, max_length=16)
 
 
-class ProfileQuerySerializer(serializers.Serializer):
+class ProfileQuerySerializer(QuerySerializer):
     year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
     reference = serializers.ChoiceField(
         choices=[value for value, _label in REFERENCE_CHOICES], required=False

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, pagination
+from rest_framework import generics
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,21 +26,15 @@ from smaakmaker.areas.api.serializers import (
 from smaakmaker.areas.models import Area, IndicatorValue
 
 
-class Pages(pagination.PageNumberPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
-
-
 def _clean(value):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else value
 
 
-@extend_schema(tags=["areas"], parameters=[AreaFilterSerializer])
+@extend_schema(tags=["areas"])
 class AreaListView(generics.ListAPIView):
     serializer_class = AreaSerializer
     permission_classes = [ModelPermissions]
-    pagination_class = Pages
+    query_serializer = AreaFilterSerializer
     queryset = Area.objects.none()
 
     def get_queryset(self):
@@ -66,7 +60,7 @@ class AreaDetailView(generics.RetrieveAPIView):
     lookup_field = "code"
 
 
-@extend_schema(tags=["areas"])
+@extend_schema(tags=["areas"], description="A short fixed catalogue: not paged.")
 class IndicatorListView(generics.ListAPIView):
     serializer_class = IndicatorSerializer
     permission_classes = [ModelPermissions]
@@ -76,11 +70,11 @@ class IndicatorListView(generics.ListAPIView):
         return selectors.indicators_active()
 
 
-@extend_schema(tags=["areas"], parameters=[ValueFilterSerializer])
+@extend_schema(tags=["areas"])
 class IndicatorValueListView(generics.ListAPIView):
     serializer_class = IndicatorValueSerializer
     permission_classes = [ModelPermissions]
-    pagination_class = Pages
+    query_serializer = ValueFilterSerializer
     queryset = IndicatorValue.objects.none()
 
     def get_queryset(self):
@@ -103,11 +97,11 @@ class IndicatorValueListView(generics.ListAPIView):
 
 class AreaProfileView(APIView):
     permission_classes = [ModelPermissions]
+    query_serializer = ProfileQuerySerializer
     queryset = Area.objects.none()
 
     @extend_schema(
         tags=["areas"],
-        parameters=[ProfileQuerySerializer],
         responses=ProfileSerializer,
         summary="The wijkscan profile of one area (scores against a reference, themes, flavours)",
     )

@@ -132,7 +132,7 @@ def test_api_values_keep_missing_as_null(signed_in, bundled_areas):
     ]
     missing = client.get(
         "/api/v1/indicator-values",
-        {"level": "buurt", "indicator": "laag_inkomen_hh", "year": 2019, "page_size": 1000},
+        {"level": "buurt", "indicator": "laag_inkomen_hh", "year": 2019, "pageSize": 1000},
     ).json()["results"]
     assert any(row["missing"] and row["value"] is None for row in missing)
 
@@ -241,7 +241,7 @@ def test_custom_area_bad_input_is_shown_next_to_the_field(signed_in, bundled_are
 
 def test_base_year_keeps_scores_comparable_over_time(signed_in, bundled_areas):
     client = signed_in("analist")
-    fixed = client.get("/api/v1/areas/GM0363/profile", {"year": 2024, "base_year": 2019}).json()
+    fixed = client.get("/api/v1/areas/GM0363/profile", {"year": 2024, "baseYear": 2019}).json()
     assert fixed["base_year"] == 2019 and fixed["year"] == 2024
-    own = client.get("/api/v1/areas/WK036357/profile", {"year": 2019, "base_year": 2019}).json()
+    own = client.get("/api/v1/areas/WK036357/profile", {"year": 2019, "baseYear": 2019}).json()
     assert own["base_year"] == 2019

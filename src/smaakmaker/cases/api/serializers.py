@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
 from smaakmaker.api.fields import UtcDateTimeField
+from smaakmaker.api.query import QuerySerializer
 from smaakmaker.cases import workflow
 from smaakmaker.cases.models import (
     BAG_ID_RE,
@@ -141,8 +142,6 @@ class AddressSearchSerializer(serializers.Serializer):
 
 class CaseSearchSerializer(AddressSearchSerializer):
     status = CaseStatusField(required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
-    offset = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
 
     def validate(self, attrs):
         if "postcode" in attrs:
@@ -150,11 +149,13 @@ class CaseSearchSerializer(AddressSearchSerializer):
         return attrs
 
 
-class CaseListQuerySerializer(serializers.Serializer):
-    buurt_code = serializers.CharField(max_length=10, required=False, validators=[_buurt])
+class CaseListQuerySerializer(QuerySerializer):
+    buurt_code = BuurtCodeField(required=False)
     status = CaseStatusField(required=False)
-    limit = serializers.IntegerField(min_value=1, max_value=200, required=False, default=50)
-    offset = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, default=0)
+
+
+class AgendaQuerySerializer(QuerySerializer):
+    buurt_code = BuurtCodeField(required=False)
 
 
 class SignalSerializer(serializers.Serializer):
@@ -246,11 +247,6 @@ class CaseDetailSerializer(serializers.Serializer):
     case = CaseSerializer()
     decisions = DecisionSerializer(many=True)
     history = EventSerializer(many=True)
-
-
-class CaseListSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    results = CaseSerializer(many=True)
 
 
 class CaseOpenSerializer(serializers.Serializer):
@@ -495,7 +491,3 @@ class InzageRequestSerializer(serializers.Serializer):
         if bool(attrs.get("address")) == bool(attrs.get("resident")):
             raise serializers.ValidationError("Give either an address or a resident.", code="required")
         return attrs
-
-
-def _buurt_field() -> serializers.CharField:
-    return serializers.CharField(max_length=10, validators=[_buurt])

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation, ProcessingActivity
+from smaakmaker.api.pagination import Pages, paged
 from smaakmaker.api.problems import Conflict
 from smaakmaker.api.schema import conflict, stripped_min_length_pattern
 from smaakmaker.cases import selectors, services
@@ -122,21 +123,34 @@ class AddressRegisterView(RegisterView):
 
 
 class AddressSearchView(RegisterView):
+    paged_methods = {"POST"}
+
     @extend_schema(
         summary="Search visible addresses (POST: no personal data in URLs)",
+        description="Paged by `page` and `pageSize` in the query string; the search itself is in the body. "
+        "Only the page answered is logged as read.",
         parameters=[PURPOSE_PARAMETER],
         request=s.AddressSearchSerializer,
-        responses=s.AddressSerializer(many=True),
+        responses=paged(s.AddressSerializer),
         tags=TAGS,
     )
     def post(self, request):
         selectors.register_required(request.user, "cases.view_address")
         purpose = _purpose(request)
         data = self.valid(s.AddressSearchSerializer, request.data)
-        found = selectors.addresses_search(
-            user=request.user, purpose=purpose, origin=origin_of(request), **data
+        pager = Pages()
+        page, size = pager.window(request)
+        found, total = selectors.addresses_search_page(
+            user=request.user,
+            purpose=purpose,
+            origin=origin_of(request),
+            limit=size,
+            offset=(page - 1) * size,
+            **data,
         )
-        return Response(s.AddressSerializer(found, many=True).data)
+        return pager.respond(
+            s.AddressSerializer(found, many=True).data, count=total, page=page, page_size=size
+        )
 
 
 class AddressDossierView(RegisterView):
@@ -156,28 +170,41 @@ class AddressDossierView(RegisterView):
         return Response(s.DossierSerializer(dossier).data)
 
 
+def _cases_page(request, *, purpose: str, buurt_code: str, status: str, address_filter=None) -> Response:
+    """One page of visible cases; only the page is logged as read."""
+    pager = Pages()
+    page, size = pager.window(request)
+    cases, total = selectors.cases_list(
+        user=request.user,
+        purpose=purpose,
+        origin=origin_of(request),
+        buurt_code=buurt_code,
+        status=status,
+        address_filter=address_filter,
+        limit=size,
+        offset=(page - 1) * size,
+    )
+    return pager.respond(s.CaseSerializer(cases, many=True).data, count=total, page=page, page_size=size)
+
+
 class CaseListView(RegisterView):
+    query_serializer = s.CaseListQuerySerializer
+    paged_methods = {"GET", "HEAD"}
+
     @extend_schema(
         summary="Visible cases, filtered by buurt and status",
         operation_id="cases_list",
-        parameters=[PURPOSE_PARAMETER, s.CaseListQuerySerializer],
-        responses={200: s.CaseListSerializer, 400: BAD_REQUEST},
+        parameters=[PURPOSE_PARAMETER],
+        responses={200: paged(s.CaseSerializer), 400: BAD_REQUEST},
         tags=TAGS,
     )
     def get(self, request):
         selectors.register_required(request.user, "cases.view_case")
         purpose = _purpose(request)
         query = self.valid(s.CaseListQuerySerializer, request.query_params)
-        page, total = selectors.cases_list(
-            user=request.user,
-            purpose=purpose,
-            origin=origin_of(request),
-            buurt_code=query.get("buurt_code", ""),
-            status=query.get("status", ""),
-            limit=query["limit"],
-            offset=query["offset"],
+        return _cases_page(
+            request, purpose=purpose, buurt_code=query.get("buurt_code", ""), status=query.get("status", "")
         )
-        return Response(s.CaseListSerializer({"count": total, "results": page}).data)
 
     @extend_schema(
         summary="Open a case for an address",
@@ -211,31 +238,25 @@ class CaseListView(RegisterView):
 
 
 class CaseSearchView(RegisterView):
+    paged_methods = {"POST"}
+
     @extend_schema(
         summary="Search visible cases by address (POST: no personal data in URLs)",
+        description="Paged by `page` and `pageSize` in the query string; the search itself is in the body.",
         parameters=[PURPOSE_PARAMETER],
         request=s.CaseSearchSerializer,
-        responses=s.CaseListSerializer,
+        responses=paged(s.CaseSerializer),
         tags=TAGS,
     )
     def post(self, request):
         selectors.register_required(request.user, "cases.view_case")
         purpose = _purpose(request)
         data = dict(self.valid(s.CaseSearchSerializer, request.data))
-        limit, offset = data.pop("limit"), data.pop("offset")
         status_filter = data.pop("status", "")
         buurt = data.pop("buurt_code", "")
-        page, total = selectors.cases_list(
-            user=request.user,
-            purpose=purpose,
-            origin=origin_of(request),
-            buurt_code=buurt,
-            status=status_filter,
-            address_filter=data,
-            limit=limit,
-            offset=offset,
+        return _cases_page(
+            request, purpose=purpose, buurt_code=buurt, status=status_filter, address_filter=data
         )
-        return Response(s.CaseListSerializer({"count": total, "results": page}).data)
 
 
 class CaseDetailView(RegisterView):
@@ -351,35 +372,55 @@ class SignalIngestView(RegisterView):
 
 class SignalKindListView(APIView):
     @extend_schema(
-        summary="The catalogue of signal kinds", responses=s.SignalKindSerializer(many=True), tags=TAGS
+        summary="The catalogue of signal kinds",
+        description="A short fixed catalogue: not paged.",
+        responses=s.SignalKindSerializer(many=True),
+        tags=TAGS,
     )
     def get(self, request):
         return Response(s.SignalKindSerializer(selectors.signal_kinds(), many=True).data)
 
 
 class AlertRuleListView(APIView):
-    @extend_schema(summary="The published alert rules", responses=s.AlertRuleSerializer(many=True), tags=TAGS)
+    @extend_schema(
+        summary="The published alert rules",
+        description="A short fixed catalogue: not paged.",
+        responses=s.AlertRuleSerializer(many=True),
+        tags=TAGS,
+    )
     def get(self, request):
         return Response(s.AlertRuleSerializer(AlertRule.objects.filter(is_published=True), many=True).data)
 
 
 class AgendaView(RegisterView):
+    query_serializer = s.AgendaQuerySerializer
+    paged_methods = {"GET", "HEAD"}
+
     @extend_schema(
         summary="The casusoverleg agenda",
-        parameters=[PURPOSE_PARAMETER, OpenApiParameter("buurt_code", OpenApiTypes.STR, required=False)],
-        responses={200: s.AgendaItemSerializer(many=True), 400: BAD_REQUEST},
+        operation_id="agenda_list",
+        description="Only the page answered is logged as read.",
+        parameters=[PURPOSE_PARAMETER],
+        responses={200: paged(s.AgendaItemSerializer), 400: BAD_REQUEST},
         tags=TAGS,
     )
     def get(self, request):
         selectors.register_required(request.user, "cases.view_signal", "cases.view_case")
         purpose = _purpose(request)
-        buurt = request.query_params.get("buurt_code", "")
-        if buurt:
-            s._buurt_field().run_validation(buurt)
-        items = selectors.agenda(
-            user=request.user, purpose=purpose, origin=origin_of(request), buurt_code=buurt
+        query = self.valid(s.AgendaQuerySerializer, request.query_params)
+        pager = Pages()
+        page, size = pager.window(request)
+        items, total = selectors.agenda_page(
+            user=request.user,
+            purpose=purpose,
+            origin=origin_of(request),
+            buurt_code=query.get("buurt_code", ""),
+            limit=size,
+            offset=(page - 1) * size,
         )
-        return Response(s.AgendaItemSerializer(items, many=True).data)
+        return pager.respond(
+            s.AgendaItemSerializer(items, many=True).data, count=total, page=page, page_size=size
+        )
 
 
 class InzageView(RegisterView):

@@ -129,7 +129,11 @@ def test_api_case_endpoints(world, api, username):
     found = client.post("/api/v1/addresses/search", {"postcode": "1064XA"}, content_type="application/json")
     assert found.status_code == (200 if register else 403)
     if register:
-        keys = {key for key, a in world.addresses.items() if str(a.uuid) in {x["uuid"] for x in found.json()}}
+        keys = {
+            key
+            for key, a in world.addresses.items()
+            if str(a.uuid) in {x["uuid"] for x in found.json()["results"]}
+        }
         assert keys == EXPECTED_ADDRESSES.get(username, set())
     agenda = client.get("/api/v1/agenda")
     assert agenda.status_code == (200 if register else 403)
@@ -137,7 +141,7 @@ def test_api_case_endpoints(world, api, username):
         agenda_keys = {
             key
             for key, a in world.addresses.items()
-            if str(a.uuid) in {item["address"]["uuid"] for item in agenda.json()}
+            if str(a.uuid) in {item["address"]["uuid"] for item in agenda.json()["results"]}
         }
         assert agenda_keys <= EXPECTED_ADDRESSES.get(username, set())
     # Writes on a case the user cannot see answer 404; on a visible one without the permission too.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from smaakmaker.api.query import QuerySerializer
 from smaakmaker.monitoring.models import DonorPoolKind, EffectEvaluation, EvaluationStatus
 
 
@@ -94,7 +95,7 @@ class BookkeepingSerializer(serializers.Serializer):
     tables = BookkeepingTableSerializer(many=True)
 
 
-class BookkeepingQuerySerializer(serializers.Serializer):
+class BookkeepingQuerySerializer(QuerySerializer):
     area = serializers.CharField(required=False, max_length=16)
     granularity = serializers.ChoiceField(choices=["year", "quarter"], default="year")
     period = serializers.CharField(required=False, max_length=12)

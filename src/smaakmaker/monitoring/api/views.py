@@ -10,6 +10,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from smaakmaker.api.pagination import paged, paged_response
 from smaakmaker.areas.models import Area, Indicator
 from smaakmaker.monitoring import selectors, services
 from smaakmaker.monitoring.api import serializers as s
@@ -32,10 +33,17 @@ class MonitoringView(APIView):
 
 
 class EvaluationListView(MonitoringView):
-    @extend_schema(summary="Effect evaluations", responses=s.EvaluationListSerializer(many=True), tags=TAGS)
+    paged_methods = {"GET", "HEAD"}
+
+    @extend_schema(
+        summary="Effect evaluations",
+        operation_id="evaluations_list",
+        responses=paged(s.EvaluationListSerializer),
+        tags=TAGS,
+    )
     def get(self, request):
         _need(request, selectors.VIEW_EVALUATIONS)
-        return Response(s.EvaluationListSerializer(selectors.evaluations_list()[:200], many=True).data)
+        return paged_response(request, selectors.evaluations_list(), s.EvaluationListSerializer)
 
     @extend_schema(
         summary="Start an effect evaluation (runs in the background; poll the evaluation for progress)",
@@ -95,9 +103,10 @@ class EvaluationDetailView(MonitoringView):
 
 
 class BookkeepingView(MonitoringView):
+    query_serializer = s.BookkeepingQuerySerializer
+
     @extend_schema(
         summary="Bookkeeping: counts of what was done (small cells suppressed unless permitted)",
-        parameters=[s.BookkeepingQuerySerializer],
         responses=s.BookkeepingSerializer,
         tags=TAGS,
     )

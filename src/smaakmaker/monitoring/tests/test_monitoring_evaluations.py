@@ -182,7 +182,7 @@ def test_api_create_run_and_read(nieuw_west, signed_in, inline_runs):
     assert data["status"] == "finished" and data["progress"] == 1.0
     assert data["result"]["placebo"]["p_value"] > 0
     listing = signed_in("bestuurder").get("/api/v1/evaluations").json()
-    assert [e["uuid"] for e in listing] == [uuid]
+    assert [e["uuid"] for e in listing["results"]] == [uuid]
     denied = signed_in("bestuurder").post(
         "/api/v1/evaluations",
         {"area": AREA, "indicator": OUTCOME, "treatment_year": 2022},

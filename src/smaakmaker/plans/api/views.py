@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation
+from smaakmaker.api.pagination import Pages, paged, paged_response
 from smaakmaker.api.problems import Conflict
 from smaakmaker.api.schema import conflict
 from smaakmaker.cases.models import Address
@@ -58,7 +59,10 @@ class PlansView(APIView):
 
 class CatalogueView(PlansView):
     @extend_schema(
-        summary="The intervention catalogue", responses=s.InterventionTypeSerializer(many=True), tags=TAGS
+        summary="The intervention catalogue",
+        description="A short fixed catalogue: not paged.",
+        responses=s.InterventionTypeSerializer(many=True),
+        tags=TAGS,
     )
     def get(self, request):
         _need(request, "plans.view_interventiontype")
@@ -66,11 +70,15 @@ class CatalogueView(PlansView):
 
 
 class ApproachListView(PlansView):
-    @extend_schema(summary="Area approaches", responses=s.ApproachSerializer(many=True), tags=TAGS)
+    paged_methods = {"GET", "HEAD"}
+
+    @extend_schema(
+        summary="Area approaches", operation_id="plans_list", responses=paged(s.ApproachSerializer), tags=TAGS
+    )
     def get(self, request):
         _need(request, selectors.VIEW_PERMISSION)
         rows = selectors.approaches_visible(user=request.user).prefetch_related("partner_rows__organisation")
-        return Response(s.ApproachSerializer(rows, many=True).data)
+        return paged_response(request, rows, s.ApproachSerializer)
 
 
 class ApproachDetailView(PlansView):
@@ -79,18 +87,31 @@ class ApproachDetailView(PlansView):
         return Response(s.ApproachSerializer(self.approach(request, uuid)).data)
 
 
+def _plan_page(request, approach, items, serializer_class, kind: str) -> Response:
+    """One page of the plan's interventions or flags; only that page is logged as read."""
+    pager = Pages()
+    rows = pager.paginate_queryset(items, request)
+    selectors.plan_page_read(user=request.user, approach=approach, origin=origin_of(request), **{kind: rows})
+    return pager.get_paginated_response(serializer_class(rows, many=True).data)
+
+
 class InterventionListView(PlansView):
+    paged_methods = {"GET", "HEAD"}
+
     @extend_schema(
         summary="The plan's interventions this user may see",
+        operation_id="plans_interventions_list",
         description="Address-level interventions appear only for addresses the covenant lets the user see; "
-        "the read is audited.",
-        responses=s.PlanInterventionSerializer(many=True),
+        "the read of the page answered is audited.",
+        responses=paged(s.PlanInterventionSerializer),
         tags=TAGS,
     )
     def get(self, request, uuid):
         approach = self.approach(request, uuid)
-        view = selectors.plan_view(user=request.user, approach=approach, origin=origin_of(request))
-        return Response(s.PlanInterventionSerializer(view.interventions, many=True).data)
+        view = selectors.plan_view(user=request.user, approach=approach, audit=False)
+        return _plan_page(
+            request, approach, view.interventions, s.PlanInterventionSerializer, "interventions"
+        )
 
     @extend_schema(
         summary="Add an intervention to the plan",
@@ -139,18 +160,21 @@ class InterventionListView(PlansView):
 
 
 class InterventionFlagListView(PlansView):
+    paged_methods = {"GET", "HEAD"}
+
     @extend_schema(
         summary="Address-level interventions this user may not see in full, as coarse flags",
+        operation_id="plans_intervention_flags_list",
         description="At addresses the register shows the caller: the compartment, the responsible partner "
         "and the start week; never type, legal instrument, degree or text. Audited as a read of those "
         "addresses without their activities.",
-        responses=s.InterventionFlagSerializer(many=True),
+        responses=paged(s.InterventionFlagSerializer),
         tags=TAGS,
     )
     def get(self, request, uuid):
         approach = self.approach(request, uuid)
-        view = selectors.plan_view(user=request.user, approach=approach, origin=origin_of(request))
-        return Response(s.InterventionFlagSerializer(view.flags, many=True).data)
+        view = selectors.plan_view(user=request.user, approach=approach, audit=False)
+        return _plan_page(request, approach, view.flags, s.InterventionFlagSerializer, "flags")
 
 
 class InterventionStatusView(PlansView):

@@ -333,9 +333,11 @@ def test_api_lists_per_role(plan_world, signed_in):
     refs = {}
     for username in VIEWERS:
         client = signed_in(username)
-        assert client.get("/api/v1/plans").json()[0]["name"] == "Testaanpak"
+        plans = client.get("/api/v1/plans").json()
+        assert plans["count"] == 1 and plans["results"][0]["name"] == "Testaanpak"
         data = client.get(f"/api/v1/plans/{w.approach.uuid}/interventions").json()
-        refs[username] = {row["ref"] for row in data}
+        assert data["count"] == len(data["results"]) and data["next"] is None
+        refs[username] = {row["ref"] for row in data["results"]}
         warnings = client.get(f"/api/v1/plans/{w.approach.uuid}/warnings").json()
         care = [x for x in warnings["warnings"] if x["rule_id"] == "zout-bij-zuur"]
         # the care and police interventions at A1 are the corporation's only as flags
