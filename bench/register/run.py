@@ -7,7 +7,7 @@ whole gemeente. Then starts a real server process (``smaakmaker runserver`` on 1
 no autoreload), and measures with 32 concurrent API clients (organisation-bound token, X-Purpose):
 
 * the address dossier ``GET /api/v1/addresses/{uuid}`` (visibility, flags, alerts, audit + log),
-* the case list ``GET /api/v1/cases?buurt_code=…`` (50 per page, audit + one log record per row),
+* the case list ``GET /api/v1/cases?buurtCode=…&pageSize=50`` (50 per page, audit + one log record per row),
 * bulk ingestion ``POST /api/v1/signals`` in batches of 1,000 (one client, all-or-nothing).
 
     .venv/bin/python bench/register/run.py --db postgres                      # 1M / 5M
@@ -406,13 +406,18 @@ def bench_address(i: int) -> tuple[str, dict]:
 
 
 def ingest(
-    base: str, headers: dict, addresses: list[tuple[str, dict]], batches: int, size: int = 1000
+    base: str,
+    headers: dict,
+    addresses: list[tuple[str, dict]],
+    batches: int,
+    size: int = 1000,
+    first_batch: int = 0,
 ) -> dict:
     session = requests.Session()
     session.headers.update(headers)
     kinds = ["overlast", "overbewoning", "verwaarlozing"]
     started = time.perf_counter()
-    for b in range(batches):
+    for b in range(first_batch, first_batch + batches):
         items = [
             {
                 "bag_nummeraanduiding_id": addresses[(b * size + i) % len(addresses)][0],
@@ -436,6 +441,92 @@ def ingest(
 
 
 MEASURES = ("floor", "dossier", "dossier_1", "case_list", "ingestion")
+LIMIT_SETTINGS = ("API_RATE_PER_TOKEN", "API_RATE_PER_ADDRESS", "API_LOCKOUT_FAILURES")
+
+
+def compare_rate_limits(args, env: dict, token: str, addresses: list[tuple[str, dict]]) -> None:
+    """Bulk ingestion with the API limits at the settings' defaults next to the limits off, in one run.
+
+    Two gunicorn servers (``--workers`` each) on the same database, one with every limit 0 (baseline),
+    one with the defaults (no SMAAKMAKER_API_* variable set). ``--repeat`` rounds of ``--batches``
+    batches each, alternating which server goes first, so drift (the growing signal table, a noisy
+    machine) falls on both alike; the table shows medians over the rounds. A 429 stops the run.
+    """
+    off = dict(env, **{f"SMAAKMAKER_{name}": "0" for name in LIMIT_SETTINGS})
+    on = {key: value for key, value in env.items() if not key.startswith("SMAAKMAKER_API_")}
+    servers = {"off": (off, args.port), "on": (on, args.port + 1)}
+    started = {
+        mode: start_server(e, port, "gunicorn", args.workers, args.threads)
+        for mode, (e, port) in servers.items()
+    }
+    runs: dict[str, list[dict]] = {"off": [], "on": []}
+    auth = {"Authorization": f"Bearer {token}"}
+    try:
+        for _e, port in servers.values():  # warm-up: every worker imports, connects, plans
+            ingest(f"http://127.0.0.1:{port}", auth, addresses, args.workers, first_batch=10_000)
+        batch = 0
+        for rep in range(args.repeat):
+            for mode in ("off", "on") if rep % 2 == 0 else ("on", "off"):
+                port = servers[mode][1]
+                runs[mode].append(
+                    ingest(f"http://127.0.0.1:{port}", auth, addresses, args.batches, first_batch=batch)
+                )
+                batch += args.batches
+            print(
+                f"  round {rep + 1}/{args.repeat}: off {runs['off'][-1]['signals_per_s']:.0f}, "
+                f"on {runs['on'][-1]['signals_per_s']:.0f} signals/s",
+                flush=True,
+            )
+    finally:
+        for process in started.values():
+            process.terminate()
+        for process in started.values():
+            process.wait(timeout=30)
+    defaults = subprocess.run(
+        [
+            SMAAKMAKER,
+            "shell",
+            "-c",
+            f"from django.conf import settings as s; print(*[getattr(s, n) for n in {LIMIT_SETTINGS!r}])",
+        ],
+        env=on,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()[-len(LIMIT_SETTINGS) :]
+    per_token, per_address, _failures = (int(x) for x in defaults)
+    size = 1000
+    label = f"gunicorn, {args.workers} processes" + (
+        f" × {args.threads} threads" if args.threads > 1 else " (sync)"
+    )
+    print()
+    print(
+        f"{args.db}: {args.addresses:,} addresses, {args.signals:,} signals loaded; bulk ingestion "
+        f"`POST /api/v1/signals`, {size:,} per request, 1 client; {args.repeat} rounds of {args.batches} "
+        f"batches per setting, alternating; medians (min–max) over the rounds"
+    )
+    print()
+    print("| API rate limits | server | per batch ms | signals/s (median) | min–max | rounds | target |")
+    print("|---|---|---:|---:|---:|---:|---|")
+    rows = (
+        ("off", "off (baseline: every SMAAKMAKER_API_* limit 0)"),
+        ("on", f"on, defaults ({per_token}/min per token, {per_address}/min per address, lock-out on)"),
+    )
+    medians = {}
+    for mode, name in rows:
+        rates = [r["signals_per_s"] for r in runs[mode]]
+        batch_ms = statistics.median(1000 * r["batch_s"] for r in runs[mode])
+        medians[mode] = statistics.median(rates)
+        print(
+            f"| {name} | {label} | {batch_ms:.0f} | **{medians[mode]:,.0f}** | {min(rates):,.0f}–{max(rates):,.0f} "
+            f"| {len(rates)} | ≥ 2,000 signals/s |"
+        )
+    print(
+        f"\nlimits on / off: {medians['on'] / medians['off']:.3f}. What the per-token limit allows one "
+        f"token: {per_token}/min × {size:,} per batch = {per_token * size / 60:,.0f} signals/s (per address: "
+        f"{per_address * size / 60:,.0f}); at the measured median a token uses "
+        f"{60 * medians['on'] / size:.0f} of its {per_token} requests a minute."
+    )
 
 
 def main() -> None:
@@ -462,12 +553,14 @@ def main() -> None:
     )
     parser.add_argument(
         "--rate-limits",
-        choices=["off", "on", "counted"],
+        choices=["off", "on", "counted", "compare"],
         default="off",
         help="off (default): the read measures send far more than one token's limit; on: the settings' "
         "defaults (with --measures ingestion); counted: limits so high that every request is counted "
-        "and none refused (what the counting costs)",
+        "and none refused (what the counting costs); compare: bulk ingestion only, limits at the "
+        "defaults next to limits off, --repeat rounds, one table of medians",
     )
+    parser.add_argument("--repeat", type=int, default=5, help="--rate-limits compare: rounds per setting")
     parser.add_argument(
         "--reuse",
         metavar="VAR_DIR",
@@ -480,9 +573,11 @@ def main() -> None:
 
     var_dir = Path(args.reuse) if args.reuse else Path(tempfile.mkdtemp(prefix="bench-register-"))
     env = env_for(args.db, var_dir)
+    for key in [key for key in env if key.startswith("SMAAKMAKER_API_")]:
+        del env[key]  # "on" and "compare" mean the settings' defaults, whatever this shell exports
     limits = {"off": "0", "counted": "100000000"}.get(args.rate_limits)
     if limits is not None:
-        for name in ("API_RATE_PER_TOKEN", "API_RATE_PER_ADDRESS", "API_LOCKOUT_FAILURES"):
+        for name in LIMIT_SETTINGS:
             env[f"SMAAKMAKER_{name}"] = limits
     t0 = time.perf_counter()
     if args.reuse:
@@ -502,7 +597,7 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {token}", "X-Purpose": "benchmark"}
     rng = random.Random(1)
     dossier_paths = [f"/api/v1/addresses/{rng.choice(load['sample'])}" for _ in range(5000)]
-    list_paths = [f"/api/v1/cases?buurt_code={rng.choice(BUURTEN)}&limit=50" for _ in range(2000)]
+    list_paths = [f"/api/v1/cases?buurtCode={rng.choice(BUURTEN)}&pageSize=50" for _ in range(2000)]
     bag_addresses = [bench_address(i) for i in range(0, min(args.addresses, 200_000), 7)]
     reads = {  # paths, headers, clients, seconds
         "floor": (["/api/v1/me"], headers, args.clients, max(5, args.seconds // 2)),
@@ -510,6 +605,10 @@ def main() -> None:
         "dossier_1": (dossier_paths, headers, 1, max(5, args.seconds // 2)),
         "case_list": (list_paths, headers, args.clients, args.seconds),
     }
+    if args.rate_limits == "compare":
+        compare_rate_limits(args, env, token, bag_addresses)
+        print(f"\ntotal {time.perf_counter() - t0:.0f} s")
+        return
     results = {}
     runs = [("gunicorn", args.workers)] + ([] if args.no_baseline else [("runserver", 1)])
     for server_kind, workers in runs:

@@ -195,7 +195,10 @@ class TokenFailureCounter(DatabaseRateThrottle):
 
 
 def _lockout_key(request) -> str:
-    return f"api_lockout_{_hashed(client_bucket(request))}"
+    """The lock-out's cache key. It sorts after every counter's (``throttle_api_…``): when the table holds
+    more than ``MAX_ENTRIES``, Django's DatabaseCache culls the lowest third of the keys in key order, so
+    the counters go before any lock-out (with ``api_lockout_…`` the lock-outs were the first to go)."""
+    return f"throttle_lockout_{_hashed(client_bucket(request))}"
 
 
 def api_lockout_wait(*, request) -> float | None:
@@ -207,13 +210,24 @@ def api_lockout_wait(*, request) -> float | None:
     return remaining if remaining > 0 else None
 
 
+def _lockout_set(*, request, until: float, seconds: int) -> None:
+    # DatabaseCache stores the expiry in whole seconds, rounded down: one second more, so the entry does
+    # not vanish before ``until`` (which is what is compared).
+    _cache().set(_lockout_key(request), until, seconds + 1)
+
+
 def api_token_failure_record(*, request) -> float | None:
     """Count a wrong API token from this request's client address.
 
     When it is the address's ``API_LOCKOUT_FAILURES``-th within the window, lock the address out for
-    ``API_LOCKOUT_MINUTES``, audit that, and return the lock-out's length in seconds; otherwise None.
+    ``API_LOCKOUT_MINUTES``, audit that, and return the lock-out's length in seconds; when the address
+    is locked out already, the seconds left of it; otherwise None.
     A right token does not reset the count: with one valid token a client could otherwise keep
     trying others for ever.
+
+    The lock-out is set under the same lock as the count, and looked at again under it: wrong tokens
+    that were already on their way (they passed ``api_lockout_wait`` before the lock-out was set) get
+    the lock-out's 429 as well, and are not counted towards the next one.
     """
     from smaakmaker.access.audit import Origin, Result, audit_record
 
@@ -222,11 +236,14 @@ def api_token_failure_record(*, request) -> float | None:
         return None
     key = counter.get_cache_key(request, None)
     with counter_lock(key):
+        locked = api_lockout_wait(request=request)
+        if locked is not None:
+            return locked
         counter.allow_request(request, None)
         if len(counter.history) < counter.num_requests:
             return None
         seconds = settings.API_LOCKOUT_MINUTES * 60
-        _cache().set(_lockout_key(request), counter.now + seconds, seconds)
+        _lockout_set(request=request, until=counter.now + seconds, seconds=seconds)
         _cache().delete(key)  # after the lock-out the count starts again
         window = settings.API_LOCKOUT_WINDOW_MINUTES
         audit_record(

@@ -9,6 +9,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -75,18 +78,43 @@ def _assert_429(response) -> int:
 
 def test_200_wrong_tokens_from_one_address_end_in_429_and_lock_out_the_right_token(token):
     right = token()
-    statuses = [_get(WRONG).status_code for _ in range(200)]
     failures = settings.API_LOCKOUT_FAILURES
-    assert statuses[: failures - 1] == [401] * (failures - 1)
-    assert set(statuses[failures - 1 :]) == {429}
-    last = _get(WRONG)
-    assert _assert_429(last) == settings.API_LOCKOUT_MINUTES * 60
-    assert "API-tokens" in last.json()["detail"]
-    # During the lock-out even the right token from that address is refused ...
-    assert _assert_429(_get(right)) <= settings.API_LOCKOUT_MINUTES * 60
-    # ... while another address is not affected, with a right or a wrong token.
-    assert _get(right, address=NEIGHBOUR).status_code == 200
-    assert _get(WRONG, address=NEIGHBOUR).status_code == 401
+    lockout = settings.API_LOCKOUT_MINUTES * 60
+    # The clock stands still, so the Retry-After values are exact however slow the machine: 200 requests
+    # can take more than a second on a loaded one, and a ticking clock then answers 899, not 900.
+    with time_machine.travel(START, tick=False) as traveller:
+        statuses = [_get(WRONG).status_code for _ in range(200)]
+        assert statuses[: failures - 1] == [401] * (failures - 1)
+        assert set(statuses[failures - 1 :]) == {429}
+        last = _get(WRONG)
+        assert _assert_429(last) == lockout
+        assert "API-tokens" in last.json()["detail"]
+        # During the lock-out even the right token from that address is refused ...
+        traveller.shift(timedelta(minutes=5))
+        assert _assert_429(_get(right)) == lockout - 5 * 60
+        # ... while another address is not affected, with a right or a wrong token.
+        assert _get(right, address=NEIGHBOUR).status_code == 200
+        assert _get(WRONG, address=NEIGHBOUR).status_code == 401
+    assert AuditRecord.objects.filter(action="api.lockout").count() == 1
+
+
+def test_a_full_cache_table_culls_counters_before_lock_outs(token, small_lockout, settings):
+    """Above MAX_ENTRIES Django's DatabaseCache deletes the lowest third of the keys in key order; a
+    client that makes the table overflow (many addresses) must not so lift the lock-outs."""
+    settings.CACHES = {
+        **settings.CACHES,
+        API_LIMITS_CACHE: {**settings.CACHES[API_LIMITS_CACHE], "OPTIONS": {"MAX_ENTRIES": 6}},
+    }
+    right = token()
+    with time_machine.travel(START, tick=False):
+        assert [_get(WRONG).status_code for _ in range(3)] == [401, 401, 429]
+        for index in range(30):  # a counter per address, far more than MAX_ENTRIES
+            assert _get(None, address=f"192.0.2.{index}", path="/api/v1/health").status_code == 200
+        assert caches[API_LIMITS_CACHE]._max_entries == 6
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {caches[API_LIMITS_CACHE]._table}")  # noqa: S608
+            assert cursor.fetchone()[0] <= 7  # culled all along
+        _assert_429(_get(right))
 
 
 def test_the_lock_out_ends_after_its_time(token, small_lockout):
@@ -234,7 +262,7 @@ def test_the_migration_makes_and_removes_the_cache_table():
     assert table in connection.introspection.table_names()
 
 
-# --- Two server processes on one database --------------------------------------------------------
+# --- Server processes on one database ------------------------------------------------------------
 
 
 def _free_port() -> int:
@@ -243,7 +271,7 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _server_env(tmp_path: Path) -> dict:
+def _server_env(tmp_path: Path, **limits: str) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -264,22 +292,26 @@ def _server_env(tmp_path: Path) -> dict:
         {
             "PYTHONPATH": str(Path(settings.PROJECT_DIR) / "src"),  # the code under test
             "SMAAKMAKER_VAR_DIR": str(tmp_path),
-            "SMAAKMAKER_SECRET_KEY": "two-processes-" + "k" * 50,  # the same in both, as in production
+            "SMAAKMAKER_SECRET_KEY": "two-processes-" + "k" * 50,  # the same in all, as in production
             "SMAAKMAKER_LOG_LEVEL": "WARNING",
             "SMAAKMAKER_API_RATE_PER_TOKEN": "4",
             "SMAAKMAKER_API_RATE_PER_ADDRESS": "0",
             "SMAAKMAKER_API_LOCKOUT_FAILURES": "3",
             "SMAAKMAKER_API_LOCKOUT_MINUTES": "15",
+            **limits,
         }
     )
     return env
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_server_processes_share_the_counts(tmp_path, token):
-    first, second = token("regisseur"), token("analist")
-    env = _server_env(tmp_path)
-    ports = [_free_port(), _free_port()]
+@contextmanager
+def _servers(tmp_path: Path, env: dict, *, count: int = 1, workers: int = 1):
+    """``count`` gunicorn servers with ``workers`` processes each on the test database; their base URLs.
+
+    Each server's access log (``<port>.access``) has one line per request: the answering worker's
+    process id and the status.
+    """
+    ports = [_free_port() for _ in range(count)]
     servers = [
         subprocess.Popen(
             [
@@ -288,7 +320,9 @@ def test_two_server_processes_share_the_counts(tmp_path, token):
                 "gunicorn",
                 "smaakmaker.conf.wsgi:application",
                 f"--bind=127.0.0.1:{port}",
-                "--workers=1",
+                f"--workers={workers}",
+                f"--access-logfile={tmp_path / f'{port}.access'}",
+                "--access-logformat=%(p)s %(s)s",
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -297,37 +331,86 @@ def test_two_server_processes_share_the_counts(tmp_path, token):
         for port in ports
     ]
     try:
-        a, b = (f"http://127.0.0.1:{port}" for port in ports)
-        for base in (a, b):
-            for _ in range(100):
+        bases = [f"http://127.0.0.1:{port}" for port in ports]
+        for port, base in zip(ports, bases, strict=True):
+            deadline = time.monotonic() + 60  # generous: a loaded machine boots slowly; a quick one goes on
+            while True:
                 try:
                     if requests.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
                         break
                 except requests.RequestException:
                     pass
+                if time.monotonic() > deadline:
+                    pytest.fail((tmp_path / f"server-{port}.log").read_text())
                 time.sleep(0.1)
-            else:
-                pytest.fail((tmp_path / f"server-{base.rsplit(':', 1)[1]}.log").read_text())
-
-        def get(base, authorization):
-            return requests.get(f"{base}{ME}", headers={"Authorization": authorization}, timeout=10)
-
-        # Four requests per token per minute, whichever process answers them.
-        assert [get(base, first).status_code for base in (a, b, a, b)] == [200] * 4
-        for base in (a, b):
-            refused = get(base, first)
-            assert refused.status_code == 429 and refused.headers["Content-Type"] == PROBLEM
-            assert 1 <= int(refused.headers["Retry-After"]) <= 60
-
-        # Wrong tokens counted together: the third, on either process, locks the address out of both.
-        assert [get(a, WRONG).status_code, get(b, WRONG).status_code] == [401, 401]
-        assert get(a, WRONG).status_code == 429
-        locked = get(b, second)  # a right token, not yet used
-        assert locked.status_code == 429
-        assert int(locked.headers["Retry-After"]) > 60  # the lock-out (15 minutes), not the rate limit
+        yield bases
     finally:
         for server in servers:
             server.terminate()
         for server in servers:
             server.wait(timeout=30)
         caches[API_LIMITS_CACHE].clear()  # PostgreSQL: the servers wrote to the test database itself
+
+
+def _answering_workers(tmp_path: Path, base: str) -> set[str]:
+    port = base.rsplit(":", 1)[1]
+    return {line.split()[0] for line in (tmp_path / f"{port}.access").read_text().splitlines() if line}
+
+
+def _lockouts_audited(tmp_path: Path) -> int:
+    """Lock-out audit records in the database the servers wrote (SQLite: their copy of the test database)."""
+    if connection.vendor == "sqlite":
+        with closing(sqlite3.connect(tmp_path / "smaakmaker.sqlite3")) as database:
+            query = f"SELECT COUNT(*) FROM {AuditRecord._meta.db_table} WHERE action = 'api.lockout'"  # noqa: S608
+            return database.execute(query).fetchone()[0]
+    return AuditRecord.objects.filter(action="api.lockout").count()
+
+
+def _get_from(base: str, authorization: str) -> requests.Response:
+    # A new connection per request (no keep-alive): whichever worker accepts it first answers.
+    return requests.get(
+        f"{base}{ME}", headers={"Authorization": authorization, "Connection": "close"}, timeout=30
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_server_processes_share_the_counts(tmp_path, token):
+    first, second = token("regisseur"), token("analist")
+    with _servers(tmp_path, _server_env(tmp_path), count=2) as (a, b):
+        # Four requests per token per minute, whichever process answers them.
+        assert [_get_from(base, first).status_code for base in (a, b, a, b)] == [200] * 4
+        for base in (a, b):
+            refused = _get_from(base, first)
+            assert refused.status_code == 429 and refused.headers["Content-Type"] == PROBLEM
+            assert 1 <= int(refused.headers["Retry-After"]) <= 60
+
+        # Wrong tokens counted together: the third, on either process, locks the address out of both.
+        assert [_get_from(a, WRONG).status_code, _get_from(b, WRONG).status_code] == [401, 401]
+        assert _get_from(a, WRONG).status_code == 429
+        locked = _get_from(b, second)  # a right token, not yet used
+        assert locked.status_code == 429
+        assert int(locked.headers["Retry-After"]) > 60  # the lock-out (15 minutes), not the rate limit
+        assert _lockouts_audited(tmp_path) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_in_four_workers_are_each_counted(tmp_path, token):
+    """No lost update: requests that arrive together in different worker processes all count, so exactly
+    the limit passes, and exactly one lock-out follows the configured number of wrong tokens in total."""
+    right = token()
+    env = _server_env(tmp_path, SMAAKMAKER_API_RATE_PER_TOKEN="10", SMAAKMAKER_API_LOCKOUT_FAILURES="5")
+    with _servers(tmp_path, env, workers=4) as (base,), ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda _: _get_from(base, right), range(40)))
+        assert Counter(answer.status_code for answer in answers) == {200: 10, 429: 30}
+        assert all(
+            1 <= int(answer.headers["Retry-After"]) <= 60 for answer in answers if answer.status_code == 429
+        )
+
+        answers = list(pool.map(lambda _: _get_from(base, WRONG), range(40)))
+        # Four 401s, then the fifth wrong token locks the address; the wrong tokens already on their way
+        # get the lock-out's 429 too, and do not start a new count.
+        assert Counter(answer.status_code for answer in answers) == {401: 4, 429: 36}
+        assert all(int(answer.headers["Retry-After"]) > 60 for answer in answers if answer.status_code == 429)
+        assert _get_from(base, right).status_code == 429
+        assert len(_answering_workers(tmp_path, base)) >= 2  # the premise: several processes answered
+    assert _lockouts_audited(tmp_path) == 1
