@@ -61,6 +61,9 @@ class StrictQueryMiddleware:
         view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
         if view_class is None:
             return None
+        method = "get" if request.method == "HEAD" else request.method.lower()
+        if method == "options" or getattr(view_class, method, None) is None:
+            return None  # a method the operation does not have is the view's 405, whatever the query
         from smaakmaker.api.problems import problem_response
         from smaakmaker.api.query import unknown_query_errors
 

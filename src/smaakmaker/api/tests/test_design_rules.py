@@ -164,3 +164,12 @@ def test_servers_contact_and_no_server_banner(live_server):
     response = requests.get(f"{live_server.url}/api/v1/health", timeout=10)
     assert response.status_code == 200
     assert "Server" not in response.headers
+
+
+def test_a_method_an_operation_lacks_is_405_whatever_its_query(signed_in):
+    client = signed_in("regisseur")
+    for method in ("put", "delete", "trace"):
+        response = getattr(client, method)("/api/v1/plans?page=1&nonsense=1")
+        assert response.status_code == 405, (method, response.content)
+    assert client.head("/api/v1/health?nonsense=1").status_code == 400
+
