@@ -32,7 +32,16 @@ CAMEL_RE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
 
 class QuerySerializer(serializers.Serializer):
-    """Query parameters: fields are declared in snake_case and named in camelCase on the wire."""
+    """Query parameters: fields are declared in snake_case and named in camelCase on the wire.
+
+    The query is validated as a plain mapping (its last value per key), not as form input: DRF reads an
+    empty form value of an optional field as absent, so ``?q=`` would pass although the document says a
+    value has at least one character; here it is refused like any other invalid value."""
+
+    def __init__(self, instance=None, data=serializers.empty, **kwargs):
+        if hasattr(data, "dict") and callable(data.dict):  # a QueryDict
+            data = data.dict()
+        super().__init__(instance, data=data, **kwargs)
 
     def get_fields(self):
         fields = {}

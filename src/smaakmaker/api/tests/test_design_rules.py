@@ -173,3 +173,10 @@ def test_a_method_an_operation_lacks_is_405_whatever_its_query(signed_in):
         assert response.status_code == 405, (method, response.content)
     assert client.head("/api/v1/health?nonsense=1").status_code == 400
 
+
+def test_an_empty_query_value_is_invalid_not_absent(signed_in):
+    client = signed_in("analist")
+    assert set(_invalid(client.get("/api/v1/areas?q="))) == {"q"}
+    assert set(_invalid(client.get("/api/v1/indicator-values?parent="))) == {"parent"}
+    assert client.get("/api/v1/areas?q=Dobbe").status_code == 200
+
