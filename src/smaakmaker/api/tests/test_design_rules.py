@@ -179,4 +179,3 @@ def test_an_empty_query_value_is_invalid_not_absent(signed_in):
     assert set(_invalid(client.get("/api/v1/areas?q="))) == {"q"}
     assert set(_invalid(client.get("/api/v1/indicator-values?parent="))) == {"parent"}
     assert client.get("/api/v1/areas?q=Dobbe").status_code == 200
-
