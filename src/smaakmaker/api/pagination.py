@@ -87,6 +87,15 @@ def paged(serializer_class):
     )
 
 
+def fetched_page(request, fetch, serializer_class) -> Response:
+    """The requested page, fetched by a selector that pages (and audits only what it returns) itself:
+    ``fetch(limit=..., offset=...)`` returns the page's rows and the number of results in all."""
+    pager = Pages()
+    page, size = pager.window(request)
+    rows, total = fetch(limit=size, offset=(page - 1) * size)
+    return pager.respond(serializer_class(rows, many=True).data, count=total, page=page, page_size=size)
+
+
 def paged_response(request, items, serializer_class, **serializer_kwargs) -> Response:
     """The requested page of ``items`` (a queryset or a list), serialized."""
     pager = Pages()

@@ -8,6 +8,8 @@ not see. Permission and visibility are decided before the request is validated (
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -18,7 +20,7 @@ from rest_framework.views import APIView
 
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation, ProcessingActivity
-from smaakmaker.api.pagination import Pages, paged
+from smaakmaker.api.pagination import fetched_page, paged
 from smaakmaker.api.problems import Conflict
 from smaakmaker.api.schema import conflict, stripped_min_length_pattern
 from smaakmaker.cases import selectors, services
@@ -138,19 +140,14 @@ class AddressSearchView(RegisterView):
         selectors.register_required(request.user, "cases.view_address")
         purpose = _purpose(request)
         data = self.valid(s.AddressSearchSerializer, request.data)
-        pager = Pages()
-        page, size = pager.window(request)
-        found, total = selectors.addresses_search_page(
+        fetch = partial(
+            selectors.addresses_search_page,
             user=request.user,
             purpose=purpose,
             origin=origin_of(request),
-            limit=size,
-            offset=(page - 1) * size,
             **data,
         )
-        return pager.respond(
-            s.AddressSerializer(found, many=True).data, count=total, page=page, page_size=size
-        )
+        return fetched_page(request, fetch, s.AddressSerializer)
 
 
 class AddressDossierView(RegisterView):
@@ -172,19 +169,16 @@ class AddressDossierView(RegisterView):
 
 def _cases_page(request, *, purpose: str, buurt_code: str, status: str, address_filter=None) -> Response:
     """One page of visible cases; only the page is logged as read."""
-    pager = Pages()
-    page, size = pager.window(request)
-    cases, total = selectors.cases_list(
+    fetch = partial(
+        selectors.cases_list,
         user=request.user,
         purpose=purpose,
         origin=origin_of(request),
         buurt_code=buurt_code,
         status=status,
         address_filter=address_filter,
-        limit=size,
-        offset=(page - 1) * size,
     )
-    return pager.respond(s.CaseSerializer(cases, many=True).data, count=total, page=page, page_size=size)
+    return fetched_page(request, fetch, s.CaseSerializer)
 
 
 class CaseListView(RegisterView):
@@ -408,19 +402,14 @@ class AgendaView(RegisterView):
         selectors.register_required(request.user, "cases.view_signal", "cases.view_case")
         purpose = _purpose(request)
         query = self.valid(s.AgendaQuerySerializer, request.query_params)
-        pager = Pages()
-        page, size = pager.window(request)
-        items, total = selectors.agenda_page(
+        fetch = partial(
+            selectors.agenda_page,
             user=request.user,
             purpose=purpose,
             origin=origin_of(request),
             buurt_code=query.get("buurt_code", ""),
-            limit=size,
-            offset=(page - 1) * size,
         )
-        return pager.respond(
-            s.AgendaItemSerializer(items, many=True).data, count=total, page=page, page_size=size
-        )
+        return fetched_page(request, fetch, s.AgendaItemSerializer)
 
 
 class InzageView(RegisterView):
