@@ -457,11 +457,13 @@ def _audit_address_read(
     *,
     user,
     approach: Approach,
-    shown: Shown,
+    full: Iterable[PlanIntervention],
+    flagged: Iterable,
     action: str,
     origin: Origin | None,
 ) -> None:
-    processing = address_processing(shown.full, shown.flagged)
+    """Audit a read of what is shown: interventions in full, and interventions or flags shown as flags."""
+    processing = address_processing(full, flagged)
     if not processing:
         return
     with transaction.atomic():
@@ -490,17 +492,14 @@ def plan_page_read(
 ) -> None:
     """Audit one page of a plan's interventions or flags (the API pages them; take the page from
     ``plan_view(..., audit=False)``): the processing of what the page shows, nothing else."""
-    processing = address_processing(interventions, flags)
-    if processing:
-        with transaction.atomic():
-            audit_record(
-                actor=user,
-                action="plan.addresses.read",
-                obj=approach,
-                reason=PLAN_PURPOSE,
-                origin=origin,
-                processing=processing,
-            )
+    _audit_address_read(
+        user=user,
+        approach=approach,
+        full=interventions,
+        flagged=flags,
+        action="plan.addresses.read",
+        origin=origin,
+    )
 
 
 def plan_view(*, user, approach: Approach, origin: Origin | None = None, audit: bool = True) -> PlanView:
@@ -513,7 +512,12 @@ def plan_view(*, user, approach: Approach, origin: Origin | None = None, audit: 
     labels = {iv.address_id: iv.address.label for iv in shown.full + shown.flagged if iv.address_id}
     if audit and user is not None:
         _audit_address_read(
-            user=user, approach=approach, shown=shown, action="plan.addresses.read", origin=origin
+            user=user,
+            approach=approach,
+            full=shown.full,
+            flagged=shown.flagged,
+            action="plan.addresses.read",
+            origin=origin,
         )
     return PlanView(
         approach=approach,
@@ -549,7 +553,12 @@ def plan_by_address(*, user, approach: Approach, origin: Origin | None = None) -
         flagged[iv.address_id].append(iv)
     care = care_flags(set(groups) | set(flagged))
     _audit_address_read(
-        user=user, approach=approach, shown=shown, action="plan.addresses.read", origin=origin
+        user=user,
+        approach=approach,
+        full=shown.full,
+        flagged=shown.flagged,
+        action="plan.addresses.read",
+        origin=origin,
     )
     out = []
     for pk in set(groups) | set(flagged):
@@ -572,7 +581,14 @@ def address_plan(
     shown = interventions_shown(user=user, items=items)
     if not shown.full and not shown.flagged:
         return None
-    _audit_address_read(user=user, approach=approach, shown=shown, action="plan.address.read", origin=origin)
+    _audit_address_read(
+        user=user,
+        approach=approach,
+        full=shown.full,
+        flagged=shown.flagged,
+        action="plan.address.read",
+        origin=origin,
+    )
     return AddressPlan(
         address=address,
         interventions=shown.full,
@@ -648,7 +664,8 @@ def intervention_read_audit(*, user, intervention: PlanIntervention, origin: Ori
     _audit_address_read(
         user=user,
         approach=intervention.approach,
-        shown=Shown(full=[intervention], flagged=[], hidden=[], visible_address_ids=set()),
+        full=[intervention],
+        flagged=[],
         action="plan.address.read",
         origin=origin,
     )
