@@ -48,6 +48,7 @@ with a proven rounding bound prune the pairs, exact float64 distances rank the f
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -138,6 +139,100 @@ DEFAULT_FLAVOUR_RULES: tuple[FlavourRule, ...] = (
 )
 
 
+# --- small areas: rates with a known denominator ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    """A rate indicator whose denominator the panel knows, so its sampling noise can be modelled.
+
+    ``value = count / denominator * per``. ``denominator`` is ``"inwoners"`` (the indicator of that name)
+    or ``"huishoudens"`` (``inwoners / huishoudensgrootte``: private households, approximately, since
+    CBS's inhabitants include people in institutions). ``model`` is ``"poisson"`` for events per
+    inhabitant (sampling variance ``rate / n``) and ``"binomial"`` for a share of households
+    (``p (1 - p) / n``).
+    """
+
+    denominator: Literal["inwoners", "huishoudens"]
+    per: float
+    model: Literal["poisson", "binomial"]
+
+
+_PER_1000 = RateSpec("inwoners", 1000.0, "poisson")
+_HH_PCT = RateSpec("huishoudens", 100.0, "binomial")
+#: Rate indicators with a known denominator. Not here (denominator not in the data): ``jeugdzorg_pct``
+#: (share of young people 0–17; the panel has 0–14), ``onbewoond_pct`` (share of dwellings),
+#: ``nettoarbeidsparticipatie`` (people 15–74); they are used as published.
+DEFAULT_RATES: dict[str, RateSpec] = {
+    "laag_inkomen_hh": _HH_PCT,
+    "sociaal_minimum_hh": _HH_PCT,
+    "tot_120_sociaal_minimum_hh": _HH_PCT,
+    "laagste_40_inkomen_hh": _HH_PCT,
+    "bijstand_per_1000": _PER_1000,
+    "ao_per_1000": _PER_1000,
+    "ww_per_1000": _PER_1000,
+    "diefstal_woning_per_1000": _PER_1000,
+    "vernieling_per_1000": _PER_1000,
+    "geweld_per_1000": _PER_1000,
+    "wmo_per_1000": _PER_1000,
+}
+
+
+def eb_shrink(
+    values: np.ndarray, n: np.ndarray, parent: np.ndarray, spec: RateSpec
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Empirical-Bayes estimate of a rate, shrunk toward the parent area (Marshall 1991, moments).
+
+    ``values``, ``n`` (denominator) and ``parent`` (the parent area's published rate) have shape
+    ``(areas, k)``; each of the ``k`` columns (a year) is estimated on its own. In proportion units
+    ``p = value / per`` with the parent rate ``m`` (where the parent has no value: the pooled rate
+    ``sum p n / sum n`` of the areas in the column), the sampling variance is ``v = m / n`` (Poisson)
+    or ``m (1 - m) / n`` (binomial), taken at ``m`` so that an area with 0 events is not certain. The
+    between-area variance around the parents is the method-of-moments estimate
+
+        tau2 = max(0, sum n (p - m)^2 - v) / sum n)      (population weights, as Marshall)
+
+    and the estimate is ``m + (1 - B) (p - m)`` with ``B = v / (v + tau2)``: a large area keeps
+    nearly its own value, a small one moves toward its parent. Its posterior variance is
+    ``tau2 v / (tau2 + v)``. Returns ``(estimate, variance, B, tau2)`` in the indicator's own units
+    (``tau2`` per column). A missing value stays missing; a value with an unknown or zero
+    denominator is returned as published with variance NaN and ``B`` NaN.
+    """
+    per = float(spec.per)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.asarray(values, dtype=float) / per
+        m = np.asarray(parent, dtype=float) / per
+        n = np.asarray(n, dtype=float)
+        known = np.isfinite(n) & (n > 0)
+        obs = np.isfinite(p) & known
+        wsum = np.where(obs, n, 0.0).sum(axis=0)
+        pooled = np.where(wsum > 0, np.where(obs, p * n, 0.0).sum(axis=0) / wsum, np.nan)
+        m = np.where(np.isfinite(m), m, pooled[None, :])
+        if spec.model == "poisson":
+            unit = np.maximum(m, 0.0)
+        else:
+            mc = np.clip(m, 0.0, 1.0)
+            unit = mc * (1.0 - mc)
+        v = np.where(known, unit / np.where(known, n, 1.0), np.nan)
+        use = obs & np.isfinite(m) & np.isfinite(v)
+        w = np.where(use, n, 0.0)
+        wtot = w.sum(axis=0)
+        excess = np.where(use, (p - m) ** 2 - v, 0.0)
+        tau2 = np.where(
+            wtot > 0, np.maximum((w * excess).sum(axis=0) / np.where(wtot > 0, wtot, 1.0), 0.0), 0.0
+        )
+        t = np.broadcast_to(tau2, p.shape)
+        total = v + t
+        b = np.where(total > 0, v / np.where(total > 0, total, 1.0), 1.0)
+        post = np.where(total > 0, t * v / np.where(total > 0, total, 1.0), 0.0)
+        estimate = m + (1.0 - b) * (p - m)
+    shrinkable = use
+    out = np.where(shrinkable, estimate, p) * per
+    out = np.where(np.isfinite(p), out, np.nan)
+    var = np.where(shrinkable, post * per * per, np.nan)
+    return out, var, np.where(shrinkable, b, np.nan), tau2 * per * per
+
+
 # --- configuration -----------------------------------------------------------------------------------
 
 
@@ -163,6 +258,13 @@ class ScanConfig:
     specs: Mapping[str, IndicatorSpec] = field(default_factory=lambda: dict(INDICATORS_BY_ID))
     compute_trends: bool = True
     compute_peers: bool = True
+    #: Shrink the rates of ``rates`` toward their parent area (see :func:`eb_shrink`).
+    shrink: bool = True
+    rates: Mapping[str, RateSpec] = field(default_factory=lambda: dict(DEFAULT_RATES))
+    #: Areas with fewer inhabitants (or an unknown number) are shown but not ranked; 0 = no minimum.
+    min_population: float = 0.0
+    #: Normal quantile of the composite's uncertainty interval (1.96: about 95 %).
+    interval_z: float = 1.96
 
     def __post_init__(self) -> None:
         if len(self.band_labels) != len(self.bands) + 1:
@@ -352,6 +454,17 @@ class ScanResult:
     peers: pd.DataFrame
     flavours: pd.DataFrame
     notes: list[str]
+    #: Values used for scores, bands, ranking and flavours: the shrunk estimate of a rate with a known
+    #: denominator, the published value otherwise (``values`` is always the published CBS value).
+    estimates: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Posterior variance of ``estimates`` (0: no sampling model; NaN: denominator unknown).
+    estimate_variance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Weight of the parent area in the estimate (0: own value, 1: the parent's); NaN: not shrunk.
+    shrinkage: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Scores of the published values (what the scan ranked on before shrinkage), for comparison.
+    scores_raw: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Indicators expected for each area (published at its level in some loaded year and scored).
+    expected: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def peer_group(self, code: str) -> list[str]:
         """The peers of ``code`` (nearest first), for use as a comparison group."""
@@ -421,6 +534,155 @@ def _composite(theme_index: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.where(wsum > 0, (np.nan_to_num(theme_index) * w).sum(axis=-1) / wsum, np.nan)
 
 
+def _parent_positions(panel: Panel, sel: np.ndarray) -> np.ndarray:
+    """Position in the panel of each selected area's parent (−1: none in the panel).
+
+    Buurt → its wijk (or, if the wijk has no row, its gemeente); wijk → gemeente; gemeente → NL00.
+    """
+    codes = panel.codes.astype(str)
+    meta = panel.areas.iloc[sel]
+    level = meta["level"].to_numpy(dtype=object)
+    gm = meta["gemeente_code"].to_numpy(dtype=object)
+    wk = meta["wijk_code"].to_numpy(dtype=object)
+
+    def find(wanted: np.ndarray) -> np.ndarray:
+        wanted = np.where(pd.isna(wanted), "", wanted).astype(str)
+        pos = np.clip(np.searchsorted(codes, wanted), 0, len(codes) - 1)
+        return np.where((codes[pos] == wanted) & (wanted != ""), pos, -1)
+
+    gm_pos = find(np.where(level == "gemeente", "NL00", gm))
+    wk_pos = find(np.where(level == "buurt", wk, ""))
+    parent = np.where(wk_pos >= 0, wk_pos, gm_pos)
+    return np.where(np.isin(level, ["buurt", "wijk", "gemeente"]), parent, -1)
+
+
+def _shrink_cube(
+    panel: Panel, sel: np.ndarray, config: ScanConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Shrunk values, their variance and shrinkage weight (all n_sel × years × indicators), the
+    inhabitants (n_sel × years) and tau² per shrunk indicator (per year).
+
+    Indicators that are not rates with a known denominator keep their value with variance 0 (no
+    sampling model) and weight NaN; a rate whose denominator is unknown keeps its value with variance NaN.
+    """
+    cube = panel.values[sel]
+    inds = list(panel.indicators)
+    n_sel, n_years, n_ind = cube.shape
+    nan_plane = np.full((n_sel, n_years), np.nan)
+    inwoners = cube[:, :, inds.index("inwoners")] if "inwoners" in inds else nan_plane
+    hh_size = cube[:, :, inds.index("huishoudensgrootte")] if "huishoudensgrootte" in inds else nan_plane
+    with np.errstate(invalid="ignore", divide="ignore"):
+        denominators = {
+            "inwoners": inwoners,
+            "huishoudens": np.where(hh_size > 0, inwoners / np.where(hh_size > 0, hh_size, 1.0), np.nan),
+        }
+    shrunk = cube.copy()
+    variance = np.zeros_like(cube)
+    weight = np.full_like(cube, np.nan)
+    tau2: dict[str, np.ndarray] = {}
+    if not config.shrink:
+        return shrunk, variance, weight, inwoners, tau2
+    parent_pos = _parent_positions(panel, sel)
+    has_parent = parent_pos >= 0
+    # Only CBS areas below the country are shrunk (NL00 and custom areas keep their value, exactly).
+    levels = panel.areas["level"].to_numpy(dtype=object)[sel]
+    cbs_area = np.isin(np.where(pd.isna(levels), "", levels).astype(str), ["buurt", "wijk", "gemeente"])
+    for j, ind in enumerate(inds):  # the rate indicators; each is vectorised over areas and years
+        spec = config.rates.get(ind)
+        if spec is None:
+            continue
+        parent = np.where(has_parent[:, None], panel.values[np.maximum(parent_pos, 0), :, j], np.nan)
+        n = np.where(cbs_area[:, None], denominators[spec.denominator], np.nan)
+        est, var, b, t2 = eb_shrink(cube[:, :, j], n, parent, spec)
+        shrunk[:, :, j], weight[:, :, j] = est, b
+        variance[:, :, j] = np.where(cbs_area[:, None], var, 0.0)
+        tau2[ind] = t2
+    return shrunk, variance, weight, inwoners, tau2
+
+
+def _expected_matrix(panel: Panel, sel: np.ndarray, scored: np.ndarray) -> np.ndarray:
+    """Which scored indicators are expected per selected area: those with a value for some area of
+    the same level in some loaded year (what CBS publishes at that level), n_sel × indicators."""
+    levels = panel.areas["level"].to_numpy(dtype=object)[sel]
+    lev_codes, lev_index = np.unique(np.where(pd.isna(levels), "", levels).astype(str), return_inverse=True)
+    any_year = np.isfinite(panel.values[sel]).any(axis=1).astype(float)  # n_sel × n_ind
+    one_hot = (lev_index[None, :] == np.arange(len(lev_codes))[:, None]).astype(float)
+    published = (one_hot @ any_year) > 0  # levels × indicators
+    return published[lev_index] & scored[None, :]
+
+
+def _composite_interval(
+    scores: np.ndarray,
+    score_var: np.ndarray,
+    expected: np.ndarray,
+    ind_themes: np.ndarray,
+    theme_ids: Sequence[str],
+    weights: np.ndarray,
+    z: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Standard error of the composite and its interval ``composite ± z·se`` (vectorised over areas).
+
+    Two sources, added as variances:
+
+    * sampling noise of the shrunk rates: ``var(score_j) = (100 / r_j)^2 var(x_j)`` (linearised;
+      indicators without a sampling model count as exact), passed through the theme means and the
+      weighted composite;
+    * the indicators and themes that are expected but missing: a theme mean over ``n`` of ``N``
+      expected indicators gets ``(1 - n/N) S^2 / n`` (``S^2``: the spread of the area's available
+      scores in that theme, or the median spread over areas when only one is available), and a
+      composite over ``k`` of ``K`` expected themes gets ``(1 - k/K) S_T^2 / k`` likewise.
+
+    Returns ``(se, low, high)``; NaN where the composite is missing or a variance is unknown.
+    """
+    member = (ind_themes[:, None] == np.asarray(theme_ids, dtype=object)[None, :]).astype(float)
+    ok = np.isfinite(scores) & expected
+    n_t = ok.astype(float) @ member
+    big_n = expected.astype(float) @ member
+    s0 = np.where(ok, scores, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_t = np.where(n_t > 0, (s0 @ member) / n_t, np.nan)
+        theme_of = np.argmax(member, axis=1)  # each scored indicator belongs to one theme
+        dev = np.where(ok, scores - mean_t[:, theme_of], 0.0)
+        s2 = np.where(n_t >= 2, ((dev * dev) @ member) / (n_t - 1), np.nan)
+        if np.isfinite(s2).any():
+            with warnings.catch_warnings():  # a theme with no spread anywhere keeps NaN
+                warnings.simplefilter("ignore", RuntimeWarning)
+                median = np.nanmedian(s2, axis=0)
+            s2 = np.where(np.isnan(s2), median[None, :], s2)
+        fpc_t = np.where((n_t > 0) & (n_t < big_n), (1.0 - n_t / big_n) * s2 / n_t, 0.0)
+        var_known = np.where(ok, np.nan_to_num(score_var, nan=0.0), 0.0)
+        var_unknown = (ok & ~np.isfinite(score_var)).astype(float) @ member > 0
+        samp_t = np.where(n_t > 0, (var_known @ member) / (n_t * n_t), np.nan)
+        var_t = np.where(var_unknown, np.nan, samp_t + fpc_t)
+        present = n_t > 0
+        theme_expected = big_n > 0
+        w = np.where(present, weights[None, :], 0.0)
+        wsum = w.sum(axis=1)
+        var_c = np.where(
+            wsum > 0, (w * w * np.where(present, var_t, 0.0)).sum(axis=1) / (wsum * wsum), np.nan
+        )
+        var_c = np.where((present & ~np.isfinite(var_t)).any(axis=1), np.nan, var_c)
+        k = present.sum(axis=1).astype(float)
+        big_k = (theme_expected & (weights[None, :] > 0)).sum(axis=1).astype(float)
+        t_mean = np.where(k > 0, np.where(present, mean_t, 0.0).sum(axis=1) / k, np.nan)
+        t_dev = np.where(present, mean_t - t_mean[:, None], 0.0)
+        s2_t = np.where(k >= 2, (t_dev * t_dev).sum(axis=1) / (k - 1), np.nan)
+        if np.isfinite(s2_t).any():
+            s2_t = np.where(np.isnan(s2_t), np.nanmedian(s2_t), s2_t)
+        fpc_c = np.where((k > 0) & (k < big_k), (1.0 - k / big_k) * s2_t / k, 0.0)
+        se = np.sqrt(var_c + fpc_c)
+        composite = _composite(mean_t, weights)
+    return se, composite - z * se, composite + z * se
+
+
+def _name_list(names: Sequence[str], mat: np.ndarray) -> np.ndarray:
+    """Per row, the names whose column is True, joined by ", " (a loop over the few columns only)."""
+    text = np.full(mat.shape[0], "", dtype=object)
+    for j, name in enumerate(names):
+        text = np.where(mat[:, j], np.where(text == "", name, text + ", " + name), text)
+    return text
+
+
 def run_scan(
     panel: Panel,
     codes: Sequence[str] | None = None,
@@ -453,49 +715,111 @@ def run_scan(
     signs_all = direction_signs(all_ind, specs)
     cube = panel.values[sel]  # n_sel × n_years × n_ind
     x = cube[:, yi, :]
+    cube_s, cube_var, cube_b, inwoners_all, _tau2 = _shrink_cube(panel, sel, config)
+    x_s, x_var = cube_s[:, yi, :], cube_var[:, yi, :]
     ref = _reference_matrix(panel, sel, bi, config, notes)
-    scores = score_values(x, ref, signs_all, config.score_clip)
+    scores = score_values(x_s, ref, signs_all, config.score_clip)
+    scores_raw = score_values(x, ref, signs_all, config.score_clip)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score_var = np.where(ref > 0, (100.0 / np.where(ref > 0, ref, 1.0)) ** 2 * x_var, np.nan)
 
-    # Indicators that count for the vulnerability index: direction worse/better, a weighted theme, and
-    # any data in the scan year.
+    # Indicators that count for the vulnerability index: direction worse/better in a weighted theme.
+    # Expected per area: those CBS publishes at the area's level (a value in some loaded year).
     ind_themes = np.array([specs[i].theme if i in specs else "bevolking" for i in all_ind], dtype=object)
     theme_ids = [t for t in THEMES if t != "bevolking" and config.theme_weights.get(t, 0.0) > 0]
+    scored = (signs_all != 0) & np.isin(ind_themes, theme_ids)
+    expected = _expected_matrix(panel, sel, scored)
     has_data = np.isfinite(x).any(axis=0)
-    scored = (signs_all != 0) & np.isin(ind_themes, theme_ids) & has_data
-    no_data = [i for i, s, h in zip(all_ind, signs_all, has_data, strict=True) if s != 0 and not h]
-    if no_data:
-        notes.append(f"Geen gegevens in {year} voor: {', '.join(no_data)}; deze tellen niet mee.")
+    missing_now = scored & expected.any(axis=0) & ~has_data
+    if missing_now.any():
+        last = np.where(np.isfinite(panel.values[sel][:, : yi + 1, :]).any(axis=0))  # (year, indicator)
+        latest = pd.Series(years[last[0]]).groupby(last[1]).max().to_dict() if len(last[0]) else {}
+        items = []
+        for j in np.flatnonzero(missing_now):  # the few indicators without data this year
+            label = specs[all_ind[j]].label if all_ind[j] in specs else all_ind[j]
+            before = latest.get(j)
+            items.append(f"{label} (laatste jaar met cijfers: {before})" if before else label)
+        notes.append(
+            f"CBS heeft voor {year} (nog) geen cijfers op dit niveau voor: {'; '.join(items)}. Deze "
+            "indicatoren tellen niet mee en worden niet aangevuld met een ander jaar; de dekking zegt "
+            "hoeveel er ontbreken."
+        )
     scored_themes = np.where(scored, ind_themes, None)
     weights = np.array([config.theme_weights[t] for t in theme_ids], dtype=float)
 
-    theme_index, theme_n, theme_total = _themes(scores, scored_themes, theme_ids)
+    theme_index, theme_n, _theme_total = _themes(scores, scored_themes, theme_ids)
     composite = _composite(theme_index, weights)
-    n_scored = int(scored.sum())
-    n_avail = np.isfinite(scores[:, scored]).sum(axis=1)
-    coverage = n_avail / n_scored if n_scored else np.zeros(len(sel))
-    incomplete = coverage < config.min_coverage
+    theme_raw, _, _ = _themes(scores_raw, scored_themes, theme_ids)
+    composite_raw = _composite(theme_raw, weights)
+    member = (ind_themes[:, None] == np.asarray(theme_ids, dtype=object)[None, :]).astype(float)
+    n_expected = expected.sum(axis=1)
+    n_avail = (np.isfinite(scores) & expected).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        theme_cov = np.where(theme_total > 0, theme_n / np.where(theme_total > 0, theme_total, 1), np.nan)
+        coverage = np.where(n_expected > 0, n_avail / np.where(n_expected > 0, n_expected, 1), 0.0)
+        theme_expected = expected.astype(float) @ member
+        theme_cov = np.where(
+            theme_expected > 0, theme_n / np.where(theme_expected > 0, theme_expected, 1), np.nan
+        )
+    incomplete = coverage < config.min_coverage
+    missing_theme = (theme_expected > 0) & (theme_n == 0)
+    se, low, high = _composite_interval(
+        scores, score_var, expected, ind_themes, theme_ids, weights, config.interval_z
+    )
 
-    # Composite over all years against the same base-year reference.
-    scores_all = score_values(cube, ref[:, None, :], signs_all, config.score_clip)
+    # Composite over all years against the same base-year reference (shrunk values of each year).
+    scores_all = score_values(cube_s, ref[:, None, :], signs_all, config.score_clip)
     ti_all, _, _ = _themes(scores_all, scored_themes, theme_ids)
     comp_all = _composite(ti_all, weights)  # n_sel × n_years
 
-    ranks = pd.Series(np.where(incomplete, np.nan, composite), index=idx).rank(ascending=False, method="min")
+    # Ranking: complete enough, large enough, and with a composite.
+    inwoners = inwoners_all[:, yi]
+    min_pop = float(config.min_population)
+    too_small = (min_pop > 0) & np.isfinite(inwoners) & (inwoners < min_pop)
+    pop_unknown = (min_pop > 0) & ~np.isfinite(inwoners)
+    no_composite = ~np.isfinite(composite)
+    reason_code = np.select(
+        [no_composite, incomplete, too_small, pop_unknown],
+        ["no_data", "incomplete", "too_small", "population_unknown"],
+        default="",
+    ).astype(object)
+    ranked = reason_code == ""
+    pct = _format_many(100 * coverage, 0)
+    pop_text = _format_many(np.nan_to_num(inwoners), 0)
+    reason_text = np.select(
+        [no_composite, incomplete, too_small, pop_unknown],
+        [
+            "geen gegevens",
+            "onvolledig: " + pct + " % van de verwachte indicatoren",
+            "te klein om te rangschikken: " + pop_text + f" inwoners (minimum {format_nl(min_pop, 0)})",
+            "niet gerangschikt: aantal inwoners onbekend",
+        ],
+        default="",
+    ).astype(object)
+    ranks = pd.Series(np.where(ranked, composite, np.nan), index=idx).rank(ascending=False, method="min")
     meta = panel.areas.iloc[sel]
+    theme_labels = [THEMES.get(t, t) for t in theme_ids]
     profile = pd.DataFrame(
         {
             "name": meta["name"].to_numpy(),
             "level": meta["level"].to_numpy(),
             "gemeente_code": meta["gemeente_code"].to_numpy(),
+            "inwoners": inwoners,
             "composite": composite,
+            "composite_raw": composite_raw,
+            "composite_se": se,
+            "composite_low": low,
+            "composite_high": high,
             "band": band_of(composite, config.bands, config.band_labels),
+            "band_raw": band_of(composite_raw, config.bands, config.band_labels),
             "rank": ranks.to_numpy(),
+            "not_ranked": reason_code,
+            "not_ranked_reason": reason_text,
             "n_indicators": n_avail,
-            "n_indicators_total": n_scored,
+            "n_indicators_total": n_expected,
             "coverage": coverage,
             "incomplete": incomplete,
+            "missing_themes": _name_list(theme_labels, missing_theme),
+            "diagnosis_complete": ~missing_theme.any(axis=1),
         },
         index=idx,
     )
@@ -513,7 +837,7 @@ def run_scan(
         peers = find_peers(panel, sel, yi, config)
 
     flavours = diagnose_flavours(
-        sel_codes, x, ref, pd.DataFrame(theme_index, index=idx, columns=theme_ids), all_ind, config
+        sel_codes, x_s, ref, pd.DataFrame(theme_index, index=idx, columns=theme_ids), all_ind, config
     )
     summary = _flavour_summary(flavours, idx)
     profile["flavours"] = summary
@@ -531,15 +855,18 @@ def run_scan(
         reference=wide(ref),
         scores=wide(scores),
         themes=pd.DataFrame(theme_index, index=idx, columns=theme_ids),
-        theme_coverage=pd.DataFrame(
-            np.broadcast_to(theme_cov, theme_index.shape), index=idx, columns=theme_ids
-        ),
+        theme_coverage=pd.DataFrame(theme_cov, index=idx, columns=theme_ids),
         profile=profile,
         composite_by_year=pd.DataFrame(comp_all, index=idx, columns=list(years)),
         trends=trends,
         peers=peers,
         flavours=flavours,
         notes=notes,
+        estimates=wide(x_s),
+        estimate_variance=wide(x_var),
+        shrinkage=wide(cube_b[:, yi, :]),
+        scores_raw=wide(scores_raw),
+        expected=pd.DataFrame(expected, index=idx, columns=all_ind),
     )
 
 

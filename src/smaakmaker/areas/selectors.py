@@ -81,8 +81,14 @@ def panel_build(*, codes: Sequence[str], indicator_keys: Sequence[str] | None = 
     gemeenten = set(
         Area.objects.filter(code__in=codes).exclude(gemeente_code="").values_list("gemeente_code", flat=True)
     )
+    # The wijken of buurten: the parents their rates are shrunk toward (see scan.eb_shrink).
+    wijken = set(
+        Area.objects.filter(code__in=codes, level=AreaLevel.BUURT, parent__level=AreaLevel.WIJK).values_list(
+            "parent__code", flat=True
+        )
+    )
     crosswalk = one_to_one_crosswalk(new_codes=codes)
-    wanted = set(codes) | gemeenten | {"NL00"} | set(crosswalk)
+    wanted = set(codes) | gemeenten | wijken | {"NL00"} | set(crosswalk)
     values = IndicatorValue.objects.filter(area__code__in=wanted, indicator__active=True)
     if indicator_keys is not None:
         values = values.filter(indicator__key__in=list(indicator_keys))
@@ -156,6 +162,7 @@ def _scan_cached(
     reference: str,
     base_year: int | None,
     peers_k: int,
+    min_population: int,
     version: tuple,
 ) -> tuple[Panel, ScanResult]:
     codes = scan_codes(level=level, gemeente_code=gemeente_code)
@@ -170,6 +177,7 @@ def _scan_cached(
         peers_k=peers_k,
         theme_weights=dict(settings.SCAN_THEME_WEIGHTS),
         specs=catalogue_specs(),
+        min_population=float(min_population),
     )
     return panel, run_scan(panel, present, year, config)
 
@@ -185,9 +193,20 @@ def scan_run(
 ) -> tuple[Panel, ScanResult]:
     """The wijkscan for every area of a level (in one gemeente) in one year, with the panel it used.
 
-    Results are cached per process until the data or the indicator catalogue change.
+    Rates are shrunk toward their parent area; areas below ``SMAAKMAKER_SCAN_MIN_POPULATION``
+    inhabitants are not ranked. Results are cached per process until the data or the indicator
+    catalogue change.
     """
-    return _scan_cached(level, gemeente_code, year, reference, base_year, peers_k, data_version())
+    return _scan_cached(
+        level,
+        gemeente_code,
+        year,
+        reference,
+        base_year,
+        peers_k,
+        int(settings.SCAN_MIN_POPULATION),
+        data_version(),
+    )
 
 
 def scan_years(*, level: str, gemeente_code: str = "") -> list[int]:

@@ -213,6 +213,15 @@ try:
         help="Weights of the themes in the wijkscan's vulnerability index, as `theme=weight` pairs; a theme "
         "with weight 0 does not count. Themes: inkomen, wonen, veiligheid, voorzieningen, zorg_jeugd.",
     )
+    SCAN_MIN_POPULATION = declare(
+        "SMAAKMAKER_SCAN_MIN_POPULATION",
+        default=500,
+        kind="int",
+        help="Areas with fewer inhabitants than this (or an unknown number) are shown in the wijkscan with "
+        "their values, estimates and index, but not ranked (\"te klein om te rangschikken\"). At 500 "
+        "inhabitants (about 250 households) the standard error of a 10 % household share is still about "
+        "2 percentage points. 0: rank every area with enough indicators.",
+    )
     BEHIND_PROXY = declare(
         "SMAAKMAKER_BEHIND_PROXY",
         default=False,
@@ -265,6 +274,8 @@ if set(SCAN_THEME_WEIGHTS) - {"inkomen", "wonen", "veiligheid", "voorzieningen",
     weight < 0 for weight in SCAN_THEME_WEIGHTS.values()
 ):
     raise ImproperlyConfigured("SMAAKMAKER_SCAN_THEME_WEIGHTS: unknown theme or negative weight")
+if SCAN_MIN_POPULATION < 0:
+    raise ImproperlyConfigured("SMAAKMAKER_SCAN_MIN_POPULATION: must be 0 or more")
 for _name in (
     "API_RATE_PER_TOKEN",
     "API_RATE_PER_ADDRESS",
