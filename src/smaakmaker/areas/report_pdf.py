@@ -54,9 +54,19 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
         ),
         Spacer(1, 0.3 * cm),
         para(
-            f"Kwetsbaarheidsindex {context['composite']} (band {context['band'] or 'geen gegevens'}); "
-            f"rang {context['rank'] or '–'} van {context['n_ranked']}; {context['coverage']}% van de indicatoren "
-            f"beschikbaar{' (onvolledig)' if context['incomplete'] else ''}.",
+            f"Kwetsbaarheidsindex {context['composite']} (95 %-interval {context['composite_low']}–"
+            f"{context['composite_high']}; uit de gepubliceerde waarden alleen {context['composite_raw']}; "
+            f"band {context['band'] or 'geen gegevens'}); "
+            + (
+                f"rang {context['rank']} van {context['n_ranked']}"
+                if context["rank"]
+                else f"niet gerangschikt ({context['not_ranked_reason']})"
+            )
+            + f"; {context['inwoners']} inwoners; {context['coverage']}% van de indicatoren beschikbaar "
+            f"({context['n_present']} van {context['n_expected']} verwacht)"
+            f"{' (onvolledig)' if context['incomplete'] else ''}. Cijfers per 1.000 inwoners en aandelen "
+            "huishoudens zijn empirisch-Bayes-schattingen, naar het hogere gebied getrokken naar gelang hun "
+            "ruis; de CBS-waarde staat ernaast.",
             styles.body,
         ),
         Spacer(1, 0.3 * cm),
@@ -64,19 +74,28 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
         _theme_drawing(context["themes"]),
         para("Smaken waar de cijfers om vragen", styles.heading),
     ]
+    if not context["diagnosis_complete"]:
+        story.append(
+            para(
+                f"Onvolledige diagnose: in {context['year']} zijn er geen cijfers voor de thema's "
+                f"{context['missing_themes']}; de smaken die daaruit volgen kunnen hier niet blijken.",
+                styles.body,
+            )
+        )
     if context["flavours"]:
         for item in context["flavours"]:
             story.append(para(f"{item['flavour']}: {item['reason']}", styles.body))
     else:
         story.append(para("Geen enkele smaakregel slaat aan op dit profiel.", styles.body))
     story += [Spacer(1, 0.3 * cm), para("Indicatoren", styles.heading)]
-    rows = [["Indicator", "Waarde", "Referentie", "Score", "Trend", "Kentering"]]
+    rows = [["Indicator", "Waarde (CBS)", "Schatting", "Referentie", "Score", "Trend", "Kentering"]]
     band_rows = []
     for index, row in enumerate(context["indicators"], start=1):
         rows.append(
             [
                 para(f"{row['label']} ({row['unit']})", small),
                 row["value"],
+                row["estimate"] or "zoals gepubliceerd",
                 row["reference"],
                 row["score"],
                 para(row["trend"] or "", small),
@@ -87,12 +106,14 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
             band_rows.append(
                 (
                     "BACKGROUND",
-                    (3, index),
-                    (3, index),
+                    (4, index),
+                    (4, index),
                     colors.HexColor(band_colour(["< 70", "70–90", "90–110", "> 110"].index(row["band"]))),
                 )
             )
-    table = Table(rows, colWidths=[6.2 * cm, 1.8 * cm, 1.9 * cm, 1.4 * cm, 2.3 * cm, 2.6 * cm], repeatRows=1)
+    table = Table(
+        rows, colWidths=[4.6 * cm, 1.6 * cm, 1.9 * cm, 1.7 * cm, 1.3 * cm, 2.2 * cm, 2.5 * cm], repeatRows=1
+    )
     table.setStyle(
         TableStyle(
             [
@@ -100,7 +121,7 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
                 ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (1, 1), (3, -1), "RIGHT"),
+                ("ALIGN", (1, 1), (4, -1), "RIGHT"),
                 *band_rows,
             ]
         )

@@ -101,6 +101,7 @@ def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
         base_year=state.base_year,
     )
     profile = result.profile
+    estimates = profile["composite"] * np.nan  # the shrunk estimate beside a published rate
     if state.colour == "composite":
         scores, values, unit = profile["composite"], profile["composite"], ""
     elif state.colour.startswith("theme_"):
@@ -111,6 +112,7 @@ def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
             scores = values = profile["composite"] * np.nan
         else:
             scores, values = result.scores[state.colour], result.values[state.colour]
+            estimates = result.estimates[state.colour].where(result.shrinkage[state.colour].notna())
         unit = "waarde"
     bands = band_of(scores.to_numpy(dtype=float), result.config.bands, result.config.band_labels)
     rows = []
@@ -124,10 +126,18 @@ def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
                 "score": float(score) if has_score else None,
                 "score_text": _number(score, 0),
                 "value_text": _number(values.iloc[i]),
+                "estimate_text": "" if math.isnan(estimates.iloc[i]) else _number(estimates.iloc[i]),
                 "band": bands[i],
                 "colour": band_colour(_band_index(bands[i])),
                 "rank": None if math.isnan(record["rank"]) else int(record["rank"]),
                 "incomplete": bool(record["incomplete"]),
+                "not_ranked_reason": record["not_ranked_reason"],
+                "inwoners": _number(record["inwoners"], 0),
+                "interval": (
+                    f"{_number(record['composite_low'], 0)}–{_number(record['composite_high'], 0)}"
+                    if state.colour == "composite"
+                    else ""
+                ),
                 "url": reverse("areas:detail", args=[code]),
             }
         )
@@ -237,6 +247,11 @@ def area_profile_context(
             continue
         trend = trends.loc[key] if trends is not None and key in trends.index else None
         score = result.scores.at[code, key]
+        estimate = result.estimates.at[code, key]
+        weight = result.shrinkage.at[code, key]
+        shrunk = not math.isnan(weight)
+        variance = result.estimate_variance.at[code, key]
+        half = 1.96 * math.sqrt(variance) if shrunk else math.nan  # a rate is never negative
         band = (
             None
             if indicator.direction == "context" or math.isnan(score)
@@ -251,6 +266,16 @@ def area_profile_context(
                 "direction": indicator.get_direction_display(),
                 "is_context": indicator.direction == "context",
                 "value": _number(result.values.at[code, key]),
+                "shrunk": shrunk,
+                "estimate": _number(estimate) if shrunk else "",
+                "estimate_low": _number(max(0.0, estimate - half)) if shrunk else "",
+                "estimate_high": _number(estimate + half) if shrunk else "",
+                "parent_weight": _number(100 * weight, 0) if shrunk else "",
+                "raw_estimate": estimate,
+                "raw_estimate_low": max(0.0, estimate - half) if shrunk else math.nan,
+                "raw_estimate_high": estimate + half if shrunk else math.nan,
+                "raw_parent_weight": weight,
+                "expected": bool(result.expected.at[code, key]),
                 "reference": _number(result.reference.at[code, key]),
                 "score": "–" if indicator.direction == "context" else _number(score, 0),
                 "band": band,
@@ -321,7 +346,24 @@ def area_profile_context(
         "rank": None if math.isnan(profile["rank"]) else int(profile["rank"]),
         "n_ranked": int(result.profile["rank"].notna().sum()),
         "coverage": _number(100 * profile["coverage"], 0),
+        "n_present": int(profile["n_indicators"]),
+        "n_expected": int(profile["n_indicators_total"]),
         "incomplete": bool(profile["incomplete"]),
+        "composite_raw": _number(profile["composite_raw"], 0),
+        "composite_low": _number(profile["composite_low"], 0),
+        "composite_high": _number(profile["composite_high"], 0),
+        "inwoners": _number(profile["inwoners"], 0),
+        "min_population": _number(result.config.min_population, 0),
+        "not_ranked_reason": profile["not_ranked_reason"],
+        "missing_themes": profile["missing_themes"],
+        "diagnosis_complete": bool(profile["diagnosis_complete"]),
+        "missing_indicators": [
+            catalogue[key].label
+            for key in result.indicators
+            if key in catalogue
+            and bool(result.expected.at[code, key])
+            and math.isnan(result.scores.at[code, key])
+        ],
         "themes": themes,
         "theme_chart": theme_chart,
         "indicators": indicators,
@@ -420,6 +462,9 @@ def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
             "thema",
             "richting",
             "waarde",
+            "schatting",
+            "schatting_laag",
+            "schatting_hoog",
             "referentiewaarde",
             "score",
             "band",
@@ -440,6 +485,9 @@ def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
                 row["theme"],
                 row["direction"],
                 row["value"],
+                row["estimate"],
+                row["estimate_low"],
+                row["estimate_high"],
                 row["reference"],
                 row["score"],
                 row["band"] or "",
@@ -448,6 +496,21 @@ def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
             ]
         )
     writer.writerow([])
+    writer.writerow(
+        [
+            "kwetsbaarheidsindex",
+            context["composite"],
+            "95%-interval",
+            context["composite_low"],
+            context["composite_high"],
+        ]
+    )
+    writer.writerow(["index uit gepubliceerde waarden", context["composite_raw"]])
+    writer.writerow(["rang", context["rank"] or "", "van", context["n_ranked"], context["not_ranked_reason"]])
+    writer.writerow(["dekking", f"{context['n_present']} van {context['n_expected']} verwachte indicatoren"])
+    writer.writerow(["inwoners", context["inwoners"]])
+    if not context["diagnosis_complete"]:
+        writer.writerow(["onvolledige diagnose: geen cijfers voor", context["missing_themes"]])
     writer.writerow(["Bron: CBS, Kerncijfers wijken en buurten (CC BY 4.0); berekening: Smaakmaker wijkscan"])
     return response
 

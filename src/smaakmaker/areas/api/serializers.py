@@ -88,9 +88,23 @@ class ThemeScoreSerializer(serializers.Serializer):
 
 class IndicatorScoreSerializer(serializers.Serializer):
     indicator = serializers.CharField()
-    value = serializers.FloatField(allow_null=True)
+    value = serializers.FloatField(allow_null=True, help_text="The published CBS value.")
+    estimate = serializers.FloatField(
+        allow_null=True,
+        help_text="Empirical-Bayes estimate shrunk toward the parent area (rates with a known denominator); "
+        "null: used as published.",
+    )
+    estimate_low = serializers.FloatField(allow_null=True)
+    estimate_high = serializers.FloatField(allow_null=True)
+    parent_weight = serializers.FloatField(
+        allow_null=True,
+        help_text="Weight of the parent area in the estimate (0: own value, 1: the parent's).",
+    )
+    expected = serializers.BooleanField(help_text="Published at this level in some loaded year.")
     reference = serializers.FloatField(allow_null=True)
-    score = serializers.FloatField(allow_null=True)
+    score = serializers.FloatField(
+        allow_null=True, help_text="Score of the estimate (or the published value)."
+    )
     band = serializers.CharField(allow_null=True)
     trend = serializers.CharField()
     kentering = serializers.CharField()
@@ -107,11 +121,26 @@ class ProfileSerializer(serializers.Serializer):
     base_year = serializers.IntegerField()
     reference = serializers.CharField()
     composite = serializers.FloatField(allow_null=True)
+    composite_low = serializers.FloatField(allow_null=True, help_text="Lower end of the 95 % interval.")
+    composite_high = serializers.FloatField(allow_null=True, help_text="Upper end of the 95 % interval.")
+    composite_raw = serializers.FloatField(allow_null=True, help_text="The index from the published values.")
     band = serializers.CharField(allow_null=True)
     rank = serializers.IntegerField(allow_null=True)
     ranked_of = serializers.IntegerField()
-    coverage = serializers.FloatField()
+    not_ranked = serializers.ChoiceField(
+        choices=["", "no_data", "incomplete", "too_small", "population_unknown"],
+        help_text="Why the area has no rank (empty when ranked).",
+    )
+    not_ranked_reason = serializers.CharField()
+    inhabitants = serializers.FloatField(allow_null=True)
+    coverage = serializers.FloatField(help_text="Indicators present / expected for this year and level.")
+    indicators_present = serializers.IntegerField()
+    indicators_expected = serializers.IntegerField()
     incomplete = serializers.BooleanField()
+    diagnosis_complete = serializers.BooleanField(
+        help_text="False when whole themes have no data this year (see missing_themes)."
+    )
+    missing_themes = serializers.ListField(child=serializers.CharField())
     themes = ThemeScoreSerializer(many=True)
     indicators = IndicatorScoreSerializer(many=True)
     flavours = FlavourSerializer(many=True)

@@ -131,11 +131,21 @@ class AreaProfileView(APIView):
             "base_year": context["base_year"],
             "reference": context["reference"],
             "composite": _clean(float(profile["composite"])),
+            "composite_low": _clean(float(profile["composite_low"])),
+            "composite_high": _clean(float(profile["composite_high"])),
+            "composite_raw": _clean(float(profile["composite_raw"])),
             "band": context["band"],
             "rank": context["rank"],
             "ranked_of": context["n_ranked"],
+            "not_ranked": str(profile["not_ranked"]),
+            "not_ranked_reason": str(profile["not_ranked_reason"]),
+            "inhabitants": _clean(float(profile["inwoners"])),
             "coverage": float(profile["coverage"]),
+            "indicators_present": context["n_present"],
+            "indicators_expected": context["n_expected"],
             "incomplete": context["incomplete"],
+            "diagnosis_complete": context["diagnosis_complete"],
+            "missing_themes": [t for t in str(profile["missing_themes"]).split(", ") if t],
             "themes": [
                 {"theme": t["key"], "index": _clean(float(t["raw"])), "band": t["band"]}
                 for t in context["themes"]
@@ -144,6 +154,11 @@ class AreaProfileView(APIView):
                 {
                     "indicator": row["key"],
                     "value": _clean(float(row["raw_value"])),
+                    "estimate": _clean(float(row["raw_estimate"])) if row["shrunk"] else None,
+                    "estimate_low": _clean(float(row["raw_estimate_low"])) if row["shrunk"] else None,
+                    "estimate_high": _clean(float(row["raw_estimate_high"])) if row["shrunk"] else None,
+                    "parent_weight": _clean(float(row["raw_parent_weight"])) if row["shrunk"] else None,
+                    "expected": row["expected"],
                     "reference": _clean(float(row["raw_reference"])),
                     "score": None if row["is_context"] else _clean(float(row["raw_score"])),
                     "band": row["band"],

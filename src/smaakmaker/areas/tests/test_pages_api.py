@@ -167,7 +167,11 @@ def test_cli_scan_prints_a_ranked_table(bundled_areas, capsys):
     )
     text = out.getvalue()
     assert "Wijkscan wijk GM0363 2019" in text
-    assert text.count("WK0363") == 5
+    ranked, _, unranked = text.partition("Getoond maar niet gerangschikt")
+    assert ranked.count("WK0363") == 5
+    # The port area (175 inhabitants) led the raw ranking; now it is shown, with its reason, unranked.
+    assert "WK036310" not in ranked and "WK036310" in unranked
+    assert "te klein om te rangschikken: 175" in " ".join(unranked.split())
 
 
 def test_cli_import_reports_errors_clearly(tmp_path):
@@ -245,3 +249,56 @@ def test_base_year_keeps_scores_comparable_over_time(signed_in, bundled_areas):
     assert fixed["base_year"] == 2019 and fixed["year"] == 2024
     own = client.get("/api/v1/areas/WK036357/profile", {"year": 2019, "baseYear": 2019}).json()
     assert own["base_year"] == 2019
+
+
+def _expected_and_present(code: str, level: str, year: int) -> tuple[int, int]:
+    """Counted straight from the database: scored indicators CBS publishes at this level (a value in
+    some loaded year), and those with a value for the area in the year."""
+    from smaakmaker.areas.models import IndicatorValue
+
+    scored = IndicatorValue.objects.filter(
+        indicator__active=True, value__isnull=False, area__level=level
+    ).exclude(indicator__direction="context")
+    expected = set(scored.values_list("indicator__key", flat=True).distinct())
+    from smaakmaker.areas.selectors import one_to_one_crosswalk
+
+    codes = {code} | {old for old, new in one_to_one_crosswalk().items() if new == code}
+    present = set(scored.filter(area__code__in=codes, year=year).values_list("indicator__key", flat=True))
+    return len(expected), len(present & expected)
+
+
+def test_coverage_tile_of_dobbebuurt_2020_is_present_over_expected(signed_in, bundled_areas):
+    """Issue 16: the tile said "100 % van de indicatoren beschikbaar" above a notice that 15 had no data."""
+    expected, present = _expected_and_present("BU0363FD04", "buurt", 2020)
+    assert 0 < present < expected
+    response = signed_in("analist").get("/gebieden/BU0363FD04/", {"jaar": 2020, "referentie": "gemeente"})
+    html = response.content.decode()
+    tile = html.split('data-testid="coverage">')[1].split("</span>")[0]
+    assert tile == f"{round(100 * present / expected)}%"
+    assert f"{present} van {expected} verwacht" in html
+    # The themes without any figure that year are named, and the diagnosis is marked incomplete.
+    assert (
+        'data-testid="diagnosis-incomplete"' in html and "Veiligheid" in html.split("diagnosis-incomplete")[1]
+    )
+    body = signed_in("analist").get("/api/v1/areas/BU0363FD04/profile", {"year": 2020}).json()
+    assert (body["indicators_present"], body["indicators_expected"]) == (present, expected)
+    assert body["coverage"] == pytest.approx(present / expected)
+    assert not body["diagnosis_complete"] and "Veiligheid" in body["missing_themes"]
+
+
+def test_api_profile_shows_estimate_beside_published_value_and_why_not_ranked(signed_in, bundled_areas):
+    body = signed_in("analist").get("/api/v1/areas/WK036310/profile", {"year": 2019}).json()
+    assert body["rank"] is None and body["not_ranked"] == "too_small"
+    assert body["not_ranked_reason"].startswith("te klein om te rangschikken") and body["inhabitants"] == 175
+    assert body["composite_low"] <= body["composite"] <= body["composite_high"]
+    rows = {row["indicator"]: row for row in body["indicators"]}
+    low_income = rows["laag_inkomen_hh"]
+    assert low_income["value"] == 39.6 and low_income["estimate"] < low_income["value"]
+    assert 0 < low_income["parent_weight"] < 1
+    assert low_income["estimate_low"] <= low_income["estimate"] <= low_income["estimate_high"]
+    from smaakmaker.areas.scan import DEFAULT_RATES
+
+    as_published = [row for key, row in rows.items() if key not in DEFAULT_RATES and row["value"] is not None]
+    assert as_published and all(row["estimate"] is None for row in as_published)  # no denominator
+    page = signed_in("analist").get("/gebieden/WK036310/", {"jaar": 2019}).content.decode()
+    assert "te klein om te rangschikken" in page and 'data-testid="composite-interval"' in page

@@ -97,26 +97,62 @@ class Command(BaseCommand):
             )
         except (LookupError, KeyError) as exc:
             raise CommandError(str(exc)) from exc
-        profile = result.profile.sort_values(
-            ["rank", "composite"], ascending=[True, False], na_position="last"
-        )
-        table = Table(
-            title=f"Wijkscan {niveau} {gemeente or 'NL'} {result.year} (referentie: {referentie} "
+        profile = result.profile
+        title = (
+            f"Wijkscan {niveau} {gemeente or 'NL'} {result.year} (referentie: {referentie} "
             f"{result.base_year} = 100)"
         )
-        for column in ("rang", "code", "naam", "index", "band", "dekking", "smaken"):
-            table.add_column(column, justify="right" if column in {"rang", "index", "dekking"} else "left")
-        for code, row in profile.head(top).iterrows():
-            rank = "" if math.isnan(row["rank"]) else str(int(row["rank"]))
+        ranked = profile.sort_values(["rank", "composite"], ascending=[True, False], na_position="last")
+        table = Table(title=f"{title}: gerangschikt op de geschatte index")
+        for column in (
+            "rang",
+            "code",
+            "naam",
+            "inwoners",
+            "index (CBS-waarden)",
+            "index (schatting)",
+            "95%-interval",
+            "band",
+            "dekking",
+            "smaken",
+        ):
+            table.add_column(
+                column, justify="left" if column in {"code", "naam", "band", "smaken"} else "right"
+            )
+        for code, row in ranked.head(top).iterrows():
             table.add_row(
-                rank,
+                "" if math.isnan(row["rank"]) else str(int(row["rank"])),
                 code,
                 str(row["name"]),
-                format_nl(row["composite"], 0),
+                format_nl(row["inwoners"], 0),
+                format_nl(row["composite_raw"], 1),
+                format_nl(row["composite"], 1),
+                f"{format_nl(row['composite_low'], 0)}–{format_nl(row['composite_high'], 0)}",
                 str(row["band"] or ""),
-                f"{row['coverage'] * 100:.0f}%",
+                f"{int(row['n_indicators'])}/{int(row['n_indicators_total'])}",
                 str(row["flavours"] or ""),
             )
         console.print(table)
+        unranked = profile[profile["rank"].isna()]
+        no_data = unranked["not_ranked"] == "no_data"
+        skipped = unranked[~no_data].sort_values("composite", ascending=False)
+        if len(skipped):
+            table = Table(title=f"Getoond maar niet gerangschikt ({len(skipped)})")
+            for column in ("code", "naam", "inwoners", "index (CBS-waarden)", "index (schatting)", "waarom"):
+                table.add_column(column)
+            for code, row in skipped.iterrows():
+                table.add_row(
+                    code,
+                    str(row["name"]),
+                    format_nl(row["inwoners"], 0),
+                    format_nl(row["composite_raw"], 1),
+                    format_nl(row["composite"], 1),
+                    str(row["not_ranked_reason"]),
+                )
+            console.print(table)
+        if no_data.any():
+            console.print(
+                f"Zonder gegevens in {result.year} (niet gerangschikt): {int(no_data.sum())} gebieden."
+            )
         for note in result.notes:
             console.print(f"[dim]{note}[/dim]")
