@@ -261,6 +261,33 @@ class Partner:
 
 
 @dataclass(frozen=True, slots=True)
+class DiagnosisBasis:
+    """What a flavour diagnosis rests on: the scan year, indicators present / expected, and the themes
+    with no figure at all that year (then the diagnosis is incomplete: a flavour those themes point to
+    cannot show, so a share of 0 % says nothing)."""
+
+    year: int | None = None
+    present: int = 0
+    expected: int = 0
+    missing_themes: tuple[str, ...] = ()
+
+    @property
+    def coverage(self) -> float | None:
+        return self.present / self.expected if self.expected else None
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_themes
+
+    def describe(self) -> str:
+        """Dutch: ``"wijkanalyse 2019, 20 van 26 indicatoren"``."""
+        year = f" {self.year}" if self.year else ""
+        if not self.expected:
+            return f"wijkanalyse{year}"
+        return f"wijkanalyse{year}, {self.present} van {self.expected} indicatoren"
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     """A coherent four-flavour plan for one area.
 
@@ -276,6 +303,8 @@ class Plan:
     area: str = ""
     flavour_diagnosis: Mapping[Flavour, float] = field(default_factory=dict)
     care_addresses: frozenset[str] = frozenset()
+    #: What ``flavour_diagnosis`` rests on (``None``: unknown, e.g. a diagnosis entered by hand).
+    diagnosis_basis: DiagnosisBasis | None = None
 
     def by_id(self) -> dict[str, Intervention]:
         """Interventions keyed by id."""

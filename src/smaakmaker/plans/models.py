@@ -170,6 +170,8 @@ class Approach(BaseModel):
     flavour_diagnosis = models.JSONField(_("flavour diagnosis"), default=dict, blank=True)
     diagnosis_reasons = models.JSONField(_("diagnosis reasons"), default=list, blank=True)
     diagnosis_year = models.PositiveSmallIntegerField(_("diagnosis year"), null=True, blank=True)
+    #: What the diagnosis rests on: {"present": n, "expected": n, "missing_themes": [Dutch labels]}.
+    diagnosis_basis = models.JSONField(_("basis of the diagnosis"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

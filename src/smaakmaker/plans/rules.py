@@ -495,35 +495,62 @@ def flavour_effort(plan: Plan | PlanIndex) -> dict[Flavour, float]:
 
 
 def check_balance(index: PlanIndex, config: RuleConfig) -> list[CoherenceWarning]:
-    """Rule ``smaakbalans``: planned effort per flavour against the diagnosed flavour weights."""
+    """Rule ``smaakbalans``: planned effort per flavour against the diagnosed flavour weights.
+
+    Every message names what the diagnosis rests on (scan year, indicators present / expected). A
+    diagnosis from a year in which whole themes had no figures is incomplete: a flavour those themes
+    point to cannot show, so its 0 % means "unknown". Then the shares are not compared; the rule says
+    so, and only reports a flavour the diagnosis does ask for that has no intervention at all.
+    """
     diagnosis = {Flavour(f): float(w) for f, w in index.plan.flavour_diagnosis.items() if w and w > 0}
     total_w = sum(diagnosis.values())
     if total_w <= 0:
         return []
+    basis = index.plan.diagnosis_basis
+    source = basis.describe() if basis is not None else "wijkanalyse"
+    complete = basis is None or basis.complete
     effort = flavour_effort(index)
     total_e = sum(effort.values())
     out: list[CoherenceWarning] = []
     tol = config.balance_tolerance
+    if not complete:
+        out.append(
+            CoherenceWarning(
+                rule_id="smaakbalans",
+                severity=Severity.INFO,
+                message=(
+                    f"De smaakdiagnose is onvolledig ({source}): voor {', '.join(basis.missing_themes)} "
+                    "waren er dat jaar geen cijfers. De verdeling van de inzet over de smaken wordt daarom "
+                    "niet met de diagnose vergeleken; ververs de diagnose met een jaar met alle thema's."
+                ),
+                subject="diagnose",
+                measure=basis.coverage,
+                threshold=None,
+            )
+        )
     for f in FLAVOURS:
         expected = diagnosis.get(f, 0.0) / total_w
         planned = effort[f] / total_e if total_e > 0 else 0.0
         if expected > 0 and planned == 0:
             severity, msg = (
                 Severity.WARNING,
-                f"De wijkanalyse vraagt om {f.label} ({expected:.0%} van de inzet), maar er is geen "
-                f"{f.label}-interventie met een duur gepland.",
+                f"De {source} vraagt om {f.label}"
+                + (f" ({expected:.0%} van de inzet)" if complete else "")
+                + f", maar er is geen {f.label}-interventie met een duur gepland.",
             )
+        elif not complete:
+            continue
         elif planned < expected - tol:
             severity, msg = (
                 Severity.WARNING,
-                f"{f.label} krijgt {planned:.0%} van de geplande inzet, terwijl de wijkanalyse "
+                f"{f.label} krijgt {planned:.0%} van de geplande inzet, terwijl de {source} "
                 f"{expected:.0%} vraagt (marge {tol:.0%}).",
             )
         elif planned > expected + tol:
             severity, msg = (
                 Severity.INFO,
                 f"{f.label} krijgt {planned:.0%} van de geplande inzet, meer dan de {expected:.0%} die de "
-                f"wijkanalyse vraagt (marge {tol:.0%}).",
+                f"{source} vraagt (marge {tol:.0%}).",
             )
         else:
             continue
@@ -534,7 +561,7 @@ def check_balance(index: PlanIndex, config: RuleConfig) -> list[CoherenceWarning
                 message=msg,
                 subject=f.label,
                 measure=planned,
-                threshold=expected,
+                threshold=expected if complete else None,
             )
         )
     return out
@@ -808,7 +835,8 @@ RULES: tuple[Rule, ...] = (
         explanation=(
             "De geplande inzet per smaak (intensiteit × duur) wordt vergeleken met de smaken waar de "
             "wijkanalyse om vraagt. Een smaak die veel minder inzet krijgt dan de diagnose vraagt, wordt "
-            "gemeld."
+            "gemeld, met het jaar en de dekking van de wijkanalyse. Is de diagnose onvolledig (hele thema's "
+            "zonder cijfers), dan wordt de verdeling niet vergeleken."
         ),
         default_severity=Severity.WARNING,
         hard_in_scheduler=False,

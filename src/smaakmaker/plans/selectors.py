@@ -86,6 +86,19 @@ def diagnosis_from_scan(flavours: pd.DataFrame, code: str) -> tuple[dict[str, fl
     return weights, [str(r) for r in rows["reason"]]
 
 
+def diagnosis_basis(approach: Approach) -> domain.DiagnosisBasis | None:
+    """What the approach's stored diagnosis rests on (``None`` for one stored before this was kept)."""
+    basis = approach.diagnosis_basis or {}
+    if not basis:
+        return None
+    return domain.DiagnosisBasis(
+        year=approach.diagnosis_year,
+        present=int(basis.get("present", 0)),
+        expected=int(basis.get("expected", 0)),
+        missing_themes=tuple(basis.get("missing_themes", ())),
+    )
+
+
 # --- model -> domain ---------------------------------------------------------------------------------
 
 
@@ -178,6 +191,7 @@ def plan_domain(
     care = care_flags(iv.address_id for iv in items if iv.address_id)
     diagnosis = {domain.Flavour(k): float(v) for k, v in (approach.flavour_diagnosis or {}).items()}
     return domain.Plan(
+        diagnosis_basis=diagnosis_basis(approach),
         interventions=tuple(ivs),
         dependencies=deps,
         partners=partners,

@@ -141,7 +141,24 @@ def approach_diagnosis_refresh(*, approach: Approach, year: int | None = None) -
     approach.flavour_diagnosis = weights
     approach.diagnosis_reasons = reasons
     approach.diagnosis_year = int(result.year)
-    approach.save(update_fields=["flavour_diagnosis", "diagnosis_reasons", "diagnosis_year", "updated"])
+    basis = {"present": 0, "expected": 0, "missing_themes": []}
+    if area.code in result.profile.index:
+        row = result.profile.loc[area.code]
+        basis = {
+            "present": int(row["n_indicators"]),
+            "expected": int(row["n_indicators_total"]),
+            "missing_themes": [t for t in str(row["missing_themes"]).split(", ") if t],
+        }
+    approach.diagnosis_basis = basis
+    approach.save(
+        update_fields=[
+            "flavour_diagnosis",
+            "diagnosis_reasons",
+            "diagnosis_year",
+            "diagnosis_basis",
+            "updated",
+        ]
+    )
     return weights
 
 

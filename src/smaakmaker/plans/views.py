@@ -195,6 +195,16 @@ def _refresh_diagnosis(request: HttpRequest, approach) -> None:
             % {"area": approach.area.name},
         )
         return
+    basis = approach.diagnosis_basis or {}
+    if basis.get("missing_themes"):
+        messages.warning(
+            request,
+            _(
+                "The area scan of %(year)s has no figures for %(themes)s: the flavour diagnosis is incomplete "
+                "and is not compared with the plan's shares."
+            )
+            % {"year": approach.diagnosis_year, "themes": ", ".join(basis["missing_themes"])},
+        )
     if weights:
         messages.info(
             request,

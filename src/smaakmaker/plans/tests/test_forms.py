@@ -46,7 +46,7 @@ def _orgs() -> dict[str, Organisation]:
     return {o.name: o for o in Organisation.objects.all()}
 
 
-def _fake_scan(monkeypatch, code: str, year: int = 2024):
+def _fake_scan(monkeypatch, code: str, year: int = 2024, missing_themes: str = ""):
     flavours = pd.DataFrame(
         {
             "code": [code, code, code, "BU0000XX00"],
@@ -58,7 +58,11 @@ def _fake_scan(monkeypatch, code: str, year: int = 2024):
 
     def scan_run(**kwargs):
         calls.append(kwargs)
-        return None, SimpleNamespace(flavours=flavours, year=year)
+        profile = pd.DataFrame(
+            {"n_indicators": [20], "n_indicators_total": [26], "missing_themes": [missing_themes]},
+            index=pd.Index([code], name="code"),
+        )
+        return None, SimpleNamespace(flavours=flavours, year=year, profile=profile)
 
     monkeypatch.setattr("smaakmaker.areas.selectors.scan_run", scan_run)
     return calls
@@ -477,6 +481,32 @@ def test_diagnosis_refresh_button(plan_world, signed_in, monkeypatch):
     assert w.approach.diagnosis_reasons == ["Veel overlast", "Drugsincidenten", "Veel zorgvragen"]
     assert "wijkscan van 2023" in response.content.decode()
     assert reg.get(url).status_code == 405
+
+
+def test_incomplete_diagnosis_is_stored_shown_and_not_compared(plan_world, signed_in, monkeypatch):
+    """Issue 16: a diagnosis from a year where whole themes have no figures says so, and the plan's
+    balance warnings name the year and coverage and do not compare shares with it."""
+    w = plan_world
+    _fake_scan(monkeypatch, "BU0363FD04", year=2024, missing_themes="Veiligheid, Zorg & jeugd")
+    reg = signed_in("regisseur")
+    response = reg.post(reverse("plans:diagnosis_refresh", args=[w.approach.uuid]), follow=True)
+    w.approach.refresh_from_db()
+    assert w.approach.diagnosis_basis == {
+        "present": 20,
+        "expected": 26,
+        "missing_themes": ["Veiligheid", "Zorg & jeugd"],
+    }
+    html = response.content.decode()
+    assert "de smaakdiagnose is onvolledig" in html
+    assert 'data-testid="diagnosis-incomplete"' in html and "Veiligheid, Zorg &amp; jeugd" in html
+    assert "20 van de 26 verwachte indicatoren" in html
+    from smaakmaker.plans.selectors import plan_warnings
+
+    balance = [x for x in plan_warnings(w.approach) if x.rule_id == "smaakbalans"]
+    assert any(
+        x.subject == "diagnose" and "wijkanalyse 2024, 20 van 26 indicatoren" in x.message for x in balance
+    )
+    assert not any("die de wijkanalyse" in x.message for x in balance)
 
 
 # --- stale scheduler runs --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from smaakmaker.plans.domain import (
     CoherenceWarning,
     Dependency,
     DependencyKind,
+    DiagnosisBasis,
     Flavour,
     Intervention,
     Level,
@@ -330,6 +331,50 @@ def test_under_and_over_weighting():
     ws = {w.subject: w for w in fired(p, "smaakbalans")}
     assert ws["Zoet"].severity is Severity.WARNING and ws["Zoet"].measure == pytest.approx(0.1)
     assert ws["Zuur"].severity is Severity.INFO
+
+
+def test_balance_messages_name_the_year_and_coverage_they_rest_on():
+    basis = DiagnosisBasis(year=2019, present=20, expected=26)
+    p = plan(
+        iv("z", Flavour.ZUUR, dur=9),
+        iv("e", Flavour.ZOET, dur=1),
+        flavour_diagnosis={Flavour.ZUUR: 1, Flavour.ZOET: 1},
+        diagnosis_basis=basis,
+    )
+    ws = {w.subject: w for w in fired(p, "smaakbalans")}
+    assert "wijkanalyse 2019, 20 van 26 indicatoren" in ws["Zoet"].message
+    assert "wijkanalyse 2019, 20 van 26 indicatoren" in ws["Zuur"].message
+
+
+def test_incomplete_diagnosis_is_not_compared_as_if_complete():
+    """Issue 16: 2024 with only income figures diagnosed "100 % Zout", and the plan then warned that
+    Zuur got "meer dan de 0 % die de wijkanalyse vraagt" although safety had no figures at all."""
+    basis = DiagnosisBasis(year=2024, present=5, expected=26, missing_themes=("Veiligheid", "Wonen"))
+    p = plan(
+        iv("z", Flavour.ZUUR, dur=9),
+        iv("e", Flavour.ZOET, dur=1),
+        flavour_diagnosis={Flavour.ZOUT: 1},
+        diagnosis_basis=basis,
+    )
+    ws = fired(p, "smaakbalans")
+    texts = " ".join(w.message for w in ws)
+    assert "0 %" not in texts and "0%" not in texts.replace("100%", "")
+    assert not any(w.subject == "Zuur" for w in ws)  # Zuur's themes had no data: no verdict on it
+    note = next(w for w in ws if w.subject == "diagnose")
+    assert note.severity is Severity.INFO
+    assert "onvolledig" in note.message and "Veiligheid, Wonen" in note.message and "2024" in note.message
+    assert note.measure == pytest.approx(5 / 26)
+    # A flavour the incomplete diagnosis does ask for, with nothing planned, is still reported.
+    missing = next(w for w in ws if w.subject == "Zout")
+    assert (
+        missing.severity is Severity.WARNING and "wijkanalyse 2024, 5 van 26 indicatoren" in missing.message
+    )
+    # The same plan against a complete diagnosis compares the shares as before.
+    full = plan(
+        *p.interventions, flavour_diagnosis={Flavour.ZOUT: 1}, diagnosis_basis=DiagnosisBasis(2019, 26, 26)
+    )
+    compared = {w.subject: w for w in fired(full, "smaakbalans")}
+    assert "meer dan de 0% die de wijkanalyse 2019, 26 van 26 indicatoren vraagt" in compared["Zuur"].message
 
 
 # --------------------------------------------------------------------------------------------------
