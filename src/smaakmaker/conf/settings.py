@@ -218,7 +218,7 @@ try:
         default=500,
         kind="int",
         help="Areas with fewer inhabitants than this (or an unknown number) are shown in the wijkscan with "
-        "their values, estimates and index, but not ranked (\"te klein om te rangschikken\"). At 500 "
+        'their values, estimates and index, but not ranked ("te klein om te rangschikken"). At 500 '
         "inhabitants (about 250 households) the standard error of a 10 % household share is still about "
         "2 percentage points. 0: rank every area with enough indicators.",
     )
