@@ -26,12 +26,23 @@ Theme index and composite
     A theme index is the mean of the available indicator scores of that theme. The composite
     vulnerability index is the weighted mean of the available theme indices with
     ``ScanConfig.theme_weights`` (default: equal weights for inkomen, wonen, veiligheid, voorzieningen,
-    zorg & jeugd; weights are renormalised over the themes an area has). Coverage = available scored
-    indicators / indicators in the scan; below ``min_coverage`` (0.5) the composite is flagged
-    ``incomplete`` (still shown). Bands: ``< 70``, ``70–90``, ``90–110``, ``> 110`` (configurable).
+    zorg & jeugd; weights are renormalised over the themes an area has). Coverage = scored indicators
+    present / expected, where expected = published at the area's level in some loaded year; below
+    ``min_coverage`` (0.5) the composite is flagged ``incomplete`` (still shown). An indicator without
+    figures in the scan year is left out and named in a note with its last year; another year's value is
+    never used. A weighted theme without any figure makes the diagnosis incomplete (``missing_themes``).
+    Bands: ``< 70``, ``70–90``, ``90–110``, ``> 110`` (configurable).
+
+Small areas (ADR 10)
+    Rates with a known denominator (:data:`DEFAULT_RATES`) are replaced, for scoring, by an
+    empirical-Bayes estimate shrunk toward the parent area (:func:`eb_shrink`); ``values`` keeps the
+    published figure, ``estimates`` the estimate, ``composite_raw`` the index of the published values.
+    The composite carries a ≈95 % interval (:func:`_composite_interval`).
 
 Ranking, trends, kentering, peers, flavours
-    Rank 1 = highest composite among the selected areas; incomplete composites are not ranked.
+    Rank 1 = highest composite among the selected areas; incomplete composites, areas under
+    ``min_population`` inhabitants and areas with an unknown number are not ranked (``not_ranked`` and a
+    Dutch ``not_ranked_reason``).
     Per indicator, an OLS slope over all
     available years; the kentering rule of :mod:`.kentering`. Peers: the ``k`` nearest areas of the same
     level on standardised context variables (missing-aware Euclidean distance, self excluded).

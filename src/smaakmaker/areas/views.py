@@ -566,5 +566,6 @@ def method(request: HttpRequest) -> HttpResponse:
             "kentering": KenteringRule(),
             "bands": DEFAULT_BAND_LABELS,
             "indicators": selectors.indicators_active(),
+            "min_population": format_nl(settings.SCAN_MIN_POPULATION, 0),
         },
     )
