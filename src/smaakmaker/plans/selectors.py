@@ -429,6 +429,8 @@ def _balance(plan: domain.Plan) -> list[FlavourBalance]:
     total = sum(effort.values())
     diag = {f: float(w) for f, w in plan.flavour_diagnosis.items() if w and w > 0}
     total_d = sum(diag.values())
+    if plan.diagnosis_basis is not None and not plan.diagnosis_basis.complete:
+        total_d = 0.0  # whole themes without figures: no diagnosed shares to show (the page says why)
     return [
         FlavourBalance(
             flavour=f.value,

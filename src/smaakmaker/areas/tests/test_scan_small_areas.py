@@ -151,6 +151,13 @@ def make_panel(seed: int = 0, n_wijken: int = 20, small: int = 3, crime_2020: bo
     return Panel.from_long(long)
 
 
+def to_long(panel: Panel) -> pd.DataFrame:
+    frames = [
+        panel.frame(y).rename_axis(columns="indicator").stack().rename("value").reset_index() for y in YEARS
+    ]
+    return pd.concat([f.assign(year=y) for f, y in zip(frames, YEARS, strict=True)], ignore_index=True)
+
+
 def wijken(panel: Panel) -> list[str]:
     return [c for c in panel.codes if c.startswith("WK")]
 
@@ -192,10 +199,7 @@ def test_small_areas_are_shown_but_not_ranked() -> None:
     assert ranked["composite"].is_monotonic_decreasing  # ranked on the shrunk composite
     assert (ranked["not_ranked"] == "").all()
     # Unknown inhabitants: not ranked either, with its own reason.
-    long = pd.DataFrame(
-        [(c, y, i, v) for c in panel.codes for y in YEARS for i, v in panel.frame(y).loc[c].dropna().items()],
-        columns=["code", "year", "indicator", "value"],
-    )
+    long = to_long(panel)
     long = long[~((long["code"] == "WK036310") & (long["indicator"] == "inwoners"))]
     again = run_scan(Panel.from_long(long), wijken(panel), 2019, config)
     assert again.profile.at["WK036310", "not_ranked"] == "population_unknown"
@@ -226,10 +230,7 @@ def test_composite_interval_contains_the_composite_and_grows_with_missing_indica
     width = p["composite_high"] - p["composite_low"]
     assert width[small] > width[big]  # fewer inhabitants, more sampling noise
     # Take an indicator away: the same area's interval gets the missing-indicator term.
-    long = pd.DataFrame(
-        [(c, y, i, v) for c in panel.codes for y in YEARS for i, v in panel.frame(y).loc[c].dropna().items()],
-        columns=["code", "year", "indicator", "value"],
-    )
+    long = to_long(panel)
     drop = (long["code"] == big) & (long["indicator"] == "laag_inkomen_hh") & (long["year"] == 2019)
     fewer = run_scan(Panel.from_long(long[~drop]), wijken(panel), 2019, ScanConfig(reference="gemeente"))
     assert fewer.profile.at[big, "coverage"] < 1

@@ -500,6 +500,10 @@ def test_incomplete_diagnosis_is_stored_shown_and_not_compared(plan_world, signe
     assert "de smaakdiagnose is onvolledig" in html
     assert 'data-testid="diagnosis-incomplete"' in html and "Veiligheid, Zorg &amp; jeugd" in html
     assert "20 van de 26 verwachte indicatoren" in html
+    from smaakmaker.plans.selectors import _balance as balance_rows
+    from smaakmaker.plans.selectors import plan_domain
+
+    assert all(row.diagnosed_share is None for row in balance_rows(plan_domain(w.approach)))
     from smaakmaker.plans.selectors import plan_warnings
 
     balance = [x for x in plan_warnings(w.approach) if x.rule_id == "smaakbalans"]
