@@ -225,6 +225,7 @@ K_PLAN_A1 = lambda w: {"uuid": w.approach.uuid, "address_uuid": w.addresses["A1"
 K_IV_ZORG = lambda w: {"uuid": w.approach.uuid, "ref": w.ivs["iv-zorg-A1"].ref}  # noqa: E731
 K_RUN = lambda w: {"uuid": w.approach.uuid, "run_uuid": w.run.uuid}  # noqa: E731
 K_DEPENDENCY = lambda w: {"uuid": w.approach.uuid, "dependency_uuid": MISSING}  # noqa: E731
+K_SLUG = lambda w: {"slug": "signaleringsregels"}  # noqa: E731
 
 
 @dataclass
@@ -409,7 +410,7 @@ ROUTES: dict[str, Route] = {
     "areas:index": Route(),
     "areas:map": Route(),
     "areas:map_data": Route(status=every(400), notes="needs its query (level, year): aggregate"),
-    "areas:method": Route(),
+    "areas:method": Route(status=every(301), notes="moved to the public web:method"),
     "areas:custom_new": Route(status=perm("areas.add_area")),
     "areas:detail": Route(kwargs=K_AREA),
     "areas:detail_csv": Route(kwargs=K_AREA, status=NO_FIGURES),
@@ -485,9 +486,19 @@ ROUTES: dict[str, Route] = {
     "monitoring:report-pdf": Route(kwargs=K_AREA, status=perm(VIEW_MONITORING)),
     "monitoring:perceived": Route(status=perm("monitoring.add_perceivedvalue")),
     "monitoring:bookkeeping": Route(status=perm("monitoring.view_bookkeeping")),
+    "monitoring:what-works": Route(
+        status=lambda u: 200 if has(u, VIEW_MONITORING) and has(u, "monitoring.view_bookkeeping") else 403,
+        markers=lambda u: set(),
+        notes="aggregates per approach only: no intervention, address or person of any compartment, for any role",
+    ),
     # web shell
     "web:dashboard": Route(),
     "web:accessibility": Route(),
+    # the public method page and the Algoritmeregister export: published rules, never data about persons
+    "web:method": Route(markers=lambda u: set(), notes="public: no personal data for anyone"),
+    "web:algorithms-json": Route(markers=lambda u: set(), notes="public"),
+    "web:algorithm-json": Route(kwargs=K_SLUG, markers=lambda u: set(), notes="public"),
+    "web:algorithm": Route(kwargs=K_SLUG, markers=lambda u: set(), notes="public"),
 }
 
 

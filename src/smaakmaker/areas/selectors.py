@@ -215,3 +215,22 @@ def scan_years(*, level: str, gemeente_code: str = "") -> list[int]:
         areas = areas.filter(gemeente_code=gemeente_code)
     years = IndicatorValue.objects.filter(area__in=areas).values_list("year", flat=True).distinct()
     return sorted(set(years))
+
+
+def method_facts() -> dict:
+    """What the scan part of the public method page shows (``templates/areas/method.html``)."""
+    from django.conf import settings
+
+    from smaakmaker.areas.kentering import KenteringRule
+    from smaakmaker.areas.models import Theme
+    from smaakmaker.areas.scan import DEFAULT_BAND_LABELS, DEFAULT_FLAVOUR_RULES, format_nl
+
+    labels = dict(Theme.choices)
+    return {
+        "rules": DEFAULT_FLAVOUR_RULES,
+        "weights": [(labels.get(k, k), w) for k, w in settings.SCAN_THEME_WEIGHTS.items()],
+        "kentering": KenteringRule(),
+        "bands": DEFAULT_BAND_LABELS,
+        "indicators": indicators_active(),
+        "min_population": format_nl(settings.SCAN_MIN_POPULATION, 0),
+    }

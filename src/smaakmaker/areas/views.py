@@ -552,20 +552,6 @@ def custom_area_new(request: HttpRequest) -> HttpResponse:
     return render(request, "areas/custom_area_form.html", {"form": form})
 
 
-@login_required
 def method(request: HttpRequest) -> HttpResponse:
-    from smaakmaker.areas.kentering import KenteringRule
-    from smaakmaker.areas.scan import DEFAULT_FLAVOUR_RULES
-
-    return render(
-        request,
-        "areas/method.html",
-        {
-            "rules": DEFAULT_FLAVOUR_RULES,
-            "weights": [(THEME_LABELS.get(k, k), w) for k, w in settings.SCAN_THEME_WEIGHTS.items()],
-            "kentering": KenteringRule(),
-            "bands": DEFAULT_BAND_LABELS,
-            "indicators": selectors.indicators_active(),
-            "min_population": format_nl(settings.SCAN_MIN_POPULATION, 0),
-        },
-    )
+    """The method page is public now (``/methode/``); the old address keeps working."""
+    return redirect("web:method", permanent=True)

@@ -253,6 +253,12 @@ try:
         "placeholder, so production requires a real one.",
         production_required=True,
     )
+    ORGANISATION_NAME = declare(
+        "SMAAKMAKER_ORGANISATION_NAME",
+        default="Gemeente Voorbeeld (demo)",
+        help="The organisation that runs this installation, as it appears in the Algoritmeregister "
+        "(`organization` of the publicatiestandaard: the full name, e.g. `Gemeente Amsterdam`).",
+    )
     API_CONTACT_URL = declare(
         "SMAAKMAKER_API_CONTACT_URL",
         default="",

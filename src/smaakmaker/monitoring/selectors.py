@@ -371,3 +371,113 @@ def bookkeeping_for(
         period=period,
         suppress=suppress,
     )
+
+
+# --- what works, across approaches --------------------------------------------------------------------
+
+#: Interventions that count for the dose: everything but drafts (planned, running, completed, stopped).
+DOSE_STATUSES = ("gepland", "lopend", "afgerond", "gestopt")
+
+
+def evaluation_effect(result: dict) -> tuple[float, float] | None:
+    """The evaluation's average effect after the start and its placebo variance, or None.
+
+    The effect is the synthetic control's average gap over the years from the start. Its variance is the
+    variance of the same average over the placebo runs (every donor treated as if it had the approach),
+    the placebo variance estimator of Arkhangelsky et al. (2021, algorithm 4); at least five placebos.
+    """
+    try:
+        estimate = float(result["att"]["estimate"])
+        years = [int(y) for y in result["years"]]
+        start = int(result["treatment_year"])
+        gaps = result["placebo"]["gaps"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    post = [i for i, y in enumerate(years) if y >= start]
+    placebo_effects = []
+    for series in gaps.values():
+        values = [series[i] for i in post if i < len(series) and series[i] is not None]
+        if values:
+            placebo_effects.append(sum(values) / len(values))
+    if len(placebo_effects) < 5 or not math.isfinite(estimate):
+        return None
+    variance = float(np.var(placebo_effects, ddof=1))
+    return (estimate, variance) if variance > 0 else None
+
+
+def _address_counts(codes: list[str]) -> dict[str, int]:
+    """Addresses in the register per area code (buurt, wijk or gemeente, by CBS code body): a count only."""
+    from smaakmaker.cases.models import Address
+
+    counts: dict[str, int] = {}
+    for code in codes:
+        counts[code] = Address.objects.filter(buurt_code__startswith="BU" + code[2:]).count()
+    return counts
+
+
+def approach_effects(*, indicator_key: str) -> list:
+    """One :class:`~.effects.meta.ApproachEffect` per approach with a finished evaluation on the indicator
+    (its latest), with the dose per flavour and the flavour that started first (aggregates only)."""
+    from smaakmaker.monitoring.effects.meta import FLAVOURS, ApproachEffect
+    from smaakmaker.plans.models import PlanIntervention
+
+    latest: dict[int, EffectEvaluation] = {}
+    for evaluation in (
+        EffectEvaluation.objects.filter(
+            status="finished", indicator__key=indicator_key, approach__isnull=False
+        )
+        .select_related("approach", "approach__area")
+        .order_by("approach_id", "-finished_at", "-created")
+    ):
+        latest.setdefault(evaluation.approach_id, evaluation)
+    if not latest:
+        return []
+    counts: dict[int, dict[str, int]] = {}
+    first_week: dict[int, dict[str, int]] = {}
+    for approach_id, flavour, week in PlanIntervention.objects.filter(
+        approach_id__in=list(latest), status__in=DOSE_STATUSES
+    ).values_list("approach_id", "flavour", "start_week"):
+        counts.setdefault(approach_id, {}).setdefault(flavour, 0)
+        counts[approach_id][flavour] += 1
+        if week is not None:
+            weeks = first_week.setdefault(approach_id, {})
+            weeks[flavour] = min(week, weeks.get(flavour, week))
+    addresses = _address_counts(sorted({e.approach.area.code for e in latest.values()}))
+    out = []
+    for approach_id, evaluation in latest.items():
+        effect = evaluation_effect(evaluation.result or {})
+        if effect is None:
+            continue
+        n_addresses = addresses.get(evaluation.approach.area.code, 0)
+        per_flavour = counts.get(approach_id, {})
+        dose = (
+            {f: 1000.0 * per_flavour.get(f, 0) / n_addresses for f in FLAVOURS} if n_addresses > 0 else None
+        )
+        weeks = first_week.get(approach_id, {})
+        first = min(weeks, key=lambda f: (weeks[f], FLAVOURS.index(f))) if weeks else None
+        out.append(
+            ApproachEffect(
+                key=str(evaluation.approach.uuid),
+                label=f"{evaluation.approach.name} ({evaluation.approach.area.name})",
+                estimate=effect[0],
+                variance=effect[1],
+                dose=dose,
+                first=first,
+                counts={f: per_flavour.get(f, 0) for f in FLAVOURS},
+            )
+        )
+    return sorted(out, key=lambda e: e.label)
+
+
+def what_works_indicators() -> list[tuple[str, str, int]]:
+    """Indicators with finished evaluations of approaches: (key, label, number of approaches), most first."""
+    rows = (
+        EffectEvaluation.objects.filter(status="finished", approach__isnull=False)
+        .order_by()
+        .values_list("indicator__key", "indicator__label", "approach_id")
+        .distinct()
+    )
+    found: dict[tuple[str, str], set] = {}
+    for key, label, approach_id in rows:
+        found.setdefault((key, label), set()).add(approach_id)
+    return sorted(((k, label, len(ids)) for (k, label), ids in found.items()), key=lambda r: (-r[2], r[1]))

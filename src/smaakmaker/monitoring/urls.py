@@ -16,4 +16,5 @@ urlpatterns = [
     path("gebied/<str:code>/rapport.pdf", views.report_pdf, name="report-pdf"),
     path("beleving/", views.perceived_import, name="perceived"),
     path("boekhouding/", views.bookkeeping, name="bookkeeping"),
+    path("wat-werkt/", views.what_works, name="what-works"),
 ]

@@ -15,6 +15,7 @@ permitted values, link groups as lists of ``{"title", "link"}``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 STANDARD_VERSION = "1.0.0"
@@ -37,6 +38,7 @@ class Field:
     permitted_values: tuple[str, ...] = ()
     max_items: int | None = None
     items: tuple[Field, ...] = field(default=())  # for link groups: title and link
+    html: bool = False  # the standard allows ALLOWED_HTML_TAGS in this field
 
 
 def _group(name: str, title: str, item_title: str, title_max: int | None) -> Field:
@@ -95,24 +97,24 @@ FIELDS: tuple[Field, ...] = (
         permitted_values=("Hoog-risico AI-systeem", "Impactvolle algoritmes", "Overige algoritmes"),
     ),
     Field("url", "Link naar bronregistratie", "string", max_length=500),
-    Field("goal", "Doel en impact", "string", max_length=2500),
-    Field("proportionality", "Afwegingen", "string", max_length=2500),
-    Field("human_intervention", "Menselijke tussenkomst", "string", max_length=2500),
-    Field("risks", "Risicobeheer", "string", max_length=2500),
-    Field("lawful_basis", "Wettelijke basis", "string", max_length=2500),
+    Field("goal", "Doel en impact", "string", max_length=2500, html=True),
+    Field("proportionality", "Afwegingen", "string", max_length=2500, html=True),
+    Field("human_intervention", "Menselijke tussenkomst", "string", max_length=2500, html=True),
+    Field("risks", "Risicobeheer", "string", max_length=2500, html=True),
+    Field("lawful_basis", "Wettelijke basis", "string", max_length=2500, html=True),
     _group("lawful_basis_grouping", "Verwijzingen wettelijke basis", "Titel van wettelijke basis", 100),
     Field("process_index_url", "Link naar verwerkingsregister", "string", max_length=500),
     _group("impacttoetsen_grouping", "Verwijzingen impacttoetsen", "Titel van impacttoets", None),
-    Field("impacttoetsen", "Toelichting op impacttoetsen", "string", max_length=2500),
-    Field("source_data", "Gegevens", "string", max_length=2500),
+    Field("impacttoetsen", "Toelichting op impacttoetsen", "string", max_length=2500, html=True),
+    Field("source_data", "Gegevens", "string", max_length=2500, html=True),
     _group("source_data_grouping", "Verwijzingen gegevensbronnen", "Titel van gegevensbron", 500),
-    Field("methods_and_models", "Technische werking", "string", max_length=5000),
+    Field("methods_and_models", "Technische werking", "string", max_length=5000, html=True),
     Field("provider", "Leverancier", "string", max_length=200),
     Field("publiccode", "Link naar broncode", "string", max_length=500),
     Field("lang", "Taal", "enum", required=True, permitted_values=("nld",)),
     Field("standard_version", "Versie publicatiestandaard", "enum", permitted_values=(STANDARD_VERSION,)),
     Field("source_id", "Bron-ID", "string", max_length=100),
-    Field("tags", "Zoektermen", "string", max_length=2500),
+    Field("tags", "Zoektermen", "string", max_length=2500, html=True),
 )
 
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
@@ -123,12 +125,20 @@ def _empty(value) -> bool:
     return value is None or value == "" or value == []
 
 
+_TAG = re.compile(r"</?\s*([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
+
+
 def _check_string(f: Field, value, where: str) -> list[str]:
     if not isinstance(value, str):
         return [f"{where}: tekst verwacht"]
+    problems = []
     if f.max_length is not None and len(value) > f.max_length:
-        return [f"{where}: {len(value)} tekens, ten hoogste {f.max_length} toegestaan"]
-    return []
+        problems.append(f"{where}: {len(value)} tekens, ten hoogste {f.max_length} toegestaan")
+    allowed = ALLOWED_HTML_TAGS if f.html else ()
+    tags = sorted({t.lower() for t in _TAG.findall(value)} - set(allowed))
+    if tags:
+        problems.append(f"{where}: HTML-elementen die hier niet mogen: {', '.join(tags)}")
+    return problems
 
 
 def validate(record: dict) -> list[str]:

@@ -8,4 +8,8 @@ app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("toegankelijkheid/", views.accessibility, name="accessibility"),
+    path("methode/", views.method, name="method"),
+    path("methode/algoritmeregister.json", views.algorithms_json, name="algorithms-json"),
+    path("methode/algoritmeregister/<slug:slug>.json", views.algorithm_json, name="algorithm-json"),
+    path("methode/algoritmeregister/<slug:slug>/", views.algorithm_page, name="algorithm"),
 ]

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
@@ -31,6 +31,84 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_safe
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "web/toegankelijkheid.html")
+
+
+@require_safe
+def method(request: HttpRequest) -> HttpResponse:
+    """The public method page: how areas are scored, the rules and estimators, what the software never does."""
+    from smaakmaker.areas.selectors import method_facts
+    from smaakmaker.web import algoritmeregister
+    from smaakmaker.web import method as facts
+
+    first, last = facts.loaded_years()
+    return render(
+        request,
+        "web/method.html",
+        {
+            **method_facts(),
+            "indicator_rows": facts.indicator_rows(),
+            "first_year": first,
+            "last_year": last,
+            "kentering_text": facts.kentering_text(),
+            "alert_rules": facts.alert_rule_texts(),
+            "coherence_rules": facts.coherence_rules(),
+            "estimators": facts.estimators(),
+            "never": facts.NEVER,
+            "algorithms": facts.ALGORITHMS,
+            "standard_version": algoritmeregister.STANDARD_VERSION,
+            "standard_source": algoritmeregister.STANDARD_SOURCE,
+        },
+    )
+
+
+def _algorithm_or_404(slug: str) -> dict:
+    from smaakmaker.web import method as facts
+
+    if slug not in facts.ALGORITHMS_BY_SLUG:
+        raise Http404
+    return facts.algorithm_record(slug)
+
+
+@require_safe
+def algorithms_json(request: HttpRequest) -> HttpResponse:
+    """Every algorithm in the fields of the Algoritmeregister publicatiestandaard, as one JSON list."""
+    from smaakmaker.web import method as facts
+
+    return JsonResponse(facts.algorithm_records(), safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+@require_safe
+def algorithm_json(request: HttpRequest, slug: str) -> HttpResponse:
+    return JsonResponse(_algorithm_or_404(slug), json_dumps_params={"ensure_ascii": False})
+
+
+@require_safe
+def algorithm_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The same record as a printable page, field by field in the order of the standard."""
+    from django.utils.safestring import mark_safe
+
+    from smaakmaker.web import algoritmeregister
+    from smaakmaker.web import method as facts
+
+    record = _algorithm_or_404(slug)
+    rows = []
+    for row in facts.field_rows(record):
+        field = next(f for f in algoritmeregister.FIELDS if f.name == row["name"])
+        value = row["value"]
+        # only the standard's own HTML elements occur (``validate`` checks them); everything from the
+        # database was escaped when the record was built
+        rows.append({**row, "html": mark_safe(value) if field.html and isinstance(value, str) else None})  # noqa: S308
+    return render(
+        request,
+        "web/algorithm.html",
+        {
+            "record": record,
+            "rows": rows,
+            "slug": slug,
+            "standard_version": algoritmeregister.STANDARD_VERSION,
+            "standard_source": algoritmeregister.STANDARD_SOURCE,
+        },
+    )
 
 
 def _error(request: HttpRequest, status: int, template: str) -> HttpResponse:

@@ -21,6 +21,16 @@ class Figure:
     published: float
     tolerance: float
 
+    @property
+    def text(self) -> str:
+        """``published ± tolerance`` in Dutch notation (decimal comma, no exponent)."""
+        return f"{_nl(self.published)} (± {_nl(self.tolerance)})"
+
+
+def _nl(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text.replace("-", "−").replace(".", ",")
+
 
 @dataclass(frozen=True)
 class Validation:

@@ -26,7 +26,7 @@ Dutch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
@@ -319,3 +319,88 @@ def meta_regression(
         r2=r2,
         level=level,
     )
+
+
+# --- what works, across approaches ------------------------------------------------------------------------
+
+FLAVOURS = ("zoet", "zuur", "zout", "bitter")
+
+
+@dataclass(frozen=True)
+class ApproachEffect:
+    """One approach's evaluated effect and what was done: aggregates only, nothing about persons.
+
+    ``dose`` holds interventions per 1,000 addresses per flavour (None when the area has no addresses in
+    the register); ``first`` is the flavour whose first intervention started first (None: no interventions).
+    """
+
+    key: str
+    label: str
+    estimate: float
+    variance: float
+    dose: dict[str, float] | None
+    first: str | None
+    counts: dict[str, int] = field(default_factory=dict)  # interventions per flavour (for suppression)
+
+
+@dataclass(frozen=True)
+class Moderator:
+    key: str  # e.g. "dose_zoet" or "first_zoet"
+    flavour: str
+    kind: str  # "dose" or "first"
+    k: int
+    result: MetaRegression | None
+    reason: str = ""  # Dutch, when result is None
+
+
+@dataclass(frozen=True)
+class AcrossApproaches:
+    k: int
+    pooled: PooledEffect | None
+    reason: str  # Dutch, when pooled is None
+    moderators: tuple[Moderator, ...]
+
+
+def _moderator(effects: list[ApproachEffect], flavour: str, kind: str, level: float) -> Moderator:
+    if kind == "dose":
+        usable = [e for e in effects if e.dose is not None]
+        values = [e.dose.get(flavour, 0.0) for e in usable]  # type: ignore[union-attr]
+    else:
+        usable = [e for e in effects if e.first is not None]
+        values = [1.0 if e.first == flavour else 0.0 for e in usable]
+    key = f"{kind}_{flavour}"
+    if len(usable) < MIN_APPROACHES + 1:
+        return Moderator(
+            key,
+            flavour,
+            kind,
+            len(usable),
+            None,
+            f"Te weinig aanpakken met deze gegevens ({len(usable)}; een meta-regressie vraagt er minstens 4).",
+        )
+    try:
+        result = meta_regression(
+            [e.estimate for e in usable],
+            [e.variance for e in usable],
+            values,
+            names=[key],
+            level=level,
+        )
+    except MetaAnalysisError as exc:
+        return Moderator(key, flavour, kind, len(usable), None, exc.message)
+    return Moderator(key, flavour, kind, len(usable), result)
+
+
+def across_approaches(effects: list[ApproachEffect], *, level: float = 0.95) -> AcrossApproaches:
+    """Pool the approaches' effects and relate them, one measure at a time, to each flavour's dose and to
+    which flavour started first. Fewer than three approaches: nothing is pooled, with the reason."""
+    k = len(effects)
+    try:
+        pooled = random_effects([e.estimate for e in effects], [e.variance for e in effects], level=level)
+        reason = ""
+    except MetaAnalysisError as exc:
+        return AcrossApproaches(k, None, exc.message, ())
+    moderators = tuple(
+        _moderator(effects, flavour, kind, level) for kind in ("dose", "first") for flavour in FLAVOURS
+    )
+    return AcrossApproaches(k, pooled, reason, moderators)
