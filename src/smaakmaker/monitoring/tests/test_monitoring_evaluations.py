@@ -248,6 +248,6 @@ def test_demo_evaluation_is_stored_and_idempotent(nieuw_west):
     console = Console(file=io.StringIO())
     demo_load(stdout=console)
     demo_load(stdout=console)
-    evaluation = EffectEvaluation.objects.get()
+    evaluation = EffectEvaluation.objects.get(approach=None)
     assert evaluation.status == "finished"
     assert "drie gemeten jaren" in evaluation.note

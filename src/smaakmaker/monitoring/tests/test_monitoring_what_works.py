@@ -186,3 +186,41 @@ def test_page_without_evaluations_says_so(signed_in):
 @pytest.mark.parametrize("username", ["privacy", "beheerder"])
 def test_roles_without_monitoring_get_403(username, signed_in):
     assert signed_in(username).get("/monitoring/wat-werkt/").status_code == 403
+
+
+def test_demo_fictional_approaches_are_evaluated_for_real(nieuw_west, demo_users, signed_in):
+    """The demo's approaches are fictional (name, interventions, addresses) in real buurten; their
+    evaluations are real synthetic-control runs on the CBS figures, and the page pools them."""
+    import io
+
+    from rich.console import Console
+
+    from smaakmaker.cases.models import Address
+    from smaakmaker.monitoring.demo import META_BAG_PREFIX, META_NOTE, demo_meta_load
+    from smaakmaker.plans.models import Approach
+
+    out = io.StringIO()
+    console = Console(file=out)
+    demo_meta_load(stdout=console)
+    demo_meta_load(stdout=console)  # idempotent
+    assert "'wat werkt'-demo overgeslagen" not in out.getvalue()
+    assert "bestaan al" in out.getvalue()
+    approaches = Approach.objects.filter(name__startswith="Voorbeeldaanpak")
+    assert approaches.count() == 5, out.getvalue()
+    assert all(a.name.endswith("(fictief)") and a.area.code in nieuw_west for a in approaches)
+    assert Address.objects.filter(bag_nummeraanduiding_id__startswith=META_BAG_PREFIX).exists()
+    evaluations = EffectEvaluation.objects.filter(note=META_NOTE)
+    finished = [e for e in evaluations if e.status == "finished"]
+    assert len(finished) >= 3
+    for evaluation in finished:  # computed: the stored effect is the mean of the stored gaps after the start
+        result = evaluation.result
+        post = [g for y, g in zip(result["years"], result["gap"], strict=True) if y >= result["treatment_year"]]
+        assert result["att"]["estimate"] == pytest.approx(sum(post) / len(post), abs=1e-5)
+    effects = selectors.approach_effects(indicator_key="laag_inkomen_hh")
+    assert len(effects) == len([e for e in finished if selectors.evaluation_effect(e.result)])
+    page = html.unescape(signed_in("analist").get("/monitoring/wat-werkt/").content.decode())
+    if len(effects) >= 3:
+        pooled = random_effects([e.estimate for e in effects], [e.variance for e in effects])
+        assert f"{format_nl(pooled.ci_low, 2)} tot {format_nl(pooled.ci_high, 2)}" in page
+    else:
+        assert 'data-testid="too-thin"' in page
