@@ -98,8 +98,10 @@ def test_report_html_and_pdf(signed_in, bundled_areas):
     assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 3000
 
 
-def test_method_page_publishes_the_rules(signed_in, bundled_areas):
-    html = signed_in("bestuurder").get("/gebieden/methode/").content.decode()
+def test_method_page_publishes_the_rules(client, bundled_areas):
+    """The method page is public now: the old address moves there, and it needs no session."""
+    assert client.get("/gebieden/methode/")["Location"] == "/methode/"
+    html = client.get("/methode/").content.decode()
     assert "zout_laag_inkomen" in html and "migratieachtergrond" in html
 
 
