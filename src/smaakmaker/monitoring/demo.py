@@ -82,14 +82,17 @@ META_BAG_PREFIX = "0363201"
 
 
 def _meta_buurten(count: int, rng) -> list[Area]:
-    """Real Amsterdam buurten (current codes) with the outcome in every loaded year through the code
-    crosswalk, at least three of them before the start, other than the Dobbebuurt."""
+    """Real Amsterdam buurten (current codes) with the outcome, through the code crosswalk, in every year in
+    which at least half of them have it (at least three of those before the start), other than the
+    Dobbebuurt."""
     import numpy as np
 
     from smaakmaker.areas.models import AreaLevel, IndicatorValue
     from smaakmaker.monitoring.selectors import area_selectors
 
-    last = IndicatorValue.objects.filter(indicator__key=INDICATOR, value__isnull=False).order_by("-year").first()
+    last = (
+        IndicatorValue.objects.filter(indicator__key=INDICATOR, value__isnull=False).order_by("-year").first()
+    )
     if last is None:
         return []
     codes = sorted(
@@ -109,10 +112,11 @@ def _meta_buurten(count: int, rng) -> list[Area]:
     panel = area_selectors.panel_build(codes=codes, indicator_keys=[INDICATOR])
     present = [c for c in codes if c in set(panel.codes.astype(str))]
     values = panel.values[panel.index_of(present)][:, :, list(panel.indicators).index(INDICATOR)]
-    years = panel.years.astype(int)
+    used = (~np.isnan(values)).mean(axis=0) >= 0.5  # the years an evaluation uses (as services._prepare)
+    years = panel.years.astype(int)[used]
     if int((years < META_START).sum()) < 3:
         return []
-    complete = [code for code, row in zip(present, values, strict=True) if not np.isnan(row).any()]
+    complete = [code for code, row in zip(present, values[:, used], strict=True) if not np.isnan(row).any()]
     chosen = sorted(rng.sample(complete, min(count, len(complete))))
     return list(Area.objects.filter(code__in=chosen).order_by("code"))
 
@@ -137,6 +141,9 @@ def _meta_approach(area: Area, index: int, rng, types: dict, owner, actor) -> No
         )
         for i in range(n_addresses)
     )
+    addresses = list(
+        Address.objects.filter(buurt_code=area.code, bag_nummeraanduiding_id__startswith=META_BAG_PREFIX)
+    )
     approach = plan_services.approach_create(
         actor=actor,
         area=area,
@@ -153,14 +160,18 @@ def _meta_approach(area: Area, index: int, rng, types: dict, owner, actor) -> No
         first_week = rng.randint(1, 30)
         for _ in range(rng.randint(0, ceiling)):
             kind = rng.choice(kinds)
-            level = "gebied" if not kind.levels or "gebied" in kind.levels else "straat"
+            level = next(
+                lv for lv in ("gebied", "straat", "complex", "adres") if not kind.levels or lv in kind.levels
+            )
             plan_services.intervention_add(
                 actor=actor,
                 approach=approach,
                 intervention_type=kind,
                 owner=owner,
                 level=level,
-                street=rng.choice(STREETS) if level == "straat" else "",
+                street=rng.choice(STREETS) if level in {"straat", "complex"} else "",
+                complex=f"Fictief complex {rng.randint(1, 9)}" if level == "complex" else "",
+                address=rng.choice(addresses) if level == "adres" else None,
                 start_week=first_week + rng.randint(0, 20),
                 status="afgerond",
                 check_visibility=False,
@@ -203,8 +214,7 @@ def demo_meta_load(*, stdout) -> None:
     catalogue_seed()
     types: dict[str, list] = {}
     for kind in InterventionType.objects.filter(is_active=True).order_by("code"):
-        if not kind.levels or {"gebied", "straat"} & set(kind.levels):  # area or street: no addresses
-            types.setdefault(kind.flavour, []).append(kind)
+        types.setdefault(kind.flavour, []).append(kind)
     actor = get_user_model().objects.filter(username="regisseur").first()
     for index, area in enumerate(buurten):
         _meta_approach(area, index, rng, types, owner, actor)

@@ -139,23 +139,12 @@ def _projection(w: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.diag(w) - wx @ xtwx_inv @ wx.T, xtwx_inv
 
 
-def reml_tau2(y, v, x=None, *, tol: float = 1e-10, max_iter: int = 200) -> tuple[float, float]:
-    """REML estimate of τ² and its standard error ``√(2 / tr(PP))``; Fisher scoring as in ``metafor``."""
-    y = np.asarray(y, dtype=float)
-    v = np.asarray(v, dtype=float)
-    if x is None:
-        return _reml_tau2_mean(y, v, tol=tol, max_iter=max_iter)
-    x = np.asarray(x, dtype=float)
-    k, p = x.shape
-    # Hedges (unweighted) starting value
-    hat = x @ np.linalg.pinv(x)
-    resid = y - hat @ y
-    tau2 = max(0.0, float(resid @ resid / (k - p) - np.mean(v)))
+def _fisher_scoring(traces, tau2: float, *, tol: float, max_iter: int) -> tuple[float, float]:
+    """REML Fisher scoring from ``tau2``: ``traces(τ²)`` gives ``(Py, tr P, tr PP)``; steps that would leave
+    τ² ≥ 0 are halved. Returns τ² and its standard error ``√(2 / tr(PP))``."""
     for _ in range(max_iter):
-        pm, _inv = _projection(1.0 / (v + tau2), x)
-        py = pm @ y
-        pp = pm @ pm
-        step = (float(py @ py) - float(np.trace(pm))) / float(np.trace(pp))
+        py, tr_p, tr_pp = traces(tau2)
+        step = (float(py @ py) - tr_p) / tr_pp
         new = tau2 + step
         while new < 0:  # step halving keeps the iteration inside the parameter space
             step /= 2.0
@@ -167,39 +156,33 @@ def reml_tau2(y, v, x=None, *, tol: float = 1e-10, max_iter: int = 200) -> tuple
             tau2 = new
             break
         tau2 = new
-    pm, _inv = _projection(1.0 / (v + tau2), x)
-    return tau2, float(np.sqrt(2.0 / np.trace(pm @ pm)))
-
-
-def _reml_tau2_mean(y: np.ndarray, v: np.ndarray, *, tol: float, max_iter: int) -> tuple[float, float]:
-    """The same Fisher scoring for the intercept-only model, with ``P = W − w w' / Σw`` in closed form."""
-
-    def traces(tau2: float) -> tuple[np.ndarray, float, float]:
-        w = 1.0 / (v + tau2)
-        sw, sw2 = w.sum(), (w * w).sum()
-        py = w * (y - (w @ y) / sw)
-        tr_p = sw - sw2 / sw
-        tr_pp = sw2 - 2.0 * (w**3).sum() / sw + (sw2 / sw) ** 2
-        return py, tr_p, tr_pp
-
-    k = y.size
-    tau2 = max(0.0, float(((y - y.mean()) ** 2).sum() / (k - 1) - v.mean()))
-    for _ in range(max_iter):
-        py, tr_p, tr_pp = traces(tau2)
-        step = (float(py @ py) - tr_p) / tr_pp
-        new = tau2 + step
-        while new < 0:
-            step /= 2.0
-            new = tau2 + step
-            if abs(step) < tol:
-                new = 0.0
-                break
-        if abs(new - tau2) < tol:
-            tau2 = new
-            break
-        tau2 = new
     _py, _tr_p, tr_pp = traces(tau2)
     return tau2, float(np.sqrt(2.0 / tr_pp))
+
+
+def reml_tau2(y, v, x=None, *, tol: float = 1e-10, max_iter: int = 200) -> tuple[float, float]:
+    """REML estimate of τ² and its standard error; Fisher scoring as in ``metafor``, started from the
+    Hedges (unweighted) estimate. Without ``x`` (intercept only) ``P = W − w w' / Σw`` in closed form."""
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(v, dtype=float)
+    if x is None:
+
+        def traces(tau2: float):
+            w = 1.0 / (v + tau2)
+            sw, sw2 = w.sum(), (w * w).sum()
+            return w * (y - (w @ y) / sw), sw - sw2 / sw, sw2 - 2.0 * (w**3).sum() / sw + (sw2 / sw) ** 2
+
+        start = float(((y - y.mean()) ** 2).sum() / (y.size - 1) - v.mean())
+    else:
+        x = np.asarray(x, dtype=float)
+
+        def traces(tau2: float):
+            pm, _inv = _projection(1.0 / (v + tau2), x)
+            return pm @ y, float(np.trace(pm)), float(np.trace(pm @ pm))
+
+        resid = y - x @ np.linalg.pinv(x) @ y
+        start = float(resid @ resid / (x.shape[0] - x.shape[1]) - np.mean(v))
+    return _fisher_scoring(traces, max(0.0, start), tol=tol, max_iter=max_iter)
 
 
 def _heterogeneity(y, v, x, tau2: float, tau2_se: float) -> Heterogeneity:

@@ -214,7 +214,9 @@ def test_demo_fictional_approaches_are_evaluated_for_real(nieuw_west, demo_users
     assert len(finished) >= 3
     for evaluation in finished:  # computed: the stored effect is the mean of the stored gaps after the start
         result = evaluation.result
-        post = [g for y, g in zip(result["years"], result["gap"], strict=True) if y >= result["treatment_year"]]
+        post = [
+            g for y, g in zip(result["years"], result["gap"], strict=True) if y >= result["treatment_year"]
+        ]
         assert result["att"]["estimate"] == pytest.approx(sum(post) / len(post), abs=1e-5)
     effects = selectors.approach_effects(indicator_key="laag_inkomen_hh")
     assert len(effects) == len([e for e in finished if selectors.evaluation_effect(e.result)])
