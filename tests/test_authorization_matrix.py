@@ -359,6 +359,12 @@ ROUTES: dict[str, Route] = {
     "api:evaluations": Route(api=True, methods=("GET", "POST"), status=perm(VIEW_MONITORING)),
     "api:evaluation": Route(api=True, kwargs=K_MISSING, status=perm(VIEW_MONITORING, yes=404)),
     "api:bookkeeping": Route(api=True, status=perm("monitoring.view_bookkeeping")),
+    "api:what-works": Route(
+        api=True,
+        status=lambda u: 200 if has(u, VIEW_MONITORING) and has(u, "monitoring.view_bookkeeping") else 403,
+        markers=lambda u: set(),
+        notes="aggregates per approach only, as the page",
+    ),
     "api:perceived-values": Route(api=True, methods=("POST",), status=POST_ONLY),
     # plans
     "api:intervention-types": Route(api=True, status=perm("plans.view_interventiontype")),

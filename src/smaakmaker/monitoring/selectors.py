@@ -481,3 +481,101 @@ def what_works_indicators() -> list[tuple[str, str, int]]:
     for key, label, approach_id in rows:
         found.setdefault((key, label), set()).add(approach_id)
     return sorted(((k, label, len(ids)) for (k, label), ids in found.items()), key=lambda r: (-r[2], r[1]))
+
+
+SMALL_COUNT = 10
+
+
+def what_works(*, indicator_key: str | None, exact_counts: bool) -> dict:
+    """Everything the "what works" page and API show, as numbers: per approach its effect with a 95 %
+    interval, its dose per flavour (None when it rests on fewer than 10 interventions and ``exact_counts`` is
+    off, or when the area has no addresses in the register) and the flavour that started first; then the
+    pooled effect (from three approaches) and the one-moderator meta-regressions, each with its reason when
+    it cannot be computed. Aggregates per approach only."""
+    from scipy import special
+
+    from smaakmaker.monitoring.effects.meta import FLAVOURS, MIN_APPROACHES, across_approaches
+
+    indicators = what_works_indicators()
+    keys = [key for key, _label, _n in indicators]
+    if indicator_key not in keys:
+        indicator_key = keys[0] if keys else None
+    effects = approach_effects(indicator_key=indicator_key) if indicator_key else []
+    analysis = across_approaches(effects)
+    z = float(special.ndtri(0.975))
+    approaches = []
+    for effect in effects:
+        se = math.sqrt(effect.variance)
+        dose, suppressed = {}, []
+        for flavour in FLAVOURS:
+            count = effect.counts.get(flavour, 0)
+            if effect.dose is None:
+                dose[flavour] = None
+            elif not exact_counts and 0 < count < SMALL_COUNT:
+                dose[flavour] = None
+                suppressed.append(flavour)
+            else:
+                dose[flavour] = effect.dose[flavour]
+        approaches.append(
+            {
+                "approach": effect.key,
+                "label": effect.label,
+                "estimate": effect.estimate,
+                "standard_error": se,
+                "ci_low": effect.estimate - z * se,
+                "ci_high": effect.estimate + z * se,
+                "has_addresses": effect.dose is not None,
+                "dose": dose,
+                "suppressed": suppressed,
+                "first": effect.first,
+            }
+        )
+    pooled = analysis.pooled
+    moderators = []
+    for moderator in analysis.moderators:
+        row = {
+            "measure": moderator.key,
+            "flavour": moderator.flavour,
+            "kind": moderator.kind,
+            "k": moderator.k,
+            "reason": moderator.reason,
+            "slope": None,
+        }
+        if moderator.result is not None:
+            slope = moderator.result.coefficient(moderator.key)
+            row["slope"] = {
+                "estimate": slope.estimate,
+                "standard_error": slope.standard_error,
+                "ci_low": slope.ci_low,
+                "ci_high": slope.ci_high,
+                "p_value": slope.p_value,
+                "df": moderator.result.df,
+                "r2": moderator.result.r2,
+            }
+        moderators.append(row)
+    return {
+        "indicators": [{"key": k, "label": label, "approaches": n} for k, label, n in indicators],
+        "indicator": indicator_key,
+        "indicator_label": next((label for k, label, _n in indicators if k == indicator_key), ""),
+        "k": analysis.k,
+        "min_approaches": MIN_APPROACHES,
+        "reason": analysis.reason,
+        "approaches": approaches,
+        "pooled": None
+        if pooled is None
+        else {
+            "estimate": pooled.estimate,
+            "standard_error": pooled.standard_error,
+            "ci_low": pooled.ci_low,
+            "ci_high": pooled.ci_high,
+            "df": pooled.df,
+            "p_value": pooled.p_value,
+            "pi_low": pooled.pi_low,
+            "pi_high": pooled.pi_high,
+            "tau2": pooled.tau2,
+            "i2": pooled.i2,
+            "q": pooled.heterogeneity.q,
+            "q_p_value": pooled.heterogeneity.q_p_value,
+        },
+        "moderators": moderators if pooled is not None else [],
+    }

@@ -392,7 +392,6 @@ def report_url(area: Area) -> str:
 # --- what works, across approaches ------------------------------------------------------------------------
 
 FLAVOUR_NAMES = {"zoet": "Zoet", "zuur": "Zuur", "zout": "Zout", "bitter": "Bitter"}
-SMALL_COUNT = 10
 
 
 def _interval(low: float, high: float, decimals: int = 2) -> str:
@@ -400,86 +399,71 @@ def _interval(low: float, high: float, decimals: int = 2) -> str:
 
 
 def what_works_context(*, indicator_key: str | None, exact_counts: bool) -> dict[str, Any]:
-    """Per approach: its effect with a 95 % interval, its dose per flavour (suppressed below 10 interventions
-    unless ``exact_counts``), which flavour started first; then the pooled effect and the meta-regressions."""
-    from scipy import special
+    """The numbers of :func:`selectors.what_works`, formatted for the page."""
+    from smaakmaker.monitoring.effects.meta import FLAVOURS
 
-    from smaakmaker.monitoring.effects.meta import FLAVOURS, MIN_APPROACHES, across_approaches
-
-    indicators = selectors.what_works_indicators()
-    keys = [key for key, _label, _n in indicators]
-    if indicator_key not in keys:
-        indicator_key = keys[0] if keys else None
-    effects = selectors.approach_effects(indicator_key=indicator_key) if indicator_key else []
-    analysis = across_approaches(effects)
-    z = float(special.ndtri(0.975))
+    data = selectors.what_works(indicator_key=indicator_key, exact_counts=exact_counts)
     rows = []
-    for effect in effects:
-        se = math.sqrt(effect.variance)
+    for item in data["approaches"]:
         doses = []
         for flavour in FLAVOURS:
-            count = effect.counts.get(flavour, 0)
-            if effect.dose is None:
-                doses.append("–")
-            elif not exact_counts and 0 < count < SMALL_COUNT:
+            if flavour in item["suppressed"]:
                 doses.append(_("fewer than 10 interventions"))
             else:
-                doses.append(number(effect.dose[flavour], 1))
+                doses.append(number(item["dose"][flavour], 1))
         rows.append(
             {
-                "label": effect.label,
-                "estimate": number(effect.estimate),
-                "interval": _interval(effect.estimate - z * se, effect.estimate + z * se),
-                "se": number(se),
+                "label": item["label"],
+                "estimate": number(item["estimate"]),
+                "interval": _interval(item["ci_low"], item["ci_high"]),
                 "doses": doses,
-                "first": FLAVOUR_NAMES.get(effect.first or "", "–"),
+                "first": FLAVOUR_NAMES.get(item["first"] or "", "–"),
             }
         )
     moderators = []
-    for moderator in analysis.moderators:
+    for item in data["moderators"]:
+        label = (
+            _("%(flavour)s: interventions per 1,000 addresses")
+            if item["kind"] == "dose"
+            else _("%(flavour)s started first (yes = 1)")
+        )
         row = {
-            "label": (
-                _("%(flavour)s: interventions per 1,000 addresses")
-                if moderator.kind == "dose"
-                else _("%(flavour)s started first (yes = 1)")
-            )
-            % {"flavour": FLAVOUR_NAMES[moderator.flavour]},
-            "k": moderator.k,
-            "reason": moderator.reason,
+            "label": label % {"flavour": FLAVOUR_NAMES[item["flavour"]]},
+            "k": item["k"],
+            "reason": item["reason"],
         }
-        if moderator.result is not None:
-            slope = moderator.result.coefficient(moderator.key)
+        slope = item["slope"]
+        if slope is not None:
             row |= {
-                "slope": number(slope.estimate, 3),
-                "interval": _interval(slope.ci_low, slope.ci_high, 3),
-                "p": number(slope.p_value, 3),
-                "df": moderator.result.df,
-                "r2": None if moderator.result.r2 is None else number(moderator.result.r2, 0),
+                "slope": number(slope["estimate"], 3),
+                "interval": _interval(slope["ci_low"], slope["ci_high"], 3),
+                "p": number(slope["p_value"], 3),
+                "df": slope["df"],
+                "r2": None if slope["r2"] is None else number(slope["r2"], 0),
             }
         moderators.append(row)
-    pooled = analysis.pooled
+    pooled = data["pooled"]
     return {
-        "indicators": indicators,
-        "indicator_key": indicator_key,
-        "indicator_label": next((label for key, label, _n in indicators if key == indicator_key), ""),
+        "indicators": [(i["key"], i["label"], i["approaches"]) for i in data["indicators"]],
+        "indicator_key": data["indicator"],
+        "indicator_label": data["indicator_label"],
         "rows": rows,
         "flavours": [FLAVOUR_NAMES[f] for f in FLAVOURS],
-        "k": analysis.k,
-        "min_k": MIN_APPROACHES,
-        "reason": analysis.reason,
+        "k": data["k"],
+        "min_k": data["min_approaches"],
+        "reason": data["reason"],
         "pooled": None
         if pooled is None
         else {
-            "estimate": number(pooled.estimate),
-            "interval": _interval(pooled.ci_low, pooled.ci_high),
-            "prediction": _interval(pooled.pi_low, pooled.pi_high),
-            "se": number(pooled.standard_error),
-            "p": number(pooled.p_value, 3),
-            "df": pooled.df,
-            "tau2": number(pooled.tau2, 3),
-            "i2": number(pooled.i2, 0),
-            "q": number(pooled.heterogeneity.q),
-            "q_p": number(pooled.heterogeneity.q_p_value, 3),
+            "estimate": number(pooled["estimate"]),
+            "interval": _interval(pooled["ci_low"], pooled["ci_high"]),
+            "prediction": _interval(pooled["pi_low"], pooled["pi_high"]),
+            "p": number(pooled["p_value"], 3),
+            "df": pooled["df"],
+            "tau2": number(pooled["tau2"], 3),
+            "i2": number(pooled["i2"], 0),
+            "q": number(pooled["q"]),
+            "q_p": number(pooled["q_p_value"], 3),
         },
         "moderators": moderators,
     }

@@ -109,3 +109,95 @@ class PerceivedImportResultSerializer(serializers.Serializer):
     uuid = serializers.UUIDField()
     source = serializers.CharField()
     rows = serializers.IntegerField()
+
+
+class WhatWorksQuerySerializer(QuerySerializer):
+    indicator = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text="Indicator key; default: the one with most evaluated approaches.",
+    )
+
+
+class WhatWorksIndicatorSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    approaches = serializers.IntegerField(
+        help_text="Approaches with a finished evaluation on this indicator."
+    )
+
+
+class FlavourDoseSerializer(serializers.Serializer):
+    zoet = serializers.FloatField(allow_null=True)
+    zuur = serializers.FloatField(allow_null=True)
+    zout = serializers.FloatField(allow_null=True)
+    bitter = serializers.FloatField(allow_null=True)
+
+
+class ApproachEffectSerializer(serializers.Serializer):
+    approach = serializers.UUIDField()
+    label = serializers.CharField()
+    estimate = serializers.FloatField(help_text="Average gap with the synthetic control from the start.")
+    standard_error = serializers.FloatField(help_text="From the placebo variance.")
+    ci_low = serializers.FloatField()
+    ci_high = serializers.FloatField()
+    has_addresses = serializers.BooleanField(
+        help_text="Whether the area has addresses in the register (dose)."
+    )
+    dose = FlavourDoseSerializer(
+        help_text="Interventions per 1,000 addresses; null when suppressed or unknown."
+    )
+    suppressed = serializers.ListField(
+        child=serializers.CharField(), help_text="Flavours whose dose rests on fewer than 10 interventions."
+    )
+    first = serializers.CharField(
+        allow_null=True, help_text="The flavour whose first intervention started first."
+    )
+
+
+class PooledEffectSerializer(serializers.Serializer):
+    estimate = serializers.FloatField()
+    standard_error = serializers.FloatField(help_text="Hartung-Knapp.")
+    ci_low = serializers.FloatField()
+    ci_high = serializers.FloatField()
+    df = serializers.IntegerField()
+    p_value = serializers.FloatField()
+    pi_low = serializers.FloatField(help_text="95 % prediction interval for a new approach.")
+    pi_high = serializers.FloatField()
+    tau2 = serializers.FloatField()
+    i2 = serializers.FloatField(help_text="Percent.")
+    q = serializers.FloatField()
+    q_p_value = serializers.FloatField(allow_null=True)
+
+
+class SlopeSerializer(serializers.Serializer):
+    estimate = serializers.FloatField()
+    standard_error = serializers.FloatField()
+    ci_low = serializers.FloatField()
+    ci_high = serializers.FloatField()
+    p_value = serializers.FloatField()
+    df = serializers.IntegerField()
+    r2 = serializers.FloatField(allow_null=True)
+
+
+class ModeratorSerializer(serializers.Serializer):
+    measure = serializers.CharField()
+    flavour = serializers.CharField()
+    kind = serializers.CharField(
+        help_text='"dose" (per 1,000 addresses) or "first" (started first: 1, else 0).'
+    )
+    k = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True)
+    slope = SlopeSerializer(allow_null=True)
+
+
+class WhatWorksSerializer(serializers.Serializer):
+    indicators = WhatWorksIndicatorSerializer(many=True)
+    indicator = serializers.CharField(allow_null=True)
+    indicator_label = serializers.CharField(allow_blank=True)
+    k = serializers.IntegerField(help_text="Approaches with an evaluation on the indicator.")
+    min_approaches = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True, help_text="Why nothing is pooled (Dutch), if so.")
+    approaches = ApproachEffectSerializer(many=True)
+    pooled = PooledEffectSerializer(allow_null=True)
+    moderators = ModeratorSerializer(many=True)

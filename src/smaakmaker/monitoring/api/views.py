@@ -146,6 +146,28 @@ class BookkeepingView(MonitoringView):
         return Response(s.BookkeepingSerializer(payload).data)
 
 
+class WhatWorksView(MonitoringView):
+    query_serializer = s.WhatWorksQuerySerializer
+
+    @extend_schema(
+        summary="What works: the approaches' effects pooled (from three approaches on) and related to the dose",
+        description="Aggregates per approach only. Doses resting on fewer than 10 interventions are null unless "
+        "the caller may see exact counts.",
+        responses=s.WhatWorksSerializer,
+        tags=TAGS,
+    )
+    def get(self, request):
+        _need(request, selectors.VIEW_EVALUATIONS)
+        _need(request, selectors.VIEW_BOOKKEEPING)
+        query = s.WhatWorksQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = selectors.what_works(
+            indicator_key=query.validated_data.get("indicator") or None,
+            exact_counts=request.user.has_perm(selectors.VIEW_EXACT_COUNTS),
+        )
+        return Response(s.WhatWorksSerializer(data).data)
+
+
 class PerceivedUploadView(MonitoringView):
     parser_classes = [MultiPartParser, FormParser]
 

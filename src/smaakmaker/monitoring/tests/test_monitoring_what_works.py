@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import date
 
 import numpy as np
@@ -226,3 +227,31 @@ def test_demo_fictional_approaches_are_evaluated_for_real(nieuw_west, demo_users
         assert f"{format_nl(pooled.ci_low, 2)} tot {format_nl(pooled.ci_high, 2)}" in page
     else:
         assert 'data-testid="too-thin"' in page
+
+
+def test_api_gives_the_same_numbers_with_suppression(approaches, signed_in):
+    pooled = _expected_pooled()
+    body = signed_in("regisseur").get("/api/v1/what-works").json()
+    assert body["k"] == 4 and body["indicator"] == "laag_inkomen_hh"
+    assert body["pooled"]["estimate"] == pytest.approx(pooled.estimate)
+    assert body["pooled"]["ci_low"] == pytest.approx(pooled.ci_low)
+    assert body["pooled"]["pi_high"] == pytest.approx(pooled.pi_high)
+    first = next(a for a in body["approaches"] if a["label"] == "Aanpak 1 (Testbuurt 1)")
+    assert first["dose"]["zuur"] == pytest.approx(1000 * 2 / ADDRESSES) and first["suppressed"] == []
+    assert len(body["moderators"]) == 8
+    text = json.dumps(body)
+    assert "geheimetitel" not in text and "Geheimestraat" not in text
+    hidden = signed_in("bestuurder").get("/api/v1/what-works").json()
+    first = next(a for a in hidden["approaches"] if a["label"] == "Aanpak 1 (Testbuurt 1)")
+    assert first["dose"]["zuur"] is None and set(first["suppressed"]) == {"zuur", "bitter"}
+    assert first["dose"]["zoet"] == pytest.approx(1000 * 12 / ADDRESSES)
+    bad = signed_in("analist").get("/api/v1/what-works", {"unknown": "1"})
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    assert signed_in("privacy").get("/api/v1/what-works").status_code == 403
+
+
+def test_api_says_why_nothing_is_pooled(approaches, signed_in):
+    EffectEvaluation.objects.filter(area__code__in=["BU0363XA03", "BU0363XA04"]).delete()
+    body = signed_in("analist").get("/api/v1/what-works", {"indicator": "laag_inkomen_hh"}).json()
+    assert body["pooled"] is None and body["moderators"] == [] and body["k"] == 2
+    assert "samenvoegen kan pas vanaf 3" in body["reason"]
