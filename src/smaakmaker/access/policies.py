@@ -54,6 +54,8 @@ MANAGE_CATALOGUE = (
     "cases.change_alertrule",
 )
 RUN_RETENTION = "cases.delete_signal"
+# BAG addresses are public data: importing them opens no personal data (and needs no covenant grant).
+IMPORT_ADDRESSES = "cases.import_addresses"
 EXPORT_INZAGE = "cases.export_inzage"
 # Areas hold aggregate statistics only: every role may read them.
 VIEW_AREAS = ("areas.view_area", "areas.view_indicator", "areas.view_indicatorvalue")
@@ -179,6 +181,7 @@ ROLES: tuple[Role, ...] = (
             "auth.add_user",
             "auth.change_user",
             RUN_RETENTION,
+            IMPORT_ADDRESSES,
             "plans.view_interventiontype",
             *MANAGE_INTERVENTION_CATALOGUE,
         ),

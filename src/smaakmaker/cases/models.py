@@ -66,11 +66,29 @@ class Flavour(models.TextChoices):
     NONE = "", _("No flavour")
 
 
-class Address(BaseModel):
-    """A BAG nummeraanduiding. BAG data are public; what is known about the address is not."""
+class AddressSource(models.TextChoices):
+    REGISTERED = "", _("Registered with a signal")
+    BAG = "bag", _("BAG extract")
+    BAG_GPKG = "bag-gpkg", _("BAG GeoPackage (PDOK)")
+    LIST = "lijst", _("Address list")
 
+
+class Address(BaseModel):
+    """A BAG nummeraanduiding. BAG data are public; what is known about the address is not.
+
+    Addresses come from a BAG import (extract or GeoPackage), an address list of the gemeente's own
+    administration, or are registered together with a signal. An address that left the BAG is never
+    deleted: it is marked withdrawn (``withdrawn_on``), and its signals, cases and plans stay.
+    """
+
+    # NULL only for an address from a gemeente's own list that has no nummeraanduiding id.
     bag_nummeraanduiding_id = models.CharField(
-        _("BAG nummeraanduiding id"), max_length=16, unique=True, validators=[validate_bag_id]
+        _("BAG nummeraanduiding id"),
+        max_length=16,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_bag_id],
     )
     bag_verblijfsobject_id = models.CharField(
         _("BAG verblijfsobject id"), max_length=16, blank=True, validators=[validate_bag_id]
@@ -79,12 +97,27 @@ class Address(BaseModel):
     house_number = models.PositiveIntegerField(_("house number"))
     house_letter = models.CharField(_("house letter"), max_length=1, blank=True)
     house_number_addition = models.CharField(_("house number addition"), max_length=4, blank=True)
-    postcode = models.CharField(_("postcode"), max_length=6, validators=[validate_postcode])
+    # Blank only where the BAG itself has no postcode (it happens).
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True, validators=[validate_postcode])
     city = models.CharField(_("city"), max_length=80)
-    # The buurt as a validated CBS code; a foreign key to ``areas.Area`` follows when that model exists.
+    # The buurt (of the latest year with boundaries) as a validated CBS code; blank when the point lies
+    # in no loaded buurt. The buurt of every year is in ``AddressArea``.
     buurt_code = models.CharField(
-        _("buurt code"), max_length=10, validators=[validate_buurt_code], db_index=True
+        _("buurt code"), max_length=10, blank=True, validators=[validate_buurt_code], db_index=True
     )
+    source = models.CharField(
+        _("source"), max_length=10, choices=AddressSource.choices, blank=True, default=""
+    )
+    gebruiksdoelen = models.CharField(_("uses (gebruiksdoelen)"), max_length=200, blank=True)
+    bag_status = models.CharField(_("BAG status"), max_length=60, blank=True)
+    bag_gemeente_code = models.CharField(_("BAG municipality code"), max_length=4, blank=True)
+    rd_x = models.FloatField(_("x (RD New)"), null=True, blank=True)
+    rd_y = models.FloatField(_("y (RD New)"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn"), null=True, blank=True)
+    #: a hash of the imported BAG content: a re-import of the same content writes nothing
+    content_hash = models.BigIntegerField(null=True, blank=True, editable=False)
 
     objects = AddressQuerySet.as_manager()
 
@@ -96,8 +129,12 @@ class Address(BaseModel):
             models.Index(fields=["postcode", "house_number"], name="address_postcode_number"),
             # Lists per buurt join addresses to cases: an index-only scan instead of a heap visit per address.
             models.Index(fields=["buurt_code", "id"], name="address_buurt_id"),
+            models.Index(fields=["bag_verblijfsobject_id"], name="address_vbo"),
         ]
-        permissions = [("export_inzage", _("Can export an inzage (AVG art. 15)"))]
+        permissions = [
+            ("export_inzage", _("Can export an inzage (AVG art. 15)")),
+            ("import_addresses", _("Can import BAG addresses and address lists")),
+        ]
 
     def __str__(self) -> str:
         return self.label
@@ -107,7 +144,27 @@ class Address(BaseModel):
         number = f"{self.house_number}{self.house_letter}"
         if self.house_number_addition:
             number += f"-{self.house_number_addition}"
-        return f"{self.street} {number}, {self.postcode[:4]} {self.postcode[4:]} {self.city}"
+        postcode = f"{self.postcode[:4]} {self.postcode[4:]} " if self.postcode else ""
+        return f"{self.street} {number}, {postcode}{self.city}"
+
+
+class AddressArea(models.Model):
+    """The buurt, wijk and gemeente an address lies in, for each year whose boundaries are loaded."""
+
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="areas")
+    year = models.PositiveSmallIntegerField(_("year"))
+    buurt_code = models.CharField(_("buurt code"), max_length=10, blank=True)
+    wijk_code = models.CharField(_("wijk code"), max_length=8, blank=True)
+    gemeente_code = models.CharField(_("municipality code"), max_length=6, blank=True)
+
+    class Meta:
+        verbose_name = _("area of an address")
+        verbose_name_plural = _("areas of addresses")
+        constraints = [models.UniqueConstraint(fields=["address", "year"], name="address_area_year")]
+        indexes = [models.Index(fields=["year", "buurt_code"], name="address_area_buurt")]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.buurt_code or '-'}"
 
 
 class Resident(BaseModel):

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Which polygon each of many points lies in: shapely 2 ``STRtree``, vectorised. No Django here.
+
+Used to assign addresses to the buurt (and so wijk and gemeente) of every year whose boundaries are
+loaded. A point on the shared edge of two buurten, or in two overlapping polygons, goes to the first
+polygon in the index's order (the order of the codes given), and is counted as ambiguous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pyproj
+import shapely
+
+_RD_TO_WGS84 = None
+
+
+def rd_to_wgs84(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """RD New (EPSG:28992) → WGS84 longitude, latitude, vectorised (NaN stays NaN)."""
+    global _RD_TO_WGS84
+    if _RD_TO_WGS84 is None:
+        _RD_TO_WGS84 = pyproj.Transformer.from_crs(28992, 4326, always_xy=True)
+    lon, lat = _RD_TO_WGS84.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    return np.asarray(lon), np.asarray(lat)
+
+
+@dataclass
+class Assignment:
+    #: per point: the index of its polygon, -1 for none
+    index: np.ndarray
+    #: per point: True when it lies in more than one polygon (or on a shared edge)
+    ambiguous: np.ndarray
+
+
+class PolygonIndex:
+    """Polygons (shapely geometries in the points' coordinate system) with their codes."""
+
+    def __init__(self, codes: Sequence[str], geometries: Sequence[shapely.Geometry]):
+        if len(codes) != len(geometries):
+            raise ValueError("codes and geometries differ in length")
+        self.codes = list(codes)
+        self.geometries = np.asarray(geometries, dtype=object)
+        shapely.prepare(self.geometries)
+        self.tree = shapely.STRtree(self.geometries)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def assign(self, lon: np.ndarray, lat: np.ndarray) -> Assignment:
+        lon = np.asarray(lon, dtype=float)
+        lat = np.asarray(lat, dtype=float)
+        count = len(lon)
+        index = np.full(count, -1, dtype=np.int64)
+        ambiguous = np.zeros(count, dtype=bool)
+        valid = np.isfinite(lon) & np.isfinite(lat)
+        if not valid.any() or not self.codes:
+            return Assignment(index, ambiguous)
+        positions = np.flatnonzero(valid)
+        points = shapely.points(lon[valid], lat[valid])
+        point_hits, polygon_hits = self.tree.query(points, predicate="intersects")
+        if len(point_hits):
+            # The first polygon (lowest index) of each point.
+            first = np.full(len(positions), len(self.codes), dtype=np.int64)
+            np.minimum.at(first, point_hits, polygon_hits)
+            found = first < len(self.codes)
+            index[positions[found]] = first[found]
+            hits_per_point = np.bincount(point_hits, minlength=len(positions))
+            ambiguous[positions] = hits_per_point > 1
+        return Assignment(index, ambiguous)

@@ -1,0 +1,590 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Writes of the register's addresses in bulk: the BAG extract, the PDOK BAG GeoPackage and a
+gemeente's own address list, and the assignment of addresses to the buurten of every year.
+
+Every import is all or nothing (one transaction), audited in that transaction, and needs
+``cases.import_addresses`` (``actor=None`` is the operator at the console). BAG data are public; the
+import reads and writes no personal data. The reading is streamed (``sources/``); the writing is
+set-based: only new and changed addresses are staged in a temporary table and written with one
+``INSERT … SELECT`` / ``UPDATE … FROM`` per chunk, so an import of the same content writes nothing.
+An address that left the BAG is never deleted, only marked withdrawn (``withdrawn_on``): its signals,
+cases and plan interventions keep pointing at it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+import shapely
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from smaakmaker.access.audit import Origin, audit_record
+from smaakmaker.access.policies import IMPORT_ADDRESSES
+from smaakmaker.areas.models import Area, AreaLevel, ImportBatch
+from smaakmaker.areas.pointinpolygon import PolygonIndex, rd_to_wgs84
+from smaakmaker.cases.errors import NotPermitted
+from smaakmaker.cases.models import Address, AddressArea, AddressSource
+from smaakmaker.cases.sources import address_list, bag_gpkg, lvbag
+from smaakmaker.cases.sources.lvbag import AddressRecord
+
+#: ``progress(description, done, total)``; total 0 when unknown
+Progress = Callable[[str, int, int], None]
+CHUNK = 20_000
+_BAG_SOURCES = (AddressSource.BAG, AddressSource.BAG_GPKG)
+
+
+class AddressImportError(ValueError):
+    """The input cannot be imported; the Dutch message names the file and, where known, line and field."""
+
+
+@dataclass
+class AddressImportResult:
+    source: str
+    read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    stand_date: date | None = None
+    years: list[int] = field(default_factory=list)
+    #: per year: addresses (of this import's new and changed ones) in exactly one / no buurt
+    in_buurt: dict[int, int] = field(default_factory=dict)
+    outside: dict[int, Counter] = field(default_factory=dict)
+    ambiguous: dict[int, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return self.created + self.updated + self.withdrawn
+
+    def lines(self) -> list[str]:
+        """The report, in Dutch, one line each."""
+        out = [
+            f"{self.read} adressen gelezen: {self.created} nieuw, {self.updated} gewijzigd, "
+            f"{self.unchanged} ongewijzigd, {self.withdrawn} ingetrokken."
+        ]
+        if not self.years:
+            out.append("Er zijn geen buurtgrenzen geladen: adressen zijn aan geen buurt toegewezen.")
+        for year in self.years:
+            outside = self.outside.get(year, Counter())
+            line = f"Buurten {year}: {self.in_buurt.get(year, 0)} adressen in een buurt"
+            if self.ambiguous.get(year):
+                line += f" ({self.ambiguous[year]} op een grens of in overlappende buurten)"
+            total = sum(outside.values())
+            if total:
+                per_city = ", ".join(f"{city or '?'} {n}" for city, n in outside.most_common(10))
+                line += f"; {total} in geen buurt van {year}, buiten de gemeente(n) van dat jaar: {per_city}"
+            out.append(line + ".")
+        out.extend(self.warnings)
+        return out
+
+
+def _require(actor) -> None:
+    if actor is not None and not actor.has_perm(IMPORT_ADDRESSES):
+        raise NotPermitted(_("Your role may not import addresses."))
+
+
+# --- boundaries of every year --------------------------------------------------------------------
+
+
+@dataclass
+class _Year:
+    year: int
+    index: PolygonIndex
+    wijk: list[str]
+    gemeente: list[str]
+    gemeenten: list[str]
+
+
+def boundary_years() -> list[_Year]:
+    """One polygon index per year whose buurt boundaries are loaded (a buurt counts in every year
+    from its first to its last classification year)."""
+    rows = list(
+        Area.objects.filter(level=AreaLevel.BUURT, geometry__isnull=False)
+        .order_by("code")
+        .values_list(
+            "code",
+            "classification_year",
+            "last_year",
+            "gemeente_code",
+            "parent__code",
+            "parent__level",
+            "geometry",
+        )
+    )
+    years = sorted({y for _c, first, last, *_rest in rows for y in (first, last) if y})
+    shapes: dict[str, shapely.Geometry] = {}
+    result = []
+    for year in years:
+        codes, geometries, wijken, gemeenten = [], [], [], []
+        for code, first, last, gemeente, parent, parent_level, geometry in rows:
+            first, last = first or last, last or first
+            if not first or not (first <= year <= last):
+                continue
+            if code not in shapes:
+                shapes[code] = shapely.make_valid(shapely.from_geojson(_json(geometry)))
+            codes.append(code)
+            geometries.append(shapes[code])
+            wijken.append(parent if parent_level == AreaLevel.WIJK else "")
+            gemeenten.append(gemeente or "")
+        if codes:
+            result.append(
+                _Year(year, PolygonIndex(codes, geometries), wijken, gemeenten, sorted(set(gemeenten)))
+            )
+    return result
+
+
+def _json(geometry) -> str:
+    return geometry if isinstance(geometry, str) else json.dumps(geometry)
+
+
+# --- staging and set-based writes ----------------------------------------------------------------
+
+_COLUMNS = (
+    "bag_nummeraanduiding_id",
+    "bag_verblijfsobject_id",
+    "street",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "postcode",
+    "city",
+    "buurt_code",
+    "source",
+    "gebruiksdoelen",
+    "bag_status",
+    "bag_gemeente_code",
+    "rd_x",
+    "rd_y",
+    "longitude",
+    "latitude",
+    "withdrawn_on",
+    "content_hash",
+)
+_STAGE = "smaakmaker_address_stage"
+_STAGE_AREA = "smaakmaker_address_area_stage"
+
+
+class _Stage:
+    """Temporary tables for one import; rows are staged per chunk and written set-based."""
+
+    def __init__(self):
+        self.vendor = connection.vendor
+        self.now = timezone.now()
+        with connection.cursor() as cursor:
+            temp = "TEMPORARY" if self.vendor == "postgresql" else "TEMP"
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGE_AREA}")
+            cursor.execute(
+                f"CREATE {temp} TABLE {_STAGE} (kind char(1), uuid {self._uuid_type()}, "
+                "bag_nummeraanduiding_id varchar(16), bag_verblijfsobject_id varchar(16), street varchar(120), "
+                "house_number integer, house_letter varchar(1), house_number_addition varchar(4), "
+                "postcode varchar(6), city varchar(80), buurt_code varchar(10), source varchar(10), "
+                "gebruiksdoelen varchar(200), bag_status varchar(60), bag_gemeente_code varchar(4), "
+                "rd_x double precision, rd_y double precision, longitude double precision, "
+                "latitude double precision, withdrawn_on date, content_hash bigint)"
+            )
+            cursor.execute(
+                f"CREATE {temp} TABLE {_STAGE_AREA} (bag_nummeraanduiding_id varchar(16), year integer, "
+                "buurt_code varchar(10), wijk_code varchar(8), gemeente_code varchar(6))"
+            )
+
+    def _uuid_type(self) -> str:
+        return "uuid" if self.vendor == "postgresql" else "char(32)"
+
+    def _uuid(self):
+        value = uuid.uuid4()
+        return value if self.vendor == "postgresql" else value.hex
+
+    def _load(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608 - constant table and column names
+
+    def write(self, addresses: list[tuple], areas: list[tuple]) -> None:
+        """``addresses``: (kind, *_COLUMNS) with kind "n" (new) or "c" (changed); ``areas``:
+        (nummeraanduiding id, year, buurt, wijk, gemeente)."""
+        self._load(
+            _STAGE, ("kind", "uuid", *_COLUMNS), [(row[0], self._uuid(), *row[1:]) for row in addresses]
+        )
+        self._load(
+            _STAGE_AREA,
+            ("bag_nummeraanduiding_id", "year", "buurt_code", "wijk_code", "gemeente_code"),
+            areas,
+        )
+        table = Address._meta.db_table
+        area_table = AddressArea._meta.db_table
+        columns = ", ".join(_COLUMNS)
+        assign = ", ".join(
+            f"{c} = s.{c}"
+            for c in _COLUMNS
+            if c not in ("bag_nummeraanduiding_id", "buurt_code", "withdrawn_on")
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (uuid, created, updated, {columns}) "  # noqa: S608 - constant table and column names
+                f"SELECT uuid, %s, %s, {columns} FROM {_STAGE} WHERE kind = 'n'",
+                [self.now, self.now],
+            )
+            cursor.execute(
+                f"UPDATE {table} SET {assign}, updated = %s, "  # noqa: S608 - constant table and column names
+                f"buurt_code = CASE WHEN s.buurt_code = '' THEN {table}.buurt_code ELSE s.buurt_code END, "
+                f"withdrawn_on = CASE WHEN s.withdrawn_on IS NULL THEN NULL "
+                f"ELSE COALESCE({table}.withdrawn_on, s.withdrawn_on) END "
+                f"FROM {_STAGE} s WHERE s.kind = 'c' "
+                f"AND {table}.bag_nummeraanduiding_id = s.bag_nummeraanduiding_id",
+                [self.now],
+            )
+            if areas:
+                cursor.execute(
+                    f"INSERT INTO {area_table} (address_id, year, buurt_code, wijk_code, gemeente_code) "  # noqa: S608 - constant table and column names
+                    f"SELECT a.id, t.year, t.buurt_code, t.wijk_code, t.gemeente_code FROM {_STAGE_AREA} t "
+                    f"JOIN {table} a ON a.bag_nummeraanduiding_id = t.bag_nummeraanduiding_id WHERE true "
+                    "ON CONFLICT (address_id, year) DO UPDATE SET buurt_code = excluded.buurt_code, "
+                    "wijk_code = excluded.wijk_code, gemeente_code = excluded.gemeente_code"
+                )
+            cursor.execute(f"DELETE FROM {_STAGE}")  # noqa: S608 - constant table and column names
+            cursor.execute(f"DELETE FROM {_STAGE_AREA}")  # noqa: S608 - constant table and column names
+
+    def drop(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+            cursor.execute(f"DROP TABLE IF EXISTS {_STAGE_AREA}")
+
+
+def _existing(keys_of: str = "bag_nummeraanduiding_id") -> dict[int, tuple[int | None, bool, str, str]]:
+    """Every address with a nummeraanduiding id: id → (content hash, withdrawn, gemeente, source)."""
+    found = {}
+    rows = Address.objects.exclude(bag_nummeraanduiding_id=None).values_list(
+        keys_of, "content_hash", "withdrawn_on", "bag_gemeente_code", "source"
+    )
+    for key, content_hash, withdrawn_on, gemeente, source in rows.iterator(chunk_size=20_000):
+        found[int(key)] = (content_hash, withdrawn_on is not None, gemeente, source)
+    return found
+
+
+def _chunks(records: Iterable[AddressRecord], size: int) -> Iterator[list[AddressRecord]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _apply(
+    records: Iterable[AddressRecord],
+    *,
+    source: str,
+    result: AddressImportResult,
+    stand_date: Callable[[], date | None],
+    progress: Progress,
+    withdraw_scope: Callable[[], set[str] | None] | None,
+) -> None:
+    """Write the records that are new or changed; mark those in scope but absent as withdrawn.
+    ``withdraw_scope()`` gives the gemeente codes the input covers completely (None: all)."""
+    existing = _existing()
+    years = boundary_years()
+    result.years = [y.year for y in years]
+    stage = _Stage()
+    try:
+        for chunk in _chunks(records, CHUNK):
+            result.read += len(chunk)
+            today = stand_date() or timezone.localdate()
+            picked: list[tuple[str, AddressRecord, int]] = []
+            for record in chunk:
+                key = int(record.nummeraanduiding_id)
+                content_hash = record.content_hash()
+                earlier = existing.pop(key, None)
+                if earlier is None:
+                    picked.append(("n", record, content_hash))
+                elif earlier[0] != content_hash or earlier[1] != record.withdrawn or earlier[3] != source:
+                    picked.append(("c", record, content_hash))
+                else:
+                    result.unchanged += 1
+            if picked:
+                addresses, areas = _rows(picked, years, source=source, today=today, result=result)
+                stage.write(
+                    addresses, [(picked[position][1].nummeraanduiding_id, *rest) for position, *rest in areas]
+                )
+                result.created += sum(1 for kind, *_ in picked if kind == "n")
+                result.updated += sum(1 for kind, *_ in picked if kind == "c")
+            progress(_("Addresses"), result.read, 0)
+        scope = withdraw_scope() if withdraw_scope is not None else set()
+        gone = [
+            f"{key:016d}"
+            for key, (_hash, withdrawn, gemeente, earlier_source) in existing.items()
+            if not withdrawn and earlier_source in _BAG_SOURCES and (scope is None or gemeente in scope)
+        ]
+        day = stand_date() or timezone.localdate()
+        for start in range(0, len(gone), 5000):
+            result.withdrawn += Address.objects.filter(
+                bag_nummeraanduiding_id__in=gone[start : start + 5000], withdrawn_on__isnull=True
+            ).update(withdrawn_on=day, updated=stage.now)
+    finally:
+        stage.drop()
+
+
+def _rows(picked, years: list[_Year], *, source: str, today: date, result: AddressImportResult):
+    x = np.fromiter((r.x for _k, r, _h in picked), dtype=float, count=len(picked))
+    y = np.fromiter((r.y for _k, r, _h in picked), dtype=float, count=len(picked))
+    lon, lat = rd_to_wgs84(x, y)
+    latest = [""] * len(picked)
+    areas: list[tuple] = []
+    for boundary in years:
+        assignment = boundary.index.assign(lon, lat)
+        codes, wijken, gemeenten = boundary.index.codes, boundary.wijk, boundary.gemeente
+        found = assignment.index >= 0
+        result.in_buurt[boundary.year] = result.in_buurt.get(boundary.year, 0) + int(found.sum())
+        result.ambiguous[boundary.year] = result.ambiguous.get(boundary.year, 0) + int(
+            (assignment.ambiguous & found).sum()
+        )
+        outside = result.outside.setdefault(boundary.year, Counter())
+        for position, polygon in enumerate(assignment.index.tolist()):
+            record = picked[position][1]
+            if polygon < 0:
+                outside[record.city] += 1
+                areas.append((position, boundary.year, "", "", ""))
+            else:
+                areas.append((position, boundary.year, codes[polygon], wijken[polygon], gemeenten[polygon]))
+                latest[position] = codes[polygon]
+    addresses = []
+    for position, (kind, record, content_hash) in enumerate(picked):
+        has_point = np.isfinite(x[position])
+        addresses.append(
+            (
+                kind,
+                record.nummeraanduiding_id,
+                record.object_id,
+                record.street[:120],
+                record.house_number,
+                record.house_letter[:1],
+                record.addition[:4],
+                record.postcode[:6],
+                record.city[:80],
+                latest[position],
+                source,
+                record.gebruiksdoelen[:200],
+                record.status[:60],
+                record.gemeente_code[:4],
+                float(x[position]) if has_point else None,
+                float(y[position]) if has_point else None,
+                float(lon[position]) if has_point else None,
+                float(lat[position]) if has_point else None,
+                today if record.withdrawn else None,
+                content_hash,
+            )
+        )
+    return addresses, areas
+
+
+def _finish(result: AddressImportResult, *, actor, origin: Origin | None, source_name: str, notes: list[str]):
+    ImportBatch.objects.create(
+        source=source_name[:300],
+        sha256=hashlib.sha256(source_name.encode()).hexdigest(),
+        kind=f"addresses-{result.source}"[:20],
+        rows=result.read,
+        values=result.changed,
+        notes=notes,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action="address.import",
+        object_type="cases.address",
+        object_id=f"{result.source}:{result.created}+{result.updated}-{result.withdrawn}",
+        reason=f"{source_name}: {result.lines()[0]}"[:500],
+        origin=origin,
+    )
+
+
+def _noop(description: str, done: int, total: int) -> None:
+    return None
+
+
+# --- the three sources ---------------------------------------------------------------------------
+
+
+def bag_extract_import(
+    *,
+    paths: list[str | Path],
+    actor=None,
+    gemeenten: Iterable[str] = (),
+    origin: Origin | None = None,
+    progress: Progress = _noop,
+) -> AddressImportResult:
+    """Import (or update from) a Kadaster LVBAG 2.0 stand extract, all or nothing."""
+    _require(actor)
+    wanted = {g.removeprefix("GM").zfill(4) for g in gemeenten} or None
+    report = lvbag.Report()
+    result = AddressImportResult(source=AddressSource.BAG)
+    records = lvbag.read_extract(
+        paths, gemeenten=wanted, report=report, progress=lambda d, n: progress(d, n, 0)
+    )
+
+    def scope() -> set[str] | None:
+        if wanted:
+            return wanted
+        return None if report.area == "NLD" or not report.gemeenten else set(report.gemeenten)
+
+    try:
+        with transaction.atomic():
+            _apply(
+                records,
+                source=AddressSource.BAG,
+                result=result,
+                stand_date=lambda: report.stand_date,
+                progress=progress,
+                withdraw_scope=scope,
+            )
+            result.stand_date = report.stand_date
+            result.warnings = list(report.warnings)
+            names = ", ".join(Path(p).name for p in paths)
+            _finish(result, actor=actor, origin=origin, source_name=f"BAG {names}", notes=result.lines())
+    except lvbag.LvbagError as exc:
+        raise AddressImportError(str(exc)) from exc
+    return result
+
+
+def bag_geopackage_import(
+    *,
+    path: str | Path,
+    actor=None,
+    gemeenten: Iterable[str] = (),
+    origin: Origin | None = None,
+    progress: Progress = _noop,
+) -> AddressImportResult:
+    """Import (or update from) the PDOK BAG GeoPackage (``bag-light.gpkg``), all or nothing."""
+    _require(actor)
+    wanted = {g.removeprefix("GM").zfill(4) for g in gemeenten} or None
+    result = AddressImportResult(source=AddressSource.BAG_GPKG)
+    try:
+        reader = bag_gpkg.GeoPackage(path)
+    except bag_gpkg.GeoPackageError as exc:
+        raise AddressImportError(str(exc)) from exc
+    with reader, transaction.atomic():
+        _apply(
+            reader.addresses(gemeenten=wanted),
+            source=AddressSource.BAG_GPKG,
+            result=result,
+            stand_date=lambda: None,
+            progress=progress,
+            withdraw_scope=lambda: wanted,
+        )
+        result.warnings = reader.warnings()
+        _finish(
+            result,
+            actor=actor,
+            origin=origin,
+            source_name=f"BAG GeoPackage {Path(path).name}",
+            notes=result.lines(),
+        )
+    return result
+
+
+def address_list_import(
+    *,
+    path: str | Path,
+    mapping: dict[str, str],
+    actor=None,
+    origin: Origin | None = None,
+    progress: Progress = _noop,
+) -> AddressImportResult:
+    """Import a gemeente's own address list (CSV or XLSX) with a column mapping, all or nothing.
+
+    Rows with a nummeraanduiding id are matched on it; rows without are matched on verblijfsobject
+    id, postcode, house number, letter and addition among earlier list rows without one.
+    """
+    _require(actor)
+    path = Path(path)
+    try:
+        rows = address_list.read_address_list(path, mapping)
+    except address_list.AddressListError as exc:
+        raise AddressImportError(str(exc)) from exc
+    result = AddressImportResult(source=AddressSource.LIST)
+    with_id = [row for row in rows if row.nummeraanduiding_id]
+    without_id = [row for row in rows if not row.nummeraanduiding_id]
+    with transaction.atomic():
+        _apply(
+            with_id,
+            source=AddressSource.LIST,
+            result=result,
+            stand_date=lambda: None,
+            progress=progress,
+            withdraw_scope=None,
+        )
+        if without_id:
+            _list_rows_without_id(without_id, result)
+        _finish(
+            result, actor=actor, origin=origin, source_name=f"Adreslijst {path.name}", notes=result.lines()
+        )
+    return result
+
+
+def _list_rows_without_id(rows: list[AddressRecord], result: AddressImportResult) -> None:
+    def key(vbo, postcode, number, letter, addition):
+        return (vbo or "", postcode or "", int(number), letter or "", addition or "")
+
+    existing = {
+        key(a.bag_verblijfsobject_id, a.postcode, a.house_number, a.house_letter, a.house_number_addition): a
+        for a in Address.objects.filter(bag_nummeraanduiding_id=None)
+    }
+    years = boundary_years()
+    result.years = [y.year for y in years]
+    picked = [("n", row, row.content_hash()) for row in rows]
+    addresses, areas = _rows(
+        picked, years, source=AddressSource.LIST, today=timezone.localdate(), result=result
+    )
+    by_position: dict[int, list[tuple]] = {}
+    for position, *rest in areas:
+        by_position.setdefault(position, []).append(rest)
+    new, changed = [], []
+    area_rows: list[tuple[Address, tuple]] = []
+    result.read += len(rows)
+    for position, (row, values) in enumerate(zip(rows, addresses, strict=True)):
+        fields = dict(zip(_COLUMNS, values[1:], strict=True))
+        fields["bag_nummeraanduiding_id"] = None
+        address = existing.get(
+            key(row.object_id, row.postcode, row.house_number, row.house_letter, row.addition)
+        )
+        if address is not None and address.content_hash == fields["content_hash"]:
+            result.unchanged += 1
+            continue
+        if address is None:
+            address = Address(**fields)
+            new.append(address)
+        else:
+            for name, value in fields.items():
+                setattr(address, name, value)
+            changed.append(address)
+        area_rows.extend((address, area) for area in by_position.get(position, []))
+    Address.objects.bulk_create(new, batch_size=2000)
+    Address.objects.bulk_update(
+        changed, [c for c in _COLUMNS if c != "bag_nummeraanduiding_id"], batch_size=2000
+    )
+    result.created += len(new)
+    result.updated += len(changed)
+    touched = [a.pk for a in (*new, *changed)]
+    AddressArea.objects.filter(address_id__in=touched).delete()
+    AddressArea.objects.bulk_create(
+        [
+            AddressArea(address=address, year=year, buurt_code=buurt, wijk_code=wijk, gemeente_code=gemeente)
+            for address, (year, buurt, wijk, gemeente) in area_rows
+        ],
+        batch_size=2000,
+    )
