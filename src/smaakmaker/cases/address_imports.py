@@ -14,7 +14,6 @@ cases and plan interventions keep pointing at it.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -26,13 +25,15 @@ from pathlib import Path
 import numpy as np
 import shapely
 from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from smaakmaker.access.audit import Origin, audit_record
 from smaakmaker.access.policies import IMPORT_ADDRESSES
 from smaakmaker.areas.models import Area, AreaLevel, ImportBatch
-from smaakmaker.areas.pointinpolygon import PolygonIndex, rd_to_wgs84
+from smaakmaker.areas.pointinpolygon import PolygonIndex, polygon_from_geojson_text, rd_to_wgs84
 from smaakmaker.cases.errors import NotPermitted
 from smaakmaker.cases.models import Address, AddressArea, AddressSource
 from smaakmaker.cases.sources import address_list, bag_gpkg, lvbag
@@ -109,31 +110,33 @@ class _Year:
 
 def boundary_years() -> list[_Year]:
     """One polygon index per year whose buurt boundaries are loaded (a buurt counts in every year
-    from its first to its last classification year)."""
+    from its first to its last classification year).
+
+    The polygons are read one at a time as GeoJSON text and parsed by shapely (GEOS), never as Python
+    lists of coordinates: a national set of buurten stays a few hundred MB smaller that way."""
+    buurten = Area.objects.filter(level=AreaLevel.BUURT, geometry__isnull=False).order_by("code")
     rows = list(
-        Area.objects.filter(level=AreaLevel.BUURT, geometry__isnull=False)
-        .order_by("code")
-        .values_list(
-            "code",
-            "classification_year",
-            "last_year",
-            "gemeente_code",
-            "parent__code",
-            "parent__level",
-            "geometry",
+        buurten.values_list(
+            "code", "classification_year", "last_year", "gemeente_code", "parent__code", "parent__level"
         )
     )
     years = sorted({y for _c, first, last, *_rest in rows for y in (first, last) if y})
+    if not years:
+        return []
     shapes: dict[str, shapely.Geometry] = {}
+    texts = buurten.annotate(text=Cast("geometry", output_field=TextField())).values_list("code", "text")
+    for code, text in texts.iterator(chunk_size=500):
+        shapes[code] = polygon_from_geojson_text(text)
+    invalid = [code for code, shape in shapes.items() if not shapely.is_valid(shape)]
+    for code in invalid:
+        shapes[code] = shapely.make_valid(shapes[code])
     result = []
     for year in years:
         codes, geometries, wijken, gemeenten = [], [], [], []
-        for code, first, last, gemeente, parent, parent_level, geometry in rows:
+        for code, first, last, gemeente, parent, parent_level in rows:
             first, last = first or last, last or first
             if not first or not (first <= year <= last):
                 continue
-            if code not in shapes:
-                shapes[code] = shapely.make_valid(shapely.from_geojson(_json(geometry)))
             codes.append(code)
             geometries.append(shapes[code])
             wijken.append(parent if parent_level == AreaLevel.WIJK else "")
@@ -143,10 +146,6 @@ def boundary_years() -> list[_Year]:
                 _Year(year, PolygonIndex(codes, geometries), wijken, gemeenten, sorted(set(gemeenten)))
             )
     return result
-
-
-def _json(geometry) -> str:
-    return geometry if isinstance(geometry, str) else json.dumps(geometry)
 
 
 # --- staging and set-based writes ----------------------------------------------------------------
@@ -270,14 +269,16 @@ class _Stage:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE_AREA}")
 
 
-def _existing(keys_of: str = "bag_nummeraanduiding_id") -> dict[int, tuple[int | None, bool, str, str]]:
-    """Every address with a nummeraanduiding id: id → (content hash, withdrawn, gemeente, source)."""
+def _existing(source: str) -> dict[int, int]:
+    """Every address with a nummeraanduiding id: id → its content hash, 0 when it must be rewritten
+    anyway (from another source, or withdrawn because it was absent: then its hash is NULL). One int
+    per address keeps ten million of them in well under a GiB."""
     found = {}
     rows = Address.objects.exclude(bag_nummeraanduiding_id=None).values_list(
-        keys_of, "content_hash", "withdrawn_on", "bag_gemeente_code", "source"
+        "bag_nummeraanduiding_id", "content_hash", "source"
     )
-    for key, content_hash, withdrawn_on, gemeente, source in rows.iterator(chunk_size=20_000):
-        found[int(key)] = (content_hash, withdrawn_on is not None, gemeente, source)
+    for key, content_hash, earlier_source in rows.iterator(chunk_size=20_000):
+        found[int(key)] = content_hash if content_hash is not None and earlier_source == source else 0
     return found
 
 
@@ -298,7 +299,7 @@ def _apply(
 ) -> None:
     """Write the records that are new or changed; mark those in scope but absent as withdrawn.
     ``withdraw_scope()`` gives the gemeente codes the input covers completely (None: all)."""
-    existing = _existing()
+    existing = _existing(source)
     years = boundary_years()
     result.years = [y.year for y in years]
     stage = _Stage()
@@ -313,7 +314,7 @@ def _apply(
                 earlier = existing.pop(key, None)
                 if earlier is None:
                     picked.append(("n", record, content_hash))
-                elif earlier[0] != content_hash or earlier[1] != record.withdrawn or earlier[3] != source:
+                elif earlier != content_hash:
                     picked.append(("c", record, content_hash))
                 else:
                     result.unchanged += 1
@@ -325,17 +326,21 @@ def _apply(
                 result.created += sum(1 for kind, *_ in picked if kind == "n")
                 result.updated += sum(1 for kind, *_ in picked if kind == "c")
             progress(_("Addresses"), result.read, 0)
-        scope = withdraw_scope() if withdraw_scope is not None else set()
-        gone = [
-            f"{key:016d}"
-            for key, (_hash, withdrawn, gemeente, earlier_source) in existing.items()
-            if not withdrawn and earlier_source in _BAG_SOURCES and (scope is None or gemeente in scope)
-        ]
-        day = stand_date() or timezone.localdate()
-        for start in range(0, len(gone), 5000):
-            result.withdrawn += Address.objects.filter(
-                bag_nummeraanduiding_id__in=gone[start : start + 5000], withdrawn_on__isnull=True
-            ).update(withdrawn_on=day, updated=stage.now)
+        if withdraw_scope is not None:
+            # Absent from an input that covers its gemeente: withdrawn, never deleted. Its hash is
+            # cleared so that it is rewritten (and no longer withdrawn) when a later input has it again.
+            scope = withdraw_scope()
+            gone = [f"{key:016d}" for key in existing]
+            day = stand_date() or timezone.localdate()
+            for start in range(0, len(gone), 5000):
+                absent = Address.objects.filter(
+                    bag_nummeraanduiding_id__in=gone[start : start + 5000],
+                    withdrawn_on__isnull=True,
+                    source__in=_BAG_SOURCES,
+                )
+                if scope is not None:
+                    absent = absent.filter(bag_gemeente_code__in=sorted(scope))
+                result.withdrawn += absent.update(withdrawn_on=day, content_hash=None, updated=stage.now)
     finally:
         stage.drop()
 

@@ -479,6 +479,9 @@ def read_extract(
             current: dict[int, int] = {}
             pending: dict[str, tuple] = {}
             for member in members[kind]:
+                # Kadaster writes the voorkomens of one object together: conflicts are looked for
+                # within a file, and memory holds one file's objects at a time.
+                current.clear()
                 for vk, element in _iter_objects(member, report, on_header):
                     if vk is None or not _is_current(vk, on):
                         continue

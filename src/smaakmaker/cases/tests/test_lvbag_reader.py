@@ -72,3 +72,30 @@ def test_content_hash_changes_with_any_field():
     assert record.content_hash() == record._replace().content_hash()
     assert record.content_hash() != record._replace(postcode="6981CJ").content_hash()
     assert record.content_hash() != record._replace(x=record.x + 0.001).content_hash()
+
+
+def test_polygon_from_geojson_text_equals_the_json_route():
+    import json
+
+    from smaakmaker.areas.pointinpolygon import polygon_from_geojson, polygon_from_geojson_text
+
+    polygon = {
+        "type": "Polygon",
+        "coordinates": [
+            [[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]],
+            [[0.2, 0.2], [0.4, 0.2], [0.4, 0.4], [0.2, 0.2]],
+        ],
+    }
+    multi = {
+        "type": "MultiPolygon",
+        "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]], [[[2, 2], [3, 2], [3, 3], [2, 2]]]],
+    }
+    for geometry in (polygon, multi):
+        for text in (json.dumps(geometry), json.dumps(geometry, separators=(",", ":"))):
+            parsed = polygon_from_geojson_text(text)
+            assert (
+                parsed.equals(polygon_from_geojson(geometry))
+                and parsed.area == polygon_from_geojson(geometry).area
+            )
+    with_z = {"type": "Polygon", "coordinates": [[[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 0, 1]]]}
+    assert polygon_from_geojson_text(json.dumps(with_z)).area == 0.5
