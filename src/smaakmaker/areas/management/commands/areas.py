@@ -7,7 +7,6 @@ import math
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from smaakmaker.areas import selectors, services
@@ -16,6 +15,7 @@ from smaakmaker.areas.scan import format_nl
 from smaakmaker.areas.sources.cbs_csv import CbsCsvError
 from smaakmaker.areas.sources.cbs_odata import KWB_TABLES, CbsApiError
 from smaakmaker.areas.sources.geometry import GeometryError
+from smaakmaker.common.console import progress_bar
 
 
 class Command(BaseCommand):
@@ -47,19 +47,7 @@ class Command(BaseCommand):
             if action == "scan":
                 self._scan(console, **options)
                 return
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("Inlezen", total=None)
-
-                def progress(description: str, done: int, total: int) -> None:
-                    bar.update(task, description=description, completed=done, total=total or None)
-
+            with progress_bar(console) as progress:
                 if action == "import":
                     batches = [
                         services.cbs_csv_import(

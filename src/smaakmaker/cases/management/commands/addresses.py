@@ -18,10 +18,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
-from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from smaakmaker.cases import address_imports
 from smaakmaker.cases.errors import NotPermitted
+from smaakmaker.common.console import progress_bar
 
 GRONINGEN_2017 = Path("bag") / "groningen" / "verblijfsobjecten_onderwijs_groningen_2017_rd.csv"
 
@@ -71,19 +71,7 @@ class Command(BaseCommand):
                 actor = get_user_model().objects.get(username=options["gebruiker"])
             except get_user_model().DoesNotExist as exc:
                 raise CommandError(f"Gebruiker '{options['gebruiker']}' bestaat niet.") from exc
-        with Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("Inlezen", total=None)
-
-            def progress(description: str, done: int, total: int) -> None:
-                bar.update(task, description=description, completed=done, total=total or None)
-
+        with progress_bar(console) as progress:
             try:
                 if action == "import-bag":
                     result = address_imports.bag_extract_import(
