@@ -88,6 +88,25 @@ def steering_report_pdf(context: dict[str, Any]) -> bytes:
                 body,
             ),
         ]
+        comparison = ec.get("comparison")
+        if comparison and comparison["lead"]:
+            story.append(
+                para(
+                    f"Schatters naast elkaar. Dit rapport gaat uit van {comparison['lead']['label']}; die keuze "
+                    "lag vast in de werkwijze voordat de cijfers bekend waren.",
+                    body,
+                )
+            )
+            table_rows = [["Schatter", "Effect", "Standaardfout", "95%-interval", "Pasvorm vóór (RMSE)"]]
+            table_rows += [
+                [para(e["label"], small), e["estimate"], e["standard_error"], e["interval"], e["pre_rmse"]]
+                if not e["error"]
+                else [para(e["label"], small), para(e["error"], small), "", "", ""]
+                for e in comparison["rows"]
+            ]
+            story += [Table(table_rows, repeatRows=1, style=TABLE_STYLE), Spacer(1, 0.2 * cm)]
+            if not comparison["signs_agree"]:
+                story.append(para("De schatters zijn het niet eens over de richting van het effect.", body))
         if ec["few_pre"]:
             story.append(
                 para(

@@ -266,6 +266,8 @@ def _evaluate(evaluation: EffectEvaluation) -> tuple[dict, dict]:
         }
     step(0.9, "verschil-in-verschillen")
     did = fx.difference_in_differences(data)
+    step(0.93, "schatters naast elkaar")
+    comparison = fx.compare_estimators(data, fit, placebo).as_dict()
     names = selectors.area_names([evaluation.area.code, *data.donors])
     weights = fit.nonzero_weights(1e-4)
     att = fit.att()
@@ -330,6 +332,19 @@ def _evaluate(evaluation: EffectEvaluation) -> tuple[dict, dict]:
             "placebo_standard_error": _num(did.placebo_standard_error),
             "placebo_p_value": _num(did.placebo_p_value, 4),
             "explanation": did.explanation(),
+        },
+        "comparison": {
+            **comparison,
+            "rows": [
+                {
+                    **row,
+                    "estimate": _num(row["estimate"]),
+                    "standard_error": _num(row["standard_error"]),
+                    "interval": _nums(row["interval"]) if row["interval"] else None,
+                    "pre_rmse": _num(row["pre_rmse"]),
+                }
+                for row in comparison["rows"]
+            ],
         },
         "warnings": list(fit.warnings),
         "notes": list(fit.notes),

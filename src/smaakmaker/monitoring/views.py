@@ -199,6 +199,64 @@ def evaluation_context(evaluation: EffectEvaluation) -> dict[str, Any]:
         "pit": result.get("placebo_in_time", {}),
         "loo": result.get("leave_one_out", {}),
         "excluded": evaluation.donors.get("excluded", []),
+        "comparison": comparison_context(result),
+    }
+
+
+def estimator_labels() -> dict[str, str]:
+    """Dutch (gettext) names of the estimators in the comparison."""
+    return {
+        "sdid": _("Synthetic difference-in-differences (SDID)"),
+        "penalized_sc": _("Penalised synthetic control"),
+        "adh_sc": _("Synthetic control with predictors"),
+        "did": _("Difference-in-differences"),
+    }
+
+
+def _uncertainty_label(row: dict) -> str:
+    if row["uncertainty_method"] == "placebo_random":
+        n = (row.get("detail") or {}).get("replications") or 0
+        return _("placebo: %(n)s random draws of a comparison area as if it had the approach") % {"n": n}
+    return _("placebo: every comparison area once as if it had the approach")
+
+
+def comparison_context(result: dict) -> dict[str, Any] | None:
+    """The estimators side by side (rows in the order of the lead rule) and the leading one."""
+    comparison = result.get("comparison")
+    if not comparison:
+        return None
+    labels = estimator_labels()
+    rows = []
+    for row in comparison["rows"]:
+        interval = row.get("interval")
+        detail = row.get("detail") or {}
+        rows.append(
+            {
+                "key": row["key"],
+                "label": labels.get(row["key"], row["key"]),
+                "lead": row["key"] == comparison["lead"],
+                "estimate": number(row["estimate"]),
+                "standard_error": number(row["standard_error"]),
+                "interval": (
+                    _("%(low)s to %(high)s") % {"low": number(interval[0]), "high": number(interval[1])}
+                    if interval
+                    else "–"
+                ),
+                "pre_rmse": number(row["pre_rmse"]),
+                "uncertainty": _uncertainty_label(row),
+                "penalty": number(detail["penalty"], 3) if "penalty" in detail else None,
+                "error": row.get("error", ""),
+            }
+        )
+    lead = next((r for r in rows if r["lead"]), None)
+    sdid = next((r for r in rows if r["key"] == "sdid"), None)
+    return {
+        "rows": rows,
+        "lead": lead,
+        "fallback": comparison["fallback"],
+        "sdid_error": sdid["error"] if sdid else "",
+        "signs_agree": comparison["signs_agree"],
+        "order": [labels.get(k, k) for k in comparison["rule"]],
     }
 
 

@@ -8,9 +8,14 @@ Public API:
 * :func:`placebo_in_space`, :func:`placebo_p_value`, :func:`leave_one_out`, :func:`placebo_in_time` -
   inference and robustness;
 * :func:`difference_in_differences` - simple cross-check against the same donor pool;
+* :func:`synthdid_estimate` - synthetic difference-in-differences (Arkhangelsky et al. 2021) and its
+  SC/DID relatives on the outcome path, with the placebo standard error;
+* :func:`penalized_synthetic_control` - Abadie & L'Hour (2021), penalty by pre-period cross-validation;
+* :func:`compare_estimators` - all of them side by side and the fixed rule for the leading one;
 * :class:`EffectEvaluationError` - input problems, with a Dutch message and an English ``code``.
 """
 
+from ._compare import LEAD_ORDER, Comparison, EstimatorRow, choose_lead, compare_estimators
 from ._data import SpecialPredictor, SyntheticControlData, SyntheticControlSpec, build_matrices
 from ._did import DiffInDiffResult, difference_in_differences
 from ._errors import EffectEvaluationError, ErrorCode
@@ -32,9 +37,20 @@ from ._inference import (
     placebo_in_time,
     placebo_p_value,
 )
+from ._penalized import PenalizedResult, penalized_synthetic_control
+from ._sdid import PanelEstimate, synthdid_estimate
 from ._solver import WeightSolution, solve_weights
 
 __all__ = [
+    "LEAD_ORDER",
+    "Comparison",
+    "EstimatorRow",
+    "PanelEstimate",
+    "PenalizedResult",
+    "choose_lead",
+    "compare_estimators",
+    "penalized_synthetic_control",
+    "synthdid_estimate",
     "DiffInDiffResult",
     "EffectEvaluationError",
     "EffectSummary",

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from smaakmaker.areas.models import Area, Indicator
+from smaakmaker.areas.scan import format_nl
 from smaakmaker.monitoring import services
 from smaakmaker.monitoring.models import EffectEvaluation
 
@@ -52,6 +53,18 @@ def test_evaluation_on_real_data_uses_the_crosswalk_and_stores_a_full_result(nie
     reasons = {e["reason"] for e in evaluation.donors["excluded"]}
     assert any("grenst aan" in reason for reason in reasons)
     assert "explanation" in r["did"] and r["placebo_in_time"]["fake_year"] == 2020
+    # four estimators side by side; the fixed rule leads with SDID (three pre-years are enough for it)
+    comparison = r["comparison"]
+    assert [row["key"] for row in comparison["rows"]] == ["sdid", "penalized_sc", "adh_sc", "did"]
+    assert comparison["lead"] == "sdid" and not comparison["fallback"]
+    rows = {row["key"]: row for row in comparison["rows"]}
+    assert rows["adh_sc"]["estimate"] == pytest.approx(r["att"]["estimate"], abs=1e-5)
+    assert rows["did"]["estimate"] == pytest.approx(r["did"]["estimate"], abs=1e-5)
+    for row in rows.values():
+        assert not row["error"], row
+        assert row["standard_error"] > 0 and row["pre_rmse"] >= 0
+        low, high = row["interval"]
+        assert low < row["estimate"] < high
 
 
 def test_adjacent_and_approach_areas_leave_the_donor_pool(nieuw_west, demo_users):
@@ -123,6 +136,13 @@ def test_evaluation_page_per_role(nieuw_west, signed_in):
         assert 'data-testid="few-pre"' in html  # honest about three years before the start
         assert "geen causaal bewijs" in html.lower() or "causaal bewijs" in html
         assert 'data-testid="weights-table"' in html and 'data-testid="path-table"' in html
+        table = html.split('data-testid="estimators-table"')[1].split("</table>")[0]
+        assert "Synthetisch verschil-in-verschillen (SDID) (leidend)" in table
+        assert table.count("data-estimator=") == 4 and "Gestrafte synthetische controle" in table
+        assert "Dit rapport gaat uit van Synthetisch verschil-in-verschillen (SDID)." in html
+        assert 'data-testid="lead-estimate"' in html
+        lead = evaluation.result["comparison"]["rows"][0]["estimate"]
+        assert f'data-testid="lead-estimate">{format_nl(lead, 2)}<' in html  # Dutch decimal comma
         assert "<script>" not in html and "style=" not in html
     assert signed_in("privacy").get(f"/monitoring/evaluaties/{evaluation.uuid}/").status_code == 403
 
