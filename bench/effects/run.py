@@ -45,37 +45,15 @@ from smaakmaker.monitoring.effects import (  # noqa: E402
     placebo_in_space,
 )
 
-N_YEARS, N_PRE, N_PREDICTORS = 12, 8, 6
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from panel import make_frame  # noqa: E402
 
 
 def make_panel(n_donors: int, seed: int = 0) -> tuple[pd.DataFrame, SyntheticControlSpec]:
-    """Long panel of ``n_donors + 1`` buurten. Outcome: level + three trending factors + noise; the
-    treated buurt is a noisy convex combination of five donors and drops by 3 after treatment.
-    Predictors are linear in the unit's level and loadings, plus measurement noise."""
-    rng = np.random.default_rng(seed)
-    n = n_donors + 1
-    years = np.arange(2013, 2013 + N_YEARS)
-    factors = np.cumsum(rng.normal(0, 1, (N_YEARS, 3)), axis=0)
-    loadings = rng.normal(0, 1, (n, 3))
-    level = rng.normal(50, 10, n)
-    y = level[None, :] + 2 * factors @ loadings.T + rng.normal(0, 1, (N_YEARS, n))
-    idx = rng.choice(np.arange(1, n), 5, replace=False)
-    w = rng.dirichlet(np.ones(5))
-    y[:, 0] = y[:, idx] @ w + rng.normal(0, 0.5, N_YEARS)
-    y[N_PRE:, 0] -= 3.0
-    pred = np.column_stack([level, loadings]) @ rng.normal(0, 1, (N_PREDICTORS, 4)).T
-    pred[0] = pred[idx].T @ w
-    units = [f"BU{i:05d}" for i in range(n)]
-    frame = pd.DataFrame(
-        {"unit": np.repeat(units, N_YEARS), "time": np.tile(years, n), "outcome": y.T.reshape(-1)}
-    )
-    for k in range(N_PREDICTORS):
-        frame[f"p{k + 1}"] = np.repeat(pred[:, k], N_YEARS) + rng.normal(0, 0.1, n * N_YEARS)
+    """The benchmark panel (see ``panel.make_frame``) and its spec."""
+    frame, treated, start, predictors = make_frame(n_donors, seed)
     spec = SyntheticControlSpec(
-        treated=units[0],
-        treatment_time=int(years[N_PRE]),
-        outcome="outcome",
-        predictors=tuple(f"p{k + 1}" for k in range(N_PREDICTORS)),
+        treated=treated, treatment_time=start, outcome="outcome", predictors=predictors
     )
     return frame, spec
 

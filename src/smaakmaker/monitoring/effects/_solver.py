@@ -37,11 +37,17 @@ Stata fit (pre-RMSPE 1.754) where Nelder-Mead and gradient methods stop in local
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import minimize, nnls
+
+try:  # the compiled Lawson-Hanson routine behind scipy.optimize.nnls, without its input checks
+    from scipy.optimize._slsqplib import nnls as _nnls_core
+except ImportError:  # pragma: no cover - other SciPy versions: the public function, same routine
+    _nnls_core = None
 
 FloatArray = np.ndarray
 
@@ -59,6 +65,8 @@ class WeightSolution:
     objective: float  # (x1 - x0 w)' V (x1 - x0 w)
     iterations: int  # column-generation rounds (1 for the direct solve)
     kkt_violation: float  # max(0, r'r - min_j a_j'r) relative to c^2; ~0 at the optimum
+    support: np.ndarray | None = None  # indices of the donors with positive weight
+    zero_optimum: bool = False  # the objective is 0 (treated unit inside the donors' convex hull)
 
 
 def scale_predictors(x_all: FloatArray) -> FloatArray:
@@ -81,7 +89,13 @@ def _nnls_simplex(a: FloatArray, c: float) -> FloatArray:
     mat[k] = c
     rhs = np.zeros(k + 1)
     rhs[k] = c
-    u, _ = nnls(mat, rhs, maxiter=max(50 * j, 1000))
+    maxiter = max(50 * j, 1000)
+    if _nnls_core is not None:
+        u, _, info = _nnls_core(mat, rhs, maxiter)
+        if info == 3:  # pragma: no cover - iteration cap, as scipy.optimize.nnls reports it
+            raise RuntimeError("Maximum number of iterations reached.")
+    else:  # pragma: no cover
+        u, _ = nnls(mat, rhs, maxiter=maxiter)
     total = u.sum()
     if not np.isfinite(total) or total <= 0:  # pragma: no cover - cannot happen for c > 0
         u = np.zeros(j)
@@ -124,8 +138,9 @@ def solve_simplex_lsq(
         w_full = np.zeros(n_donors)
         w_full[order] = _nnls_simplex(a[:, order], c)
         r = a @ w_full
-        viol = max(0.0, float(r @ r - (r @ a).min())) / (c * c)
-        return WeightSolution(w_full, float(r @ r), 1, viol)
+        rr = float(r @ r)
+        viol = max(0.0, float(rr - (r @ a).min())) / (c * c)
+        return WeightSolution(w_full, rr, 1, viol, np.flatnonzero(w_full), rr <= 1e-10 * c * c)
 
     # Column generation on a working set; optimality is verified for every donor.
     batch = min(n_donors, 4 * (k + 1))
@@ -142,7 +157,8 @@ def solve_simplex_lsq(
     c2 = float(col_norm2.mean())
     c = float(np.sqrt(c2)) if c2 > 0 else 1.0
     seed = np.argpartition(col_norm2, batch - 1)[:batch]
-    return _column_generation(d, sqrt_v, c, seed, batch, col_norm2)
+    cold = _column_generation(d, sqrt_v, c, seed, batch, col_norm2)
+    return dataclasses.replace(cold, zero_optimum=cold.objective <= 1e-10 * c * c)
 
 
 def _column_generation(
@@ -168,13 +184,18 @@ def _column_generation(
         r = a_w @ w_s
         rr = float(r @ r)
         margin = (r * sqrt_v) @ d - rr  # (J,) vectorised KKT check for all donors
-        viol = max(0.0, float(-margin.min())) / (c * c)
-        margin[work] = np.inf
-        bad = np.flatnonzero(margin < -tol - 1e-9 * abs(rr))
+        lowest = float(margin.min())
+        viol = max(0.0, -lowest) / (c * c)
+        limit = -tol - 1e-9 * abs(rr)
+        if lowest >= limit:  # no violator at all (the common last round): skip the scan
+            bad = work[:0]
+        else:
+            margin[work] = np.inf
+            bad = np.flatnonzero(margin < limit)
         if bad.size == 0:
             w_full = np.zeros(n_donors)
             w_full[work] = w_s
-            return WeightSolution(w_full, rr, iteration, viol)
+            return WeightSolution(w_full, rr, iteration, viol, np.sort(work[w_s > 0]))
         if bad.size > batch:
             bad = bad[np.argpartition(margin[bad], batch - 1)[:batch]]
         work = np.concatenate([work[w_s > 0], bad])
@@ -221,17 +242,28 @@ class NestedProblem:
         self.n_periods = max(1, self.z1.shape[0])
         self.n_inner_solves = 0
         self._support: FloatArray | None = None
+        self._last_zero = False
 
     @property
     def n_predictors(self) -> int:
         return int(self.d.shape[0])
 
-    def weights(self, v: FloatArray) -> FloatArray:
-        """Exact W for normalised V (warm-started from the previous support where that is safe)."""
+    def _solve(self, v: FloatArray) -> WeightSolution:
+        """Exact solve for normalised V, warm-started from the previous support where that is safe.
+
+        A warm start only helps while the optimum is positive (see :func:`solve_simplex_lsq`); after a
+        solve with a zero optimum the next one goes straight to the deterministic cold seed, which is
+        where the warm attempt would have ended anyway (same answer, one round less)."""
         self.n_inner_solves += 1
-        w = solve_simplex_lsq(self.d, np.sqrt(v), self._support, self.d_squared).weights
-        self._support = np.flatnonzero(w)
-        return w
+        warm = None if self._last_zero else self._support
+        sol = solve_simplex_lsq(self.d, np.sqrt(v), warm, self.d_squared)
+        self._support = sol.support if sol.support is not None else np.flatnonzero(sol.weights)
+        self._last_zero = sol.zero_optimum
+        return sol
+
+    def weights(self, v: FloatArray) -> FloatArray:
+        """Exact W for normalised V."""
+        return self._solve(v).weights
 
     def loss_of_weights(self, w: FloatArray) -> float:
         """Pre-period MSPE over the optimisation periods for donor weights ``w``."""
@@ -241,7 +273,10 @@ class NestedProblem:
 
     def loss(self, v: FloatArray) -> float:
         """``L(V)`` for normalised V."""
-        return self.loss_of_weights(self.weights(v))
+        sol = self._solve(v)
+        s = self._support
+        resid = self.z1 - self.z0[:, s] @ sol.weights[s]
+        return float(resid @ resid) / self.n_periods
 
     def loss_unconstrained(self, x: FloatArray) -> float:
         """``L(|x| / sum|x|)``: the parameterisation used by Synth, searched without bounds."""

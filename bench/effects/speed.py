@@ -1,0 +1,270 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Speed of the effect-evaluation targets of issue 15, against the previous code in the same run.
+
+Run on demand (not part of the test suite):
+
+    .venv/bin/python bench/effects/speed.py                               # ours and the baseline
+    .venv/bin/python bench/effects/speed.py --synthdid-python /tmp/venv/bin/python   # + PyPI synthdid
+
+Three measurements on the buurt-shaped panel of ``panel.py`` (12 years, 8 before the start, 6
+predictors):
+
+1. one synthetic-control fit over 14,000 donors (``fit_data``, default options);
+2. placebo in space over 1,000 donors with V refitted for every placebo (2 starts per placebo, as
+   ``run.py``), in 2 worker processes;
+3. SDID with its placebo standard error (200 draws) over 1,000 donors, and over a Prop 99-sized pool
+   of 38 donors beside the Python ``synthdid`` package.
+
+The baseline is the code of ``--baseline-rev`` (default: main before issue 15 points 2-3), taken
+from git into a temporary directory and run in a child process exactly like the current code, so
+both are measured in the same run on the same machine state. The baseline has no SDID; the third row
+compares with the Python ``synthdid`` package (PyPI 0.10.1, placebo standard error with its fixed
+50 draws) when an interpreter that has it is given (``--synthdid-python``; it is never installed in
+the project's environment). Every row reports the median over ``--repeats`` (wall and CPU time; CPU
+includes worker processes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from io import BytesIO
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+BASELINE_REV = "5fa01ac"
+
+
+def cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+# --- child: one task with one version of the code -------------------------------------------------------
+
+
+def child(task: str, src: str, n: int, repeats: int, jobs: int, sample: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    if task == "pysynthdid":
+        return pysynthdid(n)
+    sys.path.insert(0, src)
+    from panel import make_frame
+
+    from smaakmaker.monitoring import effects as fx
+
+    frame, treated, start, predictors = make_frame(n, seed=0 if task == "fit" else 1)
+    spec = fx.SyntheticControlSpec(
+        treated=treated, treatment_time=start, outcome="outcome", predictors=predictors
+    )
+    data = fx.build_matrices(frame, spec)
+    walls, cpus, extra = [], [], {}
+    for _ in range(repeats):
+        c0, t0 = cpu_seconds(), time.perf_counter()
+        if task == "fit":
+            result = fx.fit_data(data, fx.FitOptions(), check_hull=False)
+            extra = {"loss": result.loss}
+        elif task == "refit":
+            main = fx.fit_data(data, fx.FitOptions(), check_hull=False)
+            options = fx.FitOptions(n_starts=2, n_random_screen=0)
+            c0, t0 = cpu_seconds(), time.perf_counter()
+            if sample:
+                import numpy as np
+
+                picks = np.random.default_rng(0).choice(data.n_donors, sample, replace=False)
+                for j in picks:
+                    fx.fit_data(data.with_treated_donor(int(j)), options, check_hull=False)
+                extra = {"estimated_from": sample}
+            else:
+                placebo = fx.placebo_in_space(
+                    data, result=main, variant="refit_v", n_jobs=jobs, options=options
+                )
+                extra = {"p": placebo.p_value}
+        else:  # sdid
+            result = fx.synthdid_estimate(data, method="sdid")
+            extra = {"estimate": result.estimate, "se": result.standard_error}
+        walls.append(time.perf_counter() - t0)
+        cpus.append(cpu_seconds() - c0)
+    out = {"wall": statistics.median(walls), "cpu": statistics.median(cpus), **extra}
+    if task == "refit" and sample:
+        # sequential sample in one process: scale to the whole pool on ``jobs`` cores
+        per = out["cpu"] / sample
+        out.update(cpu=per * data.n_donors, wall=per * data.n_donors / jobs, wall_sample=out["wall"])
+    return out
+
+
+def pysynthdid(n: int) -> dict:
+    """The PyPI ``synthdid`` package (0.10.1) on the same panel: estimate and placebo SE."""
+    import numpy as np
+    from panel import make_frame
+    from synthdid.synthdid import Synthdid
+
+    frame, treated, start, _ = make_frame(n, seed=1)
+    frame = frame[["unit", "time", "outcome"]].copy()
+    frame["treatment"] = ((frame["unit"] == treated) & (frame["time"] >= start)).astype(int)
+    np.random.seed(0)
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    model = Synthdid(frame, unit="unit", time="time", treatment="treatment", outcome="outcome").fit()
+    model.vcov(method="placebo")
+    return {
+        "wall": time.perf_counter() - t0,
+        "cpu": cpu_seconds() - c0,
+        "estimate": float(np.ravel(model.att)[0]),
+        "se": float(model.se),
+    }
+
+
+def run_child(
+    python: str, task: str, src: str, args: argparse.Namespace, sample: int = 0, n: int | None = None
+) -> dict:
+    cmd = [python, __file__, "--child", task, "--src", src, "--repeats", str(args.repeats)]
+    n = n if n is not None else (14000 if task == "fit" else 1000)
+    cmd += ["--jobs", str(args.jobs), "--sample", str(sample), "--n", str(n)]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout, check=True)
+    except subprocess.TimeoutExpired:
+        return {"error": f"> {args.timeout:.0f} s (stopped)"}
+    except subprocess.CalledProcessError as exc:
+        return {"error": (exc.stderr.strip().splitlines() or ["error"])[-1][:80]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def baseline_source(rev: str, target: Path) -> Path:
+    """Extract ``src/`` of ``rev`` into ``target`` (git archive; the work tree is not touched)."""
+    data = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(target, filter="data")
+    return target / "src"
+
+
+def cell(result: dict, what: str = "") -> str:
+    if "error" in result:
+        return result["error"]
+    text = f"{result['wall']:.2f} s (CPU {result['cpu']:.2f} s)"
+    if "estimated_from" in result:
+        text = (
+            f"about {result['wall']:.0f} s on 2 idle cores (CPU {result['cpu']:.0f} s; estimated from "
+            f"{result['estimated_from']} placebos, {result['wall_sample']:.1f} s here)"
+        )
+    if what and what in result:
+        text += f"; {what} {result[what]:.4g}"
+    return text
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, load average {load}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--baseline-rev", default=BASELINE_REV)
+    parser.add_argument(
+        "--refit-sample",
+        type=int,
+        default=60,
+        help="estimate the refit placebo test from this many placebos, for both versions (0: run it all)",
+    )
+    parser.add_argument("--synthdid-python", help="interpreter with the PyPI synthdid package")
+    parser.add_argument(
+        "--synthdid-donors", type=int, default=38, help="donor pool of the synthdid comparison"
+    )
+    parser.add_argument("--timeout", type=float, default=1800.0, help="cap per measurement, seconds")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["fit", "refit", "sdid"])
+    parser.add_argument("--child")
+    parser.add_argument("--src")
+    parser.add_argument("--n", type=int, default=0)
+    parser.add_argument("--sample", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.src, args.n, args.repeats, args.jobs, args.sample)))
+        return 0
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        old = str(baseline_source(args.baseline_rev, Path(tmp)))
+        new = str(ROOT / "src")
+        py = sys.executable
+        if "fit" not in args.skip:
+            ours, base = run_child(py, "fit", new, args), run_child(py, "fit", old, args)
+            rows.append(
+                ["one SC fit, 14,000 donors (target <= 1 s)", cell(ours, "loss"), cell(base, "loss"), "-"]
+            )
+            print(rows[-1], file=sys.stderr, flush=True)
+        if "refit" not in args.skip:
+            refit_args = argparse.Namespace(**{**vars(args), "repeats": 1})
+            ours = run_child(py, "refit", new, refit_args, sample=args.refit_sample)
+            base = run_child(py, "refit", old, refit_args, sample=args.refit_sample)
+            rows.append(
+                [
+                    "placebo in space, 1,000 donors, V refitted per placebo, 2 processes (target <= 60 s)",
+                    cell(ours, "p"),
+                    cell(base, "p"),
+                    "-",
+                ]
+            )
+            print(rows[-1], file=sys.stderr, flush=True)
+        if "sdid" not in args.skip:
+            ours = run_child(py, "sdid", new, args)
+            rows.append(
+                [
+                    "SDID + placebo SE, 1,000 donors (target <= 30 s)",
+                    cell(ours, "se") + (f"; estimate {ours['estimate']:.3f}" if "estimate" in ours else ""),
+                    "(no SDID before)",
+                    "not run at this size (see the next row)",
+                ]
+            )
+            print(rows[-1], file=sys.stderr, flush=True)
+            small = args.synthdid_donors
+            ours = run_child(py, "sdid", new, args, n=small)
+            once = argparse.Namespace(**{**vars(args), "repeats": 1})
+            theirs = (
+                run_child(args.synthdid_python, "pysynthdid", new, once, n=small)
+                if args.synthdid_python
+                else {"error": "not run (no --synthdid-python)"}
+            )
+            rows.append(
+                [
+                    f"SDID + placebo SE, {small} donors",
+                    cell(ours, "se") + (f"; estimate {ours['estimate']:.3f}" if "estimate" in ours else ""),
+                    "(no SDID before)",
+                    cell(theirs, "se")
+                    + (f"; estimate {theirs['estimate']:.3f}" if "estimate" in theirs else ""),
+                ]
+            )
+            print(rows[-1], file=sys.stderr, flush=True)
+    stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}, medians of {args.repeats}"
+    print("\n" + stamp)
+    print(f"| measurement | ours | baseline ({args.baseline_rev}) | PyPI synthdid 0.10.1 |")
+    print("|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
