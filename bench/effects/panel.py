@@ -1,7 +1,13 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""The benchmark panel (numpy/pandas only, so that any version of the project can be timed on it)."""
+"""Shared by the effect benchmarks: the panel (numpy/pandas only, so that any version of the project
+can be timed on it), CPU time including children, and a description of the machine."""
 
 from __future__ import annotations
+
+import os
+import platform
+import resource
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,3 +41,26 @@ def make_frame(n_donors: int, seed: int = 0) -> tuple[pd.DataFrame, str, int, tu
     for k in range(N_PREDICTORS):
         frame[f"p{k + 1}"] = np.repeat(pred[:, k], N_YEARS) + rng.normal(0, 0.1, n * N_YEARS)
     return frame, units[0], int(years[N_PRE]), tuple(f"p{k + 1}" for k in range(N_PREDICTORS))
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process plus its reaped children (pool workers, child runs)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def machine() -> str:
+    """Cores, CPU model, Python version, system and the load average at the time of the call."""
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}, load {load}"
+    )

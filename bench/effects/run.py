@@ -21,8 +21,6 @@ import datetime as dt
 import importlib.util
 import json
 import os
-import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -46,7 +44,7 @@ from smaakmaker.monitoring.effects import (  # noqa: E402
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from panel import make_frame  # noqa: E402
+from panel import cpu_seconds, machine, make_frame  # noqa: E402
 
 
 def make_panel(n_donors: int, seed: int = 0) -> tuple[pd.DataFrame, SyntheticControlSpec]:
@@ -56,13 +54,6 @@ def make_panel(n_donors: int, seed: int = 0) -> tuple[pd.DataFrame, SyntheticCon
         treated=treated, treatment_time=start, outcome="outcome", predictors=predictors
     )
     return frame, spec
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process plus its reaped children (pool workers, pysyncon runs)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def timed(func, repeats: int) -> tuple[float, float, object]:
@@ -126,18 +117,6 @@ def run_pysyncon(data: SyntheticControlData, timeout: float, repeats: int) -> di
 
 
 # --- main -------------------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,9 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -44,13 +41,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BASELINE_REV = "5fa01ac"
-
-
-def cpu_seconds() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
+sys.path.insert(0, str(HERE))
+from panel import cpu_seconds, machine  # noqa: E402
 
 # --- child: one task with one version of the code -------------------------------------------------------
 
@@ -162,19 +154,6 @@ def cell(result: dict, what: str = "") -> str:
     if what and what in result:
         text += f"; {what} {result[what]:.4g}"
     return text
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, load average {load}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -111,66 +111,58 @@ def _sc_row(fit: SyntheticControlResult, placebo: PlaceboInSpaceResult | None) -
     )
 
 
+def _row(key: str, method: str, compute) -> EstimatorRow:
+    """The row ``compute`` makes, or the row with the Dutch reason it could not be computed."""
+    try:
+        return compute()
+    except EffectEvaluationError as exc:
+        return EstimatorRow(key, None, None, None, method, {}, exc.message)
+
+
+def _synthdid_row(data: SyntheticControlData, method: str) -> EstimatorRow:
+    result = synthdid_estimate(data, method=method)  # type: ignore[arg-type]
+    return EstimatorRow(
+        key=method,
+        estimate=_finite(result.estimate),
+        standard_error=_finite(result.standard_error),
+        pre_rmse=_finite(result.pre_rmse),
+        uncertainty_method="placebo_random",
+        detail={
+            "replications": result.replications,
+            "donors_with_weight": int((result.unit_weights > 1e-6).sum()),
+            "intercept": _finite(result.intercept),
+        },
+    )
+
+
+def _penalized_row(data: SyntheticControlData) -> EstimatorRow:
+    result = penalized_synthetic_control(data)
+    return EstimatorRow(
+        key="penalized_sc",
+        estimate=_finite(result.estimate),
+        standard_error=_finite(result.standard_error),
+        pre_rmse=_finite(result.pre_rmse),
+        uncertainty_method="placebo_in_space",
+        detail={
+            "penalty": result.penalty,
+            "validation_periods": result.n_validation_periods,
+            "donors_with_weight": int((result.weights > 1e-6).sum()),
+        },
+    )
+
+
 def compare_estimators(
     data: SyntheticControlData,
     fit: SyntheticControlResult,
     placebo: PlaceboInSpaceResult | None = None,
 ) -> Comparison:
     """SDID, penalised SC, the given ADH synthetic control and DID on the same data, and the lead."""
-    rows: list[EstimatorRow] = []
-    sdid_error = ""
-    try:
-        sdid = synthdid_estimate(data, method="sdid")
-        rows.append(
-            EstimatorRow(
-                key="sdid",
-                estimate=_finite(sdid.estimate),
-                standard_error=_finite(sdid.standard_error),
-                pre_rmse=_finite(sdid.pre_rmse),
-                uncertainty_method="placebo_random",
-                detail={
-                    "replications": sdid.replications,
-                    "donors_with_weight": int((sdid.unit_weights > 1e-6).sum()),
-                    "intercept": _finite(sdid.intercept),
-                },
-            )
-        )
-    except EffectEvaluationError as exc:
-        sdid_error = exc.message
-        rows.append(EstimatorRow("sdid", None, None, None, "placebo_random", {}, sdid_error))
-    try:
-        pen = penalized_synthetic_control(data)
-        rows.append(
-            EstimatorRow(
-                key="penalized_sc",
-                estimate=_finite(pen.estimate),
-                standard_error=_finite(pen.standard_error),
-                pre_rmse=_finite(pen.pre_rmse),
-                uncertainty_method="placebo_in_space",
-                detail={
-                    "penalty": pen.penalty,
-                    "validation_periods": pen.n_validation_periods,
-                    "donors_with_weight": int((pen.weights > 1e-6).sum()),
-                },
-            )
-        )
-    except EffectEvaluationError as exc:
-        rows.append(EstimatorRow("penalized_sc", None, None, None, "placebo_in_space", {}, exc.message))
-    rows.append(_sc_row(fit, placebo))
-    try:
-        did = synthdid_estimate(data, method="did")
-        rows.append(
-            EstimatorRow(
-                key="did",
-                estimate=_finite(did.estimate),
-                standard_error=_finite(did.standard_error),
-                pre_rmse=_finite(did.pre_rmse),
-                uncertainty_method="placebo_random",
-                detail={"replications": did.replications},
-            )
-        )
-    except EffectEvaluationError as exc:
-        rows.append(EstimatorRow("did", None, None, None, "placebo_random", {}, exc.message))
+    rows = [
+        _row("sdid", "placebo_random", lambda: _synthdid_row(data, "sdid")),
+        _row("penalized_sc", "placebo_in_space", lambda: _penalized_row(data)),
+        _sc_row(fit, placebo),
+        _row("did", "placebo_random", lambda: _synthdid_row(data, "did")),
+    ]
     lead = choose_lead(rows)
     signs = {np.sign(r.estimate) for r in rows if r.estimate is not None and r.estimate != 0}
     return Comparison(tuple(rows), lead, lead not in (None, LEAD_ORDER[0]), len(signs) <= 1)
