@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Several estimators side by side, and the fixed rule for which one a report leads with.
 
-The rule (docs/adr/0011-lead-estimator.md) was fixed before any evaluation was looked at and does
+The rule (docs/adr/0012-lead-estimator.md) was fixed before any evaluation was looked at and does
 not depend on the numbers: the report leads with synthetic difference-in-differences (SDID). Only when
 SDID cannot be computed for the data does it fall back, in this fixed order, to penalised synthetic
 control, the synthetic control of Abadie, Diamond & Hainmueller, and difference-in-differences.
