@@ -101,6 +101,63 @@ SYNTHETIC_CONTROL = Estimator(
     ),
 )
 
+SYNTHETIC_DID = Estimator(
+    key="synthetic_difference_in_differences",
+    name="Synthetisch verschil-in-verschillen (SDID)",
+    reference="Arkhangelsky, Athey, Hirshberg, Imbens & Wager (2021), AER 111(12); R-pakket synthdid",
+    what=(
+        "Weegt de vergelijkingsgebieden zo dat hun verloop vóór de start dat van het gebied volgt, maar "
+        "staat een vast verschil in niveau toe, en weegt de jaren vóór de start die het meest op de jaren "
+        "erna lijken. Het rapport gaat van deze schatter uit (vaste regel, ADR 0012); de andere staan "
+        "ernaast."
+    ),
+    uncertainty=(
+        "Placebostandaardfout: 200 keer een willekeurig vergelijkingsgebied alsof dát de aanpak had, "
+        "opnieuw geschat; 95%-interval als schatting ± 1,96 standaardfout."
+    ),
+    module="smaakmaker.monitoring.effects._sdid",
+    validations=(
+        Validation(
+            case="Proposition 99 (Californië, 1970–2000): SDID, synthetische controle en verschil-in-verschillen",
+            source="Arkhangelsky e.a. (2021), tabel 1 (placebostandaardfouten)",
+            test=_TESTS + "test_effects_sdid.py::test_prop99_table_1_is_reproduced",
+            figures=(
+                Figure("SDID-effect (pakjes per inwoner)", -15.6, 0.2),
+                Figure("SDID-standaardfout", 8.4, 1.26),
+                Figure("SC-effect", -19.6, 0.2),
+                Figure("SC-standaardfout", 9.9, 1.485),
+                Figure("DID-effect", -27.3, 0.2),
+                Figure("DID-standaardfout", 17.7, 2.655),
+            ),
+        ),
+    ),
+)
+
+PENALIZED_SYNTHETIC_CONTROL = Estimator(
+    key="penalized_synthetic_control",
+    name="Gestrafte synthetische controle",
+    reference="Abadie & L'Hour (2021), JASA 116(536)",
+    what=(
+        "Een synthetische controle op het verloop vóór de start waarin elk vergelijkingsgebied ook op zijn "
+        "eigen afstand tot het gebied wordt afgerekend; zo krijgen gebieden die er zelf op lijken het "
+        "gewicht en zijn de gewichten eenduidig. De strafparameter wordt gekozen door het laatste derde van "
+        "de jaren vóór de start achter te houden en te voorspellen."
+    ),
+    uncertainty="Standaardfout uit de placebo's: elk vergelijkingsgebied één keer alsof het de aanpak had.",
+    module="smaakmaker.monitoring.effects._penalized",
+    validations=(
+        Validation(
+            case="Proposition 99: kruisvalidatie en placebo's",
+            source="eigen toets op de gegevens van Abadie, Diamond & Hainmueller (2010)",
+            test=_TESTS + "test_effects_sdid.py::test_penalized_sc_on_prop99_and_its_cross_validation",
+            summary=(
+                "De gekozen strafparameter heeft de kleinste voorspelfout in de achtergehouden jaren; de "
+                "gewichten lossen het gestrafte probleem op tot een dualiteitskloof van 10⁻⁹."
+            ),
+        ),
+    ),
+)
+
 DIFFERENCE_IN_DIFFERENCES = Estimator(
     key="difference_in_differences",
     name="Verschil-in-verschillen",
@@ -197,7 +254,9 @@ META_REGRESSION = Estimator(
 
 #: Every estimator, in the order the method page lists them. Add a new estimator here.
 ESTIMATORS: tuple[Estimator, ...] = (
+    SYNTHETIC_DID,
     SYNTHETIC_CONTROL,
+    PENALIZED_SYNTHETIC_CONTROL,
     DIFFERENCE_IN_DIFFERENCES,
     RANDOM_EFFECTS,
     META_REGRESSION,
