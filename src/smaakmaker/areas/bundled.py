@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""The real open data shipped in ``data/cbs/`` and how to load it (``smaakmaker areas laad-gebundeld``)."""
+"""The real open data shipped in ``data/`` and how to load it (``smaakmaker areas laad-gebundeld``).
+
+CBS files lie in ``data/cbs/``; Amsterdam's Basisbestand Gebieden (gebieden and stadsdelen, long series)
+in ``data/bbga_amsterdam/``.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +61,13 @@ BUNDLED: tuple[BundledFile, ...] = (
     ),
     BundledFile("groningen/wijk_2017_groningen_wkt_wgs84.csv", "cbs_wkt_csv", 2017, "83765NED"),
     BundledFile("groningen/buurt_2017_groningen_wkt_wgs84.csv", "cbs_wkt_csv", 2017, "83765NED"),
+    BundledFile(
+        "bbga_amsterdam",
+        "bbga",
+        None,
+        None,
+        "Basisbestand Gebieden Amsterdam (OIS), stand eind 2018: 22 gebieden en 7 stadsdelen, 2002-2018",
+    ),
 )
 
 
@@ -64,12 +75,16 @@ def data_dir() -> Path:
     return Path(settings.PROJECT_DIR) / "data" / "cbs"
 
 
+def bbga_dir() -> Path:
+    return Path(settings.PROJECT_DIR) / "data" / "bbga_amsterdam"
+
+
 def bundled_load(*, progress: Callable[[str, int, int], None] | None = None, actor=None) -> list:
     """Load every bundled file; files imported before are skipped (idempotent)."""
     report = progress or (lambda description, done, total: None)
     batches = []
     for item in BUNDLED:
-        path = data_dir() / item.path
+        path = bbga_dir() if item.loader == "bbga" else data_dir() / item.path
         if item.loader == "cbs_csv":
             batch = services.cbs_csv_import(
                 path=path, year=item.year, table_id=item.table_id, actor=actor, progress=report
@@ -80,6 +95,8 @@ def bundled_load(*, progress: Callable[[str, int, int], None] | None = None, act
             )
         elif item.loader == "amsterdam_buurten":
             batch = services.amsterdam_buurten_import(path=path, actor=actor, progress=report)
+        elif item.loader == "bbga":
+            batch = services.bbga_import(directory=path, actor=actor, progress=report)
         elif item.loader == "cbs_wkt_csv":
             batch = services.cbs_wkt_csv_import(path=path, actor=actor, progress=report)
         else:  # pragma: no cover - the table above is fixed

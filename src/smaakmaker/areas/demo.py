@@ -17,13 +17,13 @@ def demo_load(*, stdout) -> None:
         console=stdout,
         transient=True,
     ) as bar:
-        task = bar.add_task("Open data van CBS laden", total=None)
+        task = bar.add_task("Open data van CBS en Gemeente Amsterdam laden", total=None)
 
         def progress(description: str, done: int, total: int) -> None:
-            bar.update(task, description=f"CBS: {description}", completed=done, total=total)
+            bar.update(task, description=f"Open data: {description}", completed=done, total=total)
 
         batches = bundled_load(progress=progress)
     stdout.print(
-        f"Gebieden: {len(BUNDLED)} bestanden met open data van CBS geladen ({sum(b.values for b in batches)} "
-        "indicatorwaarden; Bron: CBS, CC BY 4.0)"
+        f"Gebieden: {len(BUNDLED)} bestanden met open data geladen ({sum(b.values for b in batches)} "
+        "indicatorwaarden; Bron: CBS, CC BY 4.0; Gemeente Amsterdam, OIS, Basisbestand Gebieden)"
     )

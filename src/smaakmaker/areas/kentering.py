@@ -37,6 +37,7 @@ why a signal was or was not given.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,11 @@ class KenteringRule:
             raise ValueError("recent must be at least min_hold + 1 observations")
         if self.min_before < 2 or self.recent < 2:
             raise ValueError("each segment needs at least 2 observations")
+
+    @property
+    def needed(self) -> int:
+        """Observations a series needs before the rule can give a signal (``min_before + recent``)."""
+        return self.min_before + self.recent
 
     def describe(self) -> str:
         """The rule in plain Dutch (for reports and the Algoritmeregister description)."""
@@ -300,6 +306,168 @@ def kentering_for_series(
         series.to_numpy(dtype=float)[None, :], series.index.to_numpy(dtype=float), direction, rule
     )
     return {k: v.item() for k, v in result.to_frame().iloc[0].items()}
+
+
+#: Why a series has no kentering (codes; the pages word them in Dutch). In the order the rule checks them.
+REASON_TOO_FEW = "too_few"
+REASON_NOT_OPPOSITE = "not_opposite"
+REASON_BEFORE_IN_NOISE = "before_in_noise"
+REASON_RECENT_IN_NOISE = "recent_in_noise"
+REASON_NOT_HELD = "not_held"
+
+
+def kentering_needs(
+    observed_years: Iterable[float], years: Iterable[float], rule: KenteringRule | None = None
+) -> dict[str, object]:
+    """What the rule has and needs for one series.
+
+    ``observed_years`` are the years with a value, ``years`` every year loaded for the series' area level.
+    Returns the number of observations, the number the rule needs, how many are short (0 when enough),
+    and the missing years: the years in ``years`` from the series' first observation on that have no
+    value (a series that starts later is not missing the years before it).
+    """
+    rule = rule or KenteringRule()
+    observed = sorted({int(y) for y in observed_years})
+    start = observed[0] if observed else None
+    missing = sorted({int(y) for y in years if start is None or int(y) >= start} - set(observed))
+    n = len(observed)
+    return {
+        "n_observations": n,
+        "needed": rule.needed,
+        "short_by": max(rule.needed - n, 0),
+        "observed_years": observed,
+        "missing_years": missing,
+        "before_needed": rule.min_before,
+        "recent_needed": rule.recent,
+    }
+
+
+def kentering_reasons(info: Mapping[str, object], rule: KenteringRule | None = None) -> list[str]:
+    """Why the rule gave no kentering for one series (``info`` as from :func:`kentering_for_series`).
+
+    The scan's trend rows (signal in ``kentering``, no ``opposite``) work as well. Empty when there is
+    a kentering. Otherwise the codes of every condition that failed, in the order of
+    the rule: too few observations (then nothing else is checked), slopes not opposite, the slope before
+    or the recent slope within the noise (``|t| < min_t``), the new direction not held.
+    """
+    rule = rule or KenteringRule()
+    signal = float(info["signal"] if "signal" in info else info["kentering"])  # type: ignore[arg-type]
+    if signal != signal:  # NaN
+        return [REASON_TOO_FEW]
+    if signal != 0:
+        return []
+    reasons = []
+    opposite = info.get("opposite")
+    if opposite is None:  # the scan's trend rows carry the slopes, not the flag
+        opposite = np.sign(float(info["slope_recent"])) * np.sign(float(info["slope_before"])) < 0  # type: ignore[arg-type]
+    if not opposite:
+        reasons.append(REASON_NOT_OPPOSITE)
+    if not abs(float(info["t_before"])) >= rule.min_t:  # type: ignore[arg-type]
+        reasons.append(REASON_BEFORE_IN_NOISE)
+    if not abs(float(info["t_recent"])) >= rule.min_t:  # type: ignore[arg-type]
+        reasons.append(REASON_RECENT_IN_NOISE)
+    if not info["held"]:
+        reasons.append(REASON_NOT_HELD)
+    return reasons
+
+
+# --- radar: every series, every year ---------------------------------------------------------------------
+
+
+RADAR_COLUMNS = (
+    "series",
+    "as_of",
+    "signal",
+    "turn_year",
+    "slope_before",
+    "slope_recent",
+    "t_before",
+    "t_recent",
+    "noise",
+    "n_before",
+    "n_recent",
+    "new",
+)
+
+
+@dataclass
+class RadarScan:
+    """Result of :func:`kentering_radar`.
+
+    ``flags``: one row per series and year in which a figure arrived and the rule then gave a kentering
+    (``signal`` ±1), with the rule's inputs as they were that year; ``new`` is True when the series had
+    no kentering with this signal at its previous figure (a kentering that still holds a year later is
+    not new again; its turning point moves on with the recent segment). ``latest``: the rule on
+    the whole series (the state after the last loaded year), for every series. ``as_of_years``: the years
+    scanned.
+    """
+
+    flags: pd.DataFrame
+    latest: KenteringResult
+    as_of_years: list[int]
+
+
+def kentering_radar(
+    values: np.ndarray,
+    times: np.ndarray,
+    direction: np.ndarray | float = 1.0,
+    rule: KenteringRule | None = None,
+) -> RadarScan:
+    """Apply the kentering rule to every series (rows of ``values``) as it stood after each year.
+
+    For every year ``Y`` from the first in which a series can have ``rule.needed`` observations, the rule
+    runs on all series cut off after ``Y`` (what was known once the figures of ``Y`` arrived). A series is
+    flagged in ``Y`` only when it has a figure for ``Y`` (otherwise nothing new was learnt about it). The
+    loop is over years only; each step is the vectorised rule over all series.
+    """
+    rule = rule or KenteringRule()
+    y = np.atleast_2d(np.asarray(values, dtype=float))
+    t = np.asarray(times, dtype=float)
+    n_series, n_times = y.shape
+    y_tm = np.ascontiguousarray(y.T)
+    observed = np.isfinite(y_tm)
+    direction = np.broadcast_to(np.asarray(direction, dtype=float), (n_series,))
+    prev_signal = np.zeros(n_series)
+    frames = []
+    latest = None
+    as_of_years = []
+    for j in range(min(rule.needed, n_times) - 1, n_times):
+        result = _analyse(y_tm[: j + 1], t[: j + 1], direction, rule).kentering
+        latest = result
+        as_of_years.append(int(t[j]))
+        signal = np.nan_to_num(result.signal, nan=0.0)
+        flagged = (signal != 0) & observed[j]
+        if flagged.any():
+            idx = np.flatnonzero(flagged)
+            same = prev_signal[idx] == signal[idx]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "series": idx,
+                        "as_of": int(t[j]),
+                        "signal": signal[idx],
+                        "turn_year": result.turn_year[idx],
+                        "slope_before": result.slope_before[idx],
+                        "slope_recent": result.slope_recent[idx],
+                        "t_before": result.t_before[idx],
+                        "t_recent": result.t_recent[idx],
+                        "noise": result.noise[idx],
+                        "n_before": result.n_before[idx],
+                        "n_recent": result.n_recent[idx],
+                        "new": ~same,
+                    }
+                )
+            )
+        prev_signal = np.where(observed[j], signal, prev_signal)
+    if latest is None:  # fewer years than the rule needs: every series is "onvoldoende gegevens"
+        latest = _analyse(y_tm, t, direction, rule).kentering
+    flags = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame({c: pd.Series(dtype=float) for c in RADAR_COLUMNS})
+    )
+    flags = flags.astype({"series": np.int64, "as_of": np.int64, "new": bool})
+    return RadarScan(flags=flags[list(RADAR_COLUMNS)], latest=latest, as_of_years=as_of_years)
 
 
 SIGNAL_LABELS = {1.0: "kentering ten goede", -1.0: "kentering ten kwade", 0.0: "geen kentering"}

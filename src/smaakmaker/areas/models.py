@@ -17,6 +17,8 @@ from smaakmaker.common.models import BaseModel
 class AreaLevel(models.TextChoices):
     LAND = "land", _("Country")
     GEMEENTE = "gemeente", _("Municipality")
+    STADSDEEL = "stadsdeel", _("City district (stadsdeel)")
+    GEBIED = "gebied", _("Area of a city (gebied)")
     WIJK = "wijk", _("District (wijk)")
     BUURT = "buurt", _("Neighbourhood (buurt)")
     CUSTOM = "eigen", _("Custom area")

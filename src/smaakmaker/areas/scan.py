@@ -397,6 +397,11 @@ def _area_frame(codes: np.ndarray, areas: pd.DataFrame | None) -> pd.DataFrame:
     if areas is not None and "name" in areas:
         names = areas["name"].reindex(frame.index)
         frame["name"] = names.where(names.notna(), None)
+    if areas is not None:  # codes outside the CBS pattern (Amsterdam's gebieden): level from the metadata
+        for column in ("level", "gemeente_code"):
+            if column in areas:
+                known = areas[column].reindex(frame.index).astype(frame[column].dtype)
+                frame[column] = frame[column].where(frame[column].notna(), known)
     frame["gemeente_code"] = frame["gemeente_code"].where(
         frame["level"] != "gemeente", frame.index.to_series()
     )

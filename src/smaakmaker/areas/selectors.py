@@ -9,15 +9,27 @@ stitched together; their pages say so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 from django.conf import settings
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext, ngettext
 
+from smaakmaker.areas.kentering import (
+    REASON_BEFORE_IN_NOISE,
+    REASON_NOT_HELD,
+    REASON_NOT_OPPOSITE,
+    REASON_RECENT_IN_NOISE,
+    REASON_TOO_FEW,
+    KenteringRule,
+    kentering_needs,
+    kentering_reasons,
+)
 from smaakmaker.areas.models import Area, AreaCrosswalk, AreaLevel, ImportBatch, Indicator, IndicatorValue
-from smaakmaker.areas.scan import Panel, ScanConfig, ScanResult, run_scan
+from smaakmaker.areas.scan import Panel, ScanConfig, ScanResult, format_nl, run_scan
 from smaakmaker.areas.sources.cbs_columns import IndicatorSpec
 
 
@@ -234,3 +246,89 @@ def method_facts() -> dict:
         "indicators": indicators_active(),
         "min_population": format_nl(settings.SCAN_MIN_POPULATION, 0),
     }
+
+
+# --- the kentering, explained ------------------------------------------------------------------------------
+
+
+def kentering_explain(
+    info: Mapping[str, Any], observed_years: Sequence[int], loaded_years: Sequence[int]
+) -> dict[str, Any]:
+    """What the kentering rule had, needed and found for one series, in Dutch sentences.
+
+    ``info`` is the rule's result for the series (:func:`kentering.kentering_for_series` or a row of the
+    scan's trends), ``observed_years`` the years with a figure, ``loaded_years`` the years loaded for the
+    area's level. The missing years are the calendar years from the series' first figure to the last
+    loaded year without a figure. Returns the counts and a list of sentences (``lines``).
+    """
+    rule = KenteringRule()
+    span = range(min(loaded_years), max(loaded_years) + 1) if loaded_years else []
+    observed_years = list(observed_years)
+    needs = kentering_needs(observed_years, span, rule)
+    reasons = kentering_reasons(info, rule)
+    n = int(needs["n_observations"])
+    lines = [
+        ngettext(
+            "%(n)d observation (%(first)s–%(last)s); the rule needs at least %(needed)d (%(before)d up to "
+            "the turning point and %(recent)d after it).",
+            "%(n)d observations (%(first)s–%(last)s); the rule needs at least %(needed)d (%(before)d up to "
+            "the turning point and %(recent)d after it).",
+            n,
+        )
+        % {
+            "n": n,
+            "first": min(observed_years, default="–"),
+            "last": max(observed_years, default="–"),
+            "needed": rule.needed,
+            "before": rule.min_before,
+            "recent": rule.recent,
+        }
+    ]
+    if needs["short_by"]:
+        lines.append(
+            ngettext(
+                "%(short)d more observation is needed before the rule can say anything.",
+                "%(short)d more observations are needed before the rule can say anything.",
+                int(needs["short_by"]),
+            )
+            % {"short": needs["short_by"]}
+        )
+    if needs["missing_years"]:
+        lines.append(
+            gettext("Years without a figure: %(years)s.")
+            % {"years": ", ".join(str(y) for y in needs["missing_years"])}
+        )
+    numbers = {
+        "sb": format_nl(info.get("slope_before"), 3),
+        "sr": format_nl(info.get("slope_recent"), 3),
+        "tb": format_nl(abs(float(info.get("t_before") or 0.0)), 1),
+        "tr": format_nl(abs(float(info.get("t_recent") or 0.0)), 1),
+        "min_t": format_nl(rule.min_t, 1),
+        "hold": rule.min_hold,
+    }
+    texts = {
+        REASON_NOT_OPPOSITE: gettext(
+            "the recent slope (%(sr)s per year) does not go against the slope before (%(sb)s per year)"
+        ),
+        REASON_BEFORE_IN_NOISE: gettext(
+            "the slope before the turning point is within the noise (|t| = %(tb)s, needs %(min_t)s)"
+        ),
+        REASON_RECENT_IN_NOISE: gettext(
+            "the recent slope is within the noise (|t| = %(tr)s, needs %(min_t)s)"
+        ),
+        REASON_NOT_HELD: gettext("the new direction did not hold for %(hold)d consecutive changes"),
+    }
+    if reasons and reasons != [REASON_TOO_FEW]:
+        lines.append(
+            gettext("No kentering: %(reasons)s.")
+            % {"reasons": "; ".join(texts[r] % numbers for r in reasons)}
+        )
+    elif not reasons:
+        lines.append(
+            gettext(
+                "Kentering after %(year)s: slope %(sb)s per year before, %(sr)s after; both beyond the noise "
+                "(|t| = %(tb)s and %(tr)s, needs %(min_t)s); the last %(hold)d changes go the new way."
+            )
+            % {**numbers, "year": int(float(info["turn_year"]))}
+        )
+    return {**needs, "reasons": reasons, "lines": lines}

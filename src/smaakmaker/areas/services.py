@@ -32,6 +32,7 @@ from smaakmaker.areas.models import (
     Indicator,
     IndicatorValue,
 )
+from smaakmaker.areas.sources import bbga
 from smaakmaker.areas.sources.cbs_columns import INDICATORS
 from smaakmaker.areas.sources.cbs_csv import read_cbs_csv
 from smaakmaker.areas.sources.cbs_odata import fetch_kwb_table
@@ -442,6 +443,64 @@ def cbs_wkt_csv_import(*, path: str | Path, actor=None, progress: Progress = _no
             if code in areas:
                 areas[code].geometry = geometry
         Area.objects.bulk_update(list(areas.values()), ["geometry"], batch_size=BATCH_SIZE)
+    return batch
+
+
+def bbga_import(*, directory: str | Path, actor=None, progress: Progress = _noop) -> ImportBatch:
+    """Amsterdam's Basisbestand Gebieden (late-2018 snapshot): gebieden, stadsdelen and registered series.
+
+    Gebieden hang under their stadsdeel, stadsdelen under the gemeente (GM0363); none has a polygon (the
+    files hold none). Registered variables listed in :mod:`.sources.bbga` become indicator values
+    (``source`` = ``BBGA <variable>``); catalogue entries for the ``bbga_`` ids are created when missing.
+    The perceived (survey) series are read by the monitoring domain. All or nothing; the same files
+    imported twice change nothing.
+    """
+    directory = Path(directory)
+    raw = b"".join((directory / name).read_bytes() for name in (bbga.AREAS_FILE, bbga.REGISTERED_FILE))
+    sha = _sha256(raw)
+    if (batch := _existing_batch(sha, "bbga")) is not None:
+        return batch
+    try:
+        areas = bbga.read_areas(directory)
+        tidy = bbga.read_series(directory, "registered")
+    except bbga.BbgaError as exc:
+        raise ImportError_(str(exc)) from exc
+    rows = [
+        _AreaRow(
+            code=record.code,
+            level=record.level,
+            name=record.name,
+            year=None,
+            gemeente_code=bbga.GEMEENTE,
+            wijk_code=record.parent if record.level == AreaLevel.GEBIED else "",
+        )
+        for record in areas.itertuples(index=False)
+    ]
+    with transaction.atomic():
+        indicators = indicators_sync()
+        missing = [v for v in bbga.REGISTERED if v.id not in indicators]
+        Indicator.objects.bulk_create(
+            [
+                Indicator(
+                    key=v.id,
+                    label=v.label,
+                    unit=v.unit,
+                    theme=v.theme,
+                    direction=v.direction,
+                    sources=[{"column": f"BBGA {v.variable}", "tables": ["BBGA 2018"]}],
+                    note=bbga.SOURCE,
+                )
+                for v in missing
+            ]
+        )
+        indicators = {indicator.key: indicator for indicator in Indicator.objects.all()}
+        batch = ImportBatch.objects.create(
+            source=directory.name, sha256=sha, kind="bbga", rows=len(tidy), actor=actor
+        )
+        area_ids = _areas_upsert(rows, progress)
+        batch.values = _values_upsert(tidy, area_ids, indicators, batch, progress)
+        batch.save(update_fields=["values"])
+    log.info("bbga_imported", areas=len(rows), values=batch.values)
     return batch
 
 

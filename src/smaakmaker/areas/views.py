@@ -234,6 +234,7 @@ def area_profile_context(
     trends = (
         result.trends[result.trends["code"] == code].set_index("indicator") if len(result.trends) else None
     )
+    level_years = selectors.scan_years(level=area.level, gemeente_code=area.scan_gemeente_code)
     indicators = []
     for key in result.indicators:
         indicator = catalogue.get(key)
@@ -285,6 +286,13 @@ def area_profile_context(
                 "raw_score": score,
                 "trend": trend["trend"] if trend is not None else "",
                 "kentering": trend["kentering_label"] if trend is not None else "",
+                "kentering_why": selectors.kentering_explain(
+                    trend,
+                    [int(y) for y, v in zip(panel.years, series, strict=True) if v is not None],
+                    level_years,
+                )["lines"]
+                if trend is not None
+                else [],
                 "kentering_inputs": trend if trend is not None else None,
                 "sparkline": sparkline(
                     series, label=f"{indicator.label}: {', '.join(_number(v) for v in series)}"

@@ -26,6 +26,14 @@ NOTE = (
 
 
 def demo_load(*, stdout) -> None:
+    from smaakmaker.areas.bundled import bbga_dir
+
+    perceived = services.bbga_perceived_import(directory=bbga_dir())
+    if perceived is not None:
+        stdout.print(
+            f"Monitoring: {perceived.rows} belevingscijfers van de Amsterdamse gebieden en stadsdelen "
+            "(Bron: Gemeente Amsterdam, OIS, Basisbestand Gebieden)"
+        )
     demo_evaluation_load(stdout=stdout)
     demo_meta_load(stdout=stdout)
 

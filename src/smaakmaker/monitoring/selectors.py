@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from smaakmaker.areas import selectors as area_selectors
 from smaakmaker.areas.kentering import kentering_for_series, signal_label
 from smaakmaker.areas.models import Area, Indicator
+from smaakmaker.areas.sources import bbga
 from smaakmaker.monitoring import bookkeeping
 from smaakmaker.monitoring.models import EffectEvaluation, PerceivedValue
 
@@ -180,9 +181,14 @@ class SeriesView:
     kentering: dict
     kentering_label: str
     direction: float
+    explain: (
+        dict  # what the rule had and needs, and why it found no kentering (areas.selectors.kentering_explain)
+    )
 
 
-def _series_view(key, label, unit, kind, series: pd.Series, direction: float) -> SeriesView:
+def _series_view(
+    key, label, unit, kind, series: pd.Series, direction: float, loaded_years: list[int]
+) -> SeriesView:
     series = series.sort_index()
     info = kentering_for_series(series, direction=direction)
     return SeriesView(
@@ -194,6 +200,9 @@ def _series_view(key, label, unit, kind, series: pd.Series, direction: float) ->
         kentering={k: (_clean(v) if isinstance(v, float) else v) for k, v in info.items()},
         kentering_label=signal_label(info["signal"]),
         direction=direction,
+        explain=area_selectors.kentering_explain(
+            info, [int(y) for y in series.index], loaded_years or [int(y) for y in series.index]
+        ),
     )
 
 
@@ -207,6 +216,7 @@ def area_series(*, area: Area) -> list[SeriesView]:
     if area.code not in set(panel.codes.astype(str)):
         return []
     position = panel.index_of([area.code])[0]
+    loaded_years = area_selectors.scan_years(level=area.level, gemeente_code=area.scan_gemeente_code)
     out = []
     for ii, key in enumerate(panel.indicators):
         indicator = catalogue.get(key)
@@ -224,6 +234,7 @@ def area_series(*, area: Area) -> list[SeriesView]:
                 "registered",
                 series,
                 DIRECTION.get(indicator.direction, 0.0),
+                loaded_years,
             )
         )
     return out
@@ -239,17 +250,23 @@ PERCEIVED_LABELS = {
 
 
 def perceived_label(key: str) -> tuple[str, str, float]:
-    return PERCEIVED_LABELS.get(key, (key.replace("_", " ").capitalize(), "", 0.0))
+    if key in PERCEIVED_LABELS:
+        return PERCEIVED_LABELS[key]
+    if key in bbga.PERCEIVED_BY_ID:
+        spec = bbga.PERCEIVED_BY_ID[key]
+        return spec.label, spec.unit, DIRECTION[spec.direction]
+    return key.replace("_", " ").capitalize(), "", 0.0
 
 
 def perceived_series(*, area: Area) -> list[SeriesView]:
     rows = PerceivedValue.objects.filter(area=area).values_list("indicator", "year", "value")
     frame = pd.DataFrame.from_records(list(rows), columns=["indicator", "year", "value"])
     out = []
+    loaded_years = sorted({int(y) for y in frame["year"]})
     for key, group in frame.groupby("indicator"):
         label, unit, direction = perceived_label(str(key))
         series = pd.Series(group["value"].to_numpy(dtype=float), index=group["year"].astype(int))
-        out.append(_series_view(str(key), label, unit, "perceived", series, direction))
+        out.append(_series_view(str(key), label, unit, "perceived", series, direction, loaded_years))
     return out
 
 

@@ -564,3 +564,41 @@ def perceived_import(*, actor, filename: str, content: bytes) -> PerceivedImport
             )
         audit_record(actor=actor, action="monitoring.perceived.import", obj=batch, reason=filename[:200])
     return batch
+
+
+def bbga_perceived_import(*, directory, actor=None) -> PerceivedImport | None:
+    """The resident-survey series of Amsterdam's Basisbestand Gebieden as perceived values of the gebieden
+    and stadsdelen (loaded by the areas domain before). All or nothing; the same file twice changes nothing.
+
+    Returns ``None`` when the areas are not loaded.
+    """
+    from pathlib import Path
+
+    from smaakmaker.areas.sources import bbga
+
+    path = Path(directory) / bbga.SURVEY_FILE
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    if (batch := PerceivedImport.objects.filter(sha256=sha).first()) is not None:
+        return batch
+    tidy = bbga.read_series(Path(directory), "perceived")
+    areas = dict(Area.objects.filter(code__in=set(tidy["code"])).values_list("code", "id"))
+    if not areas:
+        return None
+    tidy = tidy[tidy["code"].isin(list(areas))]
+    with transaction.atomic():
+        batch = PerceivedImport.objects.create(source=path.name, sha256=sha, rows=len(tidy), actor=actor)
+        PerceivedValue.objects.bulk_create(
+            [
+                PerceivedValue(
+                    area_id=areas[code], indicator=key, year=int(year), value=float(value), batch=batch
+                )
+                for code, key, year, value in zip(
+                    tidy["code"], tidy["indicator"], tidy["year"], tidy["value"], strict=True
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["area", "indicator", "year"],
+            update_fields=["value", "batch"],
+        )
+        audit_record(actor=actor, action="monitoring.perceived.import", obj=batch, reason=path.name)
+    return batch

@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from smaakmaker.areas.models import Area
+from smaakmaker.areas.models import Area, AreaLevel
 from smaakmaker.areas.scan import format_nl
 from smaakmaker.common.charts import Bar, Series, bar_chart, line_chart
 from smaakmaker.monitoring import selectors, services
@@ -319,17 +319,12 @@ def area_monitoring_context(area: Area) -> dict[str, Any]:
                 "series": s,
                 "chart": mark_safe(chart),  # noqa: S308 - built by common.charts, all text escaped
                 "values": [(y, number(v)) for y, v in s.points],
-                "inputs": {
-                    "slope_before": number(s.kentering.get("slope_before"), 3),
-                    "slope_recent": number(s.kentering.get("slope_recent"), 3),
-                    "t_before": number(s.kentering.get("t_before")),
-                    "t_recent": number(s.kentering.get("t_recent")),
-                },
             }
         )
     evaluations = selectors.evaluations_list().filter(area=area)
     return {
         "area": area,
+        "bbga": area.level in {AreaLevel.GEBIED, AreaLevel.STADSDEEL},
         "marks": marks,
         "registered": [i for i in items if i["series"].kind == "registered"],
         "perceived": [i for i in items if i["series"].kind == "perceived"],

@@ -50,6 +50,7 @@ def test_every_bundled_file_imports_with_the_right_row_count(bundled_areas):
         "buurten_amsterdam_2015_2022_geometrie_rd.csv": 439,
         "wijk_2017_groningen_wkt_wgs84.csv": 15,
         "buurt_2017_groningen_wkt_wgs84.csv": 108,
+        "bbga_amsterdam": 4959,
     }
     assert {Path(item.path).name for item in BUNDLED} == set(expected_rows)
     for name, rows in expected_rows.items():

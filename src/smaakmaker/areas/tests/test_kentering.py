@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from smaakmaker.areas.kentering import KenteringRule, detect_kentering, kentering_for_series, signal_label
@@ -129,3 +130,90 @@ def test_vectorised_equals_naive_rule(seed: int, missing: float, direction: floa
         assert res.t_recent[i] == pytest.approx(want["t_recent"], rel=1e-6, abs=1e-6)
         if want["signal"] != 0:
             assert res.turn_year[i] == want["turn_year"]
+
+
+# --- what the rule needs, why no kentering, and the radar over every year ---------------------------------
+
+
+def test_needs_counts_observations_and_missing_years() -> None:
+    from smaakmaker.areas.kentering import kentering_needs
+
+    needs = kentering_needs([2017, 2019, 2020, 2023, 2024], range(2017, 2025))
+    assert needs["n_observations"] == 5 and needs["needed"] == 6 and needs["short_by"] == 1
+    assert needs["missing_years"] == [2018, 2021, 2022]
+    assert kentering_needs(range(2005, 2019), range(2005, 2019))["short_by"] == 0
+
+
+def test_reasons_name_every_failed_condition() -> None:
+    from smaakmaker.areas.kentering import kentering_reasons
+
+    rule = KenteringRule()
+    turn = kentering_for_series(pd.Series([5, 6, 7, 8, 9, 8, 7, 6], index=range(2016, 2024)))
+    assert kentering_reasons(turn, rule) == []
+    short = kentering_for_series(pd.Series([1.0, 2, 3], index=[2020, 2021, 2022]))
+    assert kentering_reasons(short, rule) == ["too_few"]
+    straight = kentering_for_series(pd.Series(np.arange(8.0) + 10, index=range(2016, 2024)))
+    assert kentering_reasons(straight, rule) == ["not_opposite"]
+    blip = kentering_for_series(pd.Series([10, 11, 12, 13, 14, 15, 16, 15.9], index=range(2016, 2024)))
+    assert "not_opposite" in kentering_reasons(blip, rule) or "recent_in_noise" in kentering_reasons(
+        blip, rule
+    )
+
+
+def _brute_radar(values: np.ndarray, years: np.ndarray, direction, rule) -> list[tuple]:
+    """The radar by definition: the rule on every series cut off after every year, one at a time."""
+    rows = []
+    for i, row in enumerate(values):
+        previous = 0.0
+        for j in range(len(years)):
+            if not np.isfinite(row[j]):
+                continue
+            info = kentering_for_series(pd.Series(row[: j + 1], index=years[: j + 1]), direction, rule)
+            signal = 0.0 if np.isnan(info["signal"]) else info["signal"]
+            if signal != 0 and j >= rule.needed - 1:
+                rows.append((i, int(years[j]), signal, info["turn_year"], signal != previous))
+            previous = signal
+    return sorted(rows)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.floats(0, 100, allow_nan=False), st.just(float("nan"))), min_size=9, max_size=9
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([1.0, -1.0, 0.0]),
+)
+@example(values=[[1, 2, 3, 4, 5, 4, 3, 2, 1.0]], direction=1.0)
+@example(values=[[1, 2, 3, 4, 5, 4, 3, 2, 3.0], [5, 4, 3, 2, 1, 2, 3, 4, 5.0]], direction=-1.0)
+def test_property_radar_equals_rule_cut_off_after_every_year(values, direction) -> None:
+    from smaakmaker.areas.kentering import kentering_radar
+
+    years = np.arange(2010, 2019)
+    array = np.array(values, dtype=float)
+    rule = KenteringRule()
+    radar = kentering_radar(array, years, direction, rule)
+    got = sorted(
+        (int(r.series), int(r.as_of), float(r.signal), float(r.turn_year), bool(r.new))
+        for r in radar.flags.itertuples()
+    )
+    assert got == _brute_radar(array, years, direction, rule)
+    full = detect_kentering(array, years, direction, rule)
+    np.testing.assert_array_equal(radar.latest.signal, full.signal)
+
+
+def test_radar_flags_a_turn_when_its_figures_arrive() -> None:
+    from smaakmaker.areas.kentering import kentering_radar
+
+    years = np.arange(2010, 2020)
+    series = np.array([[10, 11, 12, 13, 14, 15, 14, 13, 12, 11.0]])
+    radar = kentering_radar(series, years, 1.0)
+    first = radar.flags.iloc[0]
+    # After 2017 the last three figures (15, 14, 13) fall and the five before rose: turning point 2014.
+    assert first["as_of"] == 2017 and first["turn_year"] == 2014 and first["new"]
+    assert first["signal"] == 1.0 and first["n_before"] == 5 and first["n_recent"] == 3
+    assert not radar.flags.iloc[1:]["new"].any()
+    assert radar.as_of_years == list(range(2015, 2020))
