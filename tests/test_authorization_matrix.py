@@ -491,6 +491,8 @@ ROUTES: dict[str, Route] = {
     "monitoring:report": Route(kwargs=K_AREA, status=perm(VIEW_MONITORING)),
     "monitoring:report-pdf": Route(kwargs=K_AREA, status=perm(VIEW_MONITORING)),
     "monitoring:perceived": Route(status=perm("monitoring.add_perceivedvalue")),
+    # the kentering radar: turning points of area figures only (no addresses, cases or persons)
+    "monitoring:radar": Route(status=perm(VIEW_MONITORING)),
     "monitoring:bookkeeping": Route(status=perm("monitoring.view_bookkeeping")),
     "monitoring:what-works": Route(
         status=lambda u: 200 if has(u, VIEW_MONITORING) and has(u, "monitoring.view_bookkeeping") else 403,

@@ -73,6 +73,14 @@ class EffectEvaluation(BaseModel):
     )
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("repeats the evaluation"),
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -129,3 +137,61 @@ class PerceivedValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.indicator} {self.year}"
+
+
+class RadarRun(BaseModel):
+    """One run of the kentering radar: every loaded area and indicator, every year (area statistics only)."""
+
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    seconds = models.FloatField(_("duration (s)"), default=0.0)
+    areas = models.PositiveIntegerField(_("areas"), default=0)
+    series = models.PositiveIntegerField(_("series"), default=0)
+    years = models.JSONField(_("years scanned"), default=list, blank=True)
+    flags = models.PositiveIntegerField(_("turning points flagged"), default=0)
+    new_flags = models.PositiveIntegerField(_("new turning points"), default=0)
+    reevaluated = models.PositiveIntegerField(_("evaluations repeated"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("kentering radar run")
+        verbose_name_plural = _("kentering radar runs")
+
+    def __str__(self) -> str:
+        return f"radar {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class SeriesKind(models.TextChoices):
+    REGISTERED = "registered", _("registered")
+    PERCEIVED = "perceived", _("perceived")
+
+
+class KenteringFlag(models.Model):
+    """A turning point the radar flagged: the area, the indicator, the year whose figure raised it, and the
+    rule's inputs at that moment. ``first_run`` is the radar run that found it first ("nieuw")."""
+
+    area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+", verbose_name=_("area"))
+    indicator = models.CharField(_("indicator"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=10, choices=SeriesKind.choices)
+    as_of_year = models.PositiveSmallIntegerField(_("flagged with the figures of"))
+    turn_year = models.PositiveSmallIntegerField(_("turning point"))
+    signal = models.SmallIntegerField(_("signal"))  # +1 ten goede, -1 ten kwade (vulnerability terms)
+    inputs = models.JSONField(_("inputs of the rule"), default=dict)
+    first_run = models.ForeignKey(
+        RadarRun, on_delete=models.CASCADE, related_name="found", verbose_name=_("found by")
+    )
+
+    class Meta:
+        ordering = ["-as_of_year", "area__code", "indicator"]
+        verbose_name = _("flagged kentering")
+        verbose_name_plural = _("flagged kenteringen")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "indicator", "kind", "as_of_year"], name="kentering_flag_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["first_run", "as_of_year"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.turn_year}"

@@ -20,7 +20,7 @@ from smaakmaker.areas.kentering import kentering_for_series, signal_label
 from smaakmaker.areas.models import Area, Indicator
 from smaakmaker.areas.sources import bbga
 from smaakmaker.monitoring import bookkeeping
-from smaakmaker.monitoring.models import EffectEvaluation, PerceivedValue
+from smaakmaker.monitoring.models import EffectEvaluation, KenteringFlag, PerceivedValue, RadarRun
 
 VIEW_EVALUATIONS = "monitoring.view_effectevaluation"
 RUN_EVALUATIONS = "monitoring.add_effectevaluation"
@@ -596,3 +596,97 @@ def what_works(*, indicator_key: str | None, exact_counts: bool) -> dict:
         },
         "moderators": moderators if pooled is not None else [],
     }
+
+
+# --- kentering radar ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RadarInput:
+    """Series for the radar: ``values`` (n_series × n_years), their keys and directions."""
+
+    kind: str
+    values: np.ndarray
+    years: np.ndarray
+    codes: np.ndarray  # area code per series
+    indicators: np.ndarray  # indicator key per series
+    directions: np.ndarray
+    areas: int
+
+
+def radar_inputs(*, min_observations: int) -> list[RadarInput]:
+    """Every loaded series: registered indicator values of every area of every level (crosswalk applied),
+    and perceived values. Series with fewer than ``min_observations`` figures are left out (the rule
+    cannot flag them)."""
+    out = []
+    codes = sorted(
+        {
+            code
+            for level in Area.objects.exclude(level="eigen")
+            .order_by()
+            .values_list("level", flat=True)
+            .distinct()
+            for code in area_selectors.scan_codes(level=level)
+        }
+    )
+    if codes:
+        try:
+            panel = area_selectors.panel_build(codes=codes)
+        except LookupError:
+            panel = None
+        if panel is not None:
+            specs = area_selectors.catalogue_specs()
+            n_codes, n_years, n_ind = panel.values.shape
+            values = np.ascontiguousarray(panel.values.transpose(0, 2, 1)).reshape(n_codes * n_ind, n_years)
+            keep = np.isfinite(values).sum(axis=1) >= min_observations
+            direction = np.array(
+                [DIRECTION.get(specs[i].direction, 0.0) if i in specs else 0.0 for i in panel.indicators]
+            )
+            out.append(
+                RadarInput(
+                    "registered",
+                    values[keep],
+                    panel.years.astype(int),
+                    np.repeat(panel.codes.astype(str), n_ind)[keep],
+                    np.tile(np.asarray(panel.indicators, dtype=object), n_codes)[keep],
+                    np.tile(direction, n_codes)[keep],
+                    n_codes,
+                )
+            )
+    rows = list(PerceivedValue.objects.values_list("area__code", "indicator", "year", "value"))
+    if rows:
+        frame = pd.DataFrame(rows, columns=["code", "indicator", "year", "value"])
+        wide = frame.pivot_table(index=["code", "indicator"], columns="year", values="value", aggfunc="first")
+        values = wide.to_numpy(dtype=float)
+        keep = np.isfinite(values).sum(axis=1) >= min_observations
+        keys = wide.index.to_frame(index=False)
+        out.append(
+            RadarInput(
+                "perceived",
+                values[keep],
+                wide.columns.to_numpy(dtype=int),
+                keys["code"].to_numpy(dtype=str)[keep],
+                keys["indicator"].to_numpy(dtype=object)[keep],
+                np.array([perceived_label(str(k))[2] for k in keys["indicator"]])[keep],
+                frame["code"].nunique(),
+            )
+        )
+    return out
+
+
+def radar_latest() -> RadarRun | None:
+    return RadarRun.objects.filter(finished_at__isnull=False).first()
+
+
+def radar_flags(*, run: RadarRun | None = None, new_only: bool = True) -> QuerySet[KenteringFlag]:
+    """Flagged turning points (area aggregates), newest first; with ``new_only`` those ``run`` found first."""
+    flags = KenteringFlag.objects.select_related("area", "area__parent")
+    if new_only and run is not None:
+        flags = flags.filter(first_run=run)
+    return flags.order_by("-as_of_year", "area__code", "indicator")
+
+
+def indicator_labels(keys) -> dict[str, str]:
+    """Labels of registered and perceived indicator keys, for lists."""
+    labels = dict(Indicator.objects.filter(key__in=list(keys)).values_list("key", "label"))
+    return {key: labels.get(key) or perceived_label(key)[0] for key in keys}

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 import structlog
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from smaakmaker.access.audit import audit_record
@@ -28,8 +29,10 @@ from smaakmaker.monitoring.models import (
     DonorPoolKind,
     EffectEvaluation,
     EvaluationStatus,
+    KenteringFlag,
     PerceivedImport,
     PerceivedValue,
+    RadarRun,
 )
 
 log = structlog.get_logger(__name__)
@@ -602,3 +605,177 @@ def bbga_perceived_import(*, directory, actor=None) -> PerceivedImport | None:
         )
         audit_record(actor=actor, action="monitoring.perceived.import", obj=batch, reason=path.name)
     return batch
+
+
+# --- kentering radar ----------------------------------------------------------------------------------------
+
+
+def radar_run(*, reevaluate: bool = True, progress=None) -> RadarRun:
+    """Scan every loaded area and indicator, every year, for turning points; store the new ones; repeat the
+    evaluations of every registered approach whose area has new figures since its last evaluation.
+
+    Area statistics only. Each turning point is stored once, at the year whose figure raised it, with the
+    rule's inputs at that moment; the run that found it first lists it as new ("nieuwe kenteringen").
+    """
+    import time
+
+    import numpy as np
+
+    from smaakmaker.areas.kentering import KenteringRule, kentering_radar
+
+    report = progress or (lambda text: None)
+    started = time.perf_counter()
+    run = RadarRun.objects.create(started_at=timezone.now())
+    rule = KenteringRule()
+    inputs = selectors.radar_inputs(min_observations=rule.needed)
+    report(f"{sum(len(i.values) for i in inputs)} reeksen met minstens {rule.needed} waarnemingen")
+    area_ids = dict(
+        Area.objects.filter(code__in={c for i in inputs for c in set(i.codes)}).values_list("code", "id")
+    )
+    existing = set(KenteringFlag.objects.values_list("area_id", "indicator", "kind", "as_of_year"))
+    new_flags, n_flags, years, summary = [], 0, set(), {}
+    for item in inputs:
+        scan = kentering_radar(item.values, item.years, item.directions, rule)
+        years.update(scan.as_of_years)
+        latest = np.nan_to_num(scan.latest.signal, nan=np.inf)
+        summary[item.kind] = {
+            "series": int(len(item.values)),
+            "areas": int(item.areas),
+            "ten_goede": int(np.sum(latest == 1)),
+            "ten_kwade": int(np.sum(latest == -1)),
+            "geen": int(np.sum(latest == 0)),
+            "onvoldoende": int(np.sum(np.isinf(latest))),
+        }
+        onsets = scan.flags[scan.flags["new"].to_numpy()]
+        n_flags += len(onsets)
+        for row in onsets.itertuples(index=False):
+            key = (
+                area_ids[item.codes[row.series]],
+                str(item.indicators[row.series]),
+                item.kind,
+                int(row.as_of),
+            )
+            if key in existing:
+                continue
+            new_flags.append(
+                KenteringFlag(
+                    area_id=key[0],
+                    indicator=key[1],
+                    kind=item.kind,
+                    as_of_year=key[3],
+                    turn_year=int(row.turn_year),
+                    signal=int(row.signal),
+                    inputs={
+                        "slope_before": _round(row.slope_before),
+                        "slope_recent": _round(row.slope_recent),
+                        "t_before": _round(row.t_before),
+                        "t_recent": _round(row.t_recent),
+                        "noise": _round(row.noise),
+                        "n_before": int(row.n_before),
+                        "n_recent": int(row.n_recent),
+                    },
+                    first_run=run,
+                )
+            )
+    with transaction.atomic():
+        KenteringFlag.objects.bulk_create(new_flags, batch_size=5000)
+    report(f"{n_flags} kenteringen gevonden, {len(new_flags)} nieuw")
+    changes = approaches_reevaluate(report=report) if reevaluate else []
+    summary["reevaluations"] = changes
+    RadarRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        seconds=time.perf_counter() - started,
+        areas=sum(i.areas for i in inputs),
+        series=sum(len(i.values) for i in inputs),
+        years=sorted(years),
+        flags=n_flags,
+        new_flags=len(new_flags),
+        reevaluated=len(changes),
+        summary=summary,
+    )
+    run.refresh_from_db()
+    log.info("kentering_radar_finished", flags=n_flags, new=len(new_flags), seconds=run.seconds)
+    return run
+
+
+def _round(value) -> float | None:
+    value = float(value)
+    return None if math.isnan(value) or math.isinf(value) else round(value, 6)
+
+
+def approaches_reevaluate(*, report=None) -> list[dict]:
+    """Repeat the latest finished evaluation of every registered approach (per indicator and start year)
+    when its area has figures for years the evaluation did not have; returns what changed."""
+    report = report or (lambda text: None)
+    try:
+        from smaakmaker.plans.models import Approach
+    except ImportError:  # pragma: no cover - plans is part of the project
+        return []
+    changes = []
+    for approach in Approach.objects.select_related("area"):
+        evaluations = (
+            EffectEvaluation.objects.filter(area=approach.area, status=EvaluationStatus.FINISHED)
+            .filter(Q(approach=approach) | Q(approach__isnull=True))
+            .select_related("area", "indicator")
+            .order_by("-created")
+        )
+        seen = set()
+        for old in evaluations:
+            key = (old.indicator_id, old.treatment_year)
+            if key in seen:
+                continue
+            seen.add(key)
+            had = set((old.result or {}).get("years", []))
+            now = set(selectors.indicator_years(area=old.area, indicator=old.indicator))
+            arrived = sorted(now - had)
+            if not arrived:
+                continue
+            new = evaluation_create(
+                actor=None,
+                area=old.area,
+                indicator=old.indicator,
+                treatment_year=old.treatment_year,
+                donor_pool=old.donor_pool,
+                peers_k=old.peers_k,
+                exclude_approaches=old.exclude_approaches,
+                exclude_adjacent=old.exclude_adjacent,
+                excluded_codes=old.excluded_codes,
+                covariates=old.covariates,
+                options=old.options,
+                approach=approach,
+                note=f"Automatisch herhaald door de kenteringradar: nieuwe cijfers voor {', '.join(map(str, arrived))}.",
+            )
+            EffectEvaluation.objects.filter(pk=new.pk).update(previous=old)
+            new = evaluation_execute(evaluation_id=new.pk)
+            report(
+                f"{approach.name}: evaluatie op {old.indicator.label} herhaald ({new.get_status_display()})"
+            )
+            changes.append(evaluation_change(new, old) | {"approach": approach.name, "new_years": arrived})
+    return changes
+
+
+def evaluation_change(new: EffectEvaluation, old: EffectEvaluation) -> dict:
+    """What changed between two evaluations of the same question (effect, p-value, years)."""
+
+    def pick(evaluation: EffectEvaluation) -> dict:
+        result = evaluation.result or {}
+        return {
+            "uuid": str(evaluation.uuid),
+            "status": evaluation.status,
+            "effect": (result.get("att") or {}).get("estimate"),
+            "p_value": (result.get("placebo") or {}).get("p_value"),
+            "years": result.get("years", []),
+        }
+
+    before, after = pick(old), pick(new)
+    difference = (
+        None if before["effect"] is None or after["effect"] is None else after["effect"] - before["effect"]
+    )
+    return {
+        "area": new.area.code,
+        "indicator": new.indicator.key,
+        "indicator_label": new.indicator.label,
+        "before": before,
+        "after": after,
+        "difference": difference,
+    }

@@ -17,4 +17,5 @@ urlpatterns = [
     path("beleving/", views.perceived_import, name="perceived"),
     path("boekhouding/", views.bookkeeping, name="bookkeeping"),
     path("wat-werkt/", views.what_works, name="what-works"),
+    path("kenteringen/", views.radar, name="radar"),
 ]

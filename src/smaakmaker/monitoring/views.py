@@ -272,6 +272,19 @@ def evaluation_detail(request: HttpRequest, uuid) -> HttpResponse:
     if evaluation is None:
         raise Http404
     context = {"evaluation": evaluation, **evaluation_context(evaluation)}
+    if evaluation.previous_id and evaluation.previous is not None:
+        change = services.evaluation_change(evaluation, evaluation.previous)
+        context["change"] = {
+            "previous": evaluation.previous,
+            "before_effect": number(change["before"]["effect"]),
+            "after_effect": number(change["after"]["effect"]),
+            "difference": number(change["difference"]),
+            "before_p": number(change["before"]["p_value"], 3),
+            "after_p": number(change["after"]["p_value"], 3),
+            "new_years": ", ".join(
+                str(y) for y in sorted(set(change["after"]["years"]) - set(change["before"]["years"]))
+            ),
+        }
     return render(request, "monitoring/evaluation.html", context)
 
 
@@ -530,3 +543,76 @@ def what_works(request: HttpRequest) -> HttpResponse:
         exact_counts=request.user.has_perm(selectors.VIEW_EXACT_COUNTS),
     )
     return render(request, "monitoring/what_works.html", context)
+
+
+# --- kentering radar --------------------------------------------------------------------------------------
+
+RADAR_LIST_LIMIT = 500
+
+
+def _flag_rows(flags, labels: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "flag": f,
+            "label": labels.get(f.indicator, f.indicator),
+            "kind": f.get_kind_display(),
+            "direction": _("for the better") if f.signal > 0 else _("for the worse"),
+            "slope_before": number(f.inputs.get("slope_before"), 3),
+            "slope_recent": number(f.inputs.get("slope_recent"), 3),
+            "t_before": number(f.inputs.get("t_before"), 1),
+            "t_recent": number(f.inputs.get("t_recent"), 1),
+            "n": f"{f.inputs.get('n_before', '–')} + {f.inputs.get('n_recent', '–')}",
+        }
+        for f in flags
+    ]
+
+
+@login_required
+@permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
+def radar(request: HttpRequest) -> HttpResponse:
+    """Nieuwe kenteringen: turning points the last radar run found first, and the repeated evaluations.
+
+    Area aggregates only (indicator values of areas), like the rest of monitoring.
+    """
+    from smaakmaker.areas.kentering import KenteringRule
+
+    run = selectors.radar_latest()
+    new = selectors.radar_flags(run=run) if run is not None else selectors.radar_flags().none()
+    earlier = selectors.radar_flags(new_only=False).exclude(first_run=run) if run is not None else new
+    new_rows = list(new[:RADAR_LIST_LIMIT])
+    earlier_rows = list(earlier[:RADAR_LIST_LIMIT])
+    labels = selectors.indicator_labels({f.indicator for f in new_rows + earlier_rows})
+    changes = []
+    for change in run.summary.get("reevaluations", []) if run else []:
+        changes.append(
+            {
+                **change,
+                "before_effect": number(change["before"]["effect"]),
+                "after_effect": number(change["after"]["effect"]),
+                "before_p": number(change["before"]["p_value"], 3),
+                "after_p": number(change["after"]["p_value"], 3),
+                "difference": number(change["difference"]),
+                "new_years": ", ".join(str(y) for y in change["new_years"]),
+            }
+        )
+    return render(
+        request,
+        "monitoring/radar.html",
+        {
+            "run": run,
+            "rule": KenteringRule(),
+            "seconds": number(run.seconds, 1) if run else "",
+            "new": _flag_rows(new_rows, labels),
+            "new_count": new.count(),
+            "earlier": _flag_rows(earlier_rows, labels),
+            "earlier_count": earlier.count(),
+            "limit": RADAR_LIST_LIMIT,
+            "changes": changes,
+            "summary": [
+                (_("registered"), run.summary.get("registered")),
+                (_("perceived"), run.summary.get("perceived")),
+            ]
+            if run
+            else [],
+        },
+    )

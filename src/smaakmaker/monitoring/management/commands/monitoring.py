@@ -3,6 +3,9 @@
 
 Prints the donor weights, the pre-period RMSPE, the gap per year and the placebo p-value; the evaluation
 is stored, so the page shows it too.
+
+``smaakmaker monitoring radar``: the kentering radar over every loaded area and year (area statistics
+only); prints the new turning points and the repeated evaluations. The scheduled job runs the same service.
 """
 
 from __future__ import annotations
@@ -29,9 +32,14 @@ class Command(BaseCommand):
         evaluate.add_argument("--zonder-buren", action="store_true", help="Leave out adjacent areas.")
         evaluate.add_argument("--covariaten", default="", help="Extra predictors, comma separated.")
         evaluate.add_argument("--min-jaren-voor", type=int, default=3, help="Minimum years before the start.")
+        radar = sub.add_parser("radar", help="Kentering radar: every loaded area and year.")
+        radar.add_argument("--zonder-herhaling", action="store_true", help="Do not repeat evaluations.")
+        radar.add_argument("--top", type=int, default=30, help="New turning points to print (default 30).")
 
     def handle(self, *args, **options):
         console = Console(file=self.stdout, width=120)
+        if options["action"] == "radar":
+            return self._radar(console, options)
         area = Area.objects.filter(code=options["gebied"].strip().upper()).first()
         if area is None:
             raise CommandError(f"Onbekend gebied: {options['gebied']}")
@@ -86,3 +94,38 @@ class Command(BaseCommand):
         for warning in r["warnings"]:
             console.print(f"Let op: {warning}")
         console.print(f"Opgeslagen als evaluatie {evaluation.uuid}")
+
+    def _radar(self, console: Console, options) -> None:
+        from smaakmaker.monitoring import selectors
+
+        with console.status("Kenteringradar loopt…"):
+            run = services.radar_run(reevaluate=not options["zonder_herhaling"], progress=console.print)
+        years = f"{run.years[0]}–{run.years[-1]}" if run.years else "geen"
+        console.print(
+            f"Kenteringradar: {run.series} reeksen van {run.areas} gebieden, peiljaren {years}, "
+            f"{run.flags} kenteringen, waarvan {run.new_flags} nieuw; {run.seconds:.1f} s"
+        )
+        flags = list(selectors.radar_flags(run=run)[: options["top"]])
+        if flags:
+            labels = selectors.indicator_labels({f.indicator for f in flags})
+            table = Table(title="Nieuwe kenteringen")
+            for column in ("Gebied", "Indicator", "Keerpunt", "Gezien in", "Richting", "t vóór", "t na"):
+                table.add_column(column)
+            for f in flags:
+                table.add_row(
+                    f"{f.area.name} ({f.area.code})",
+                    labels[f.indicator],
+                    str(f.turn_year),
+                    str(f.as_of_year),
+                    "ten goede" if f.signal > 0 else "ten kwade",
+                    f"{f.inputs.get('t_before') or 0:.1f}",
+                    f"{f.inputs.get('t_recent') or 0:.1f}",
+                )
+            console.print(table)
+        for change in run.summary.get("reevaluations", []):
+            before, after = change["before"], change["after"]
+            console.print(
+                f"Herhaald: {change['approach']} · {change['indicator_label']} · nieuwe jaren "
+                f"{', '.join(map(str, change['new_years']))}: effect {before['effect']} → {after['effect']}, "
+                f"p {before['p_value']} → {after['p_value']}"
+            )
