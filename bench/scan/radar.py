@@ -20,10 +20,8 @@ import argparse
 import importlib.util
 import os
 import platform
-import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -58,19 +56,6 @@ def baseline(values: np.ndarray, years: np.ndarray, directions: np.ndarray, rows
     return found
 
 
-def measure(func, repeats: int) -> tuple[float, float, list[float]]:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    tracemalloc.start()
-    func()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return statistics.median(times), peak / 2**20, times
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--buurten", type=int, default=14_000)
@@ -95,7 +80,15 @@ def main() -> None:
         f"radar: {len(scan.flags):,} vlaggen, waarvan {len(new):,} nieuwe kenteringen; peiljaren "
         f"{scan.as_of_years[0]}–{scan.as_of_years[-1]}"
     )
-    radar_t, radar_mem, radar_all = measure(lambda: kentering_radar(values, years, directions), args.repeats)
+    radar_all: list[float] = []
+
+    def timed() -> None:
+        t0 = time.perf_counter()
+        kentering_radar(values, years, directions)
+        radar_all.append(time.perf_counter() - t0)
+
+    radar_t, radar_mem = _run.measure(timed, args.repeats)
+    radar_all = radar_all[: args.repeats]  # the last call is the traced one (memory)
 
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(len(values), size=min(args.baseline_sample, len(values)), replace=False))
