@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from smaakmaker.areas.models import Area, Indicator
 from smaakmaker.monitoring import services
-from smaakmaker.monitoring.models import EffectEvaluation
+from smaakmaker.monitoring.models import EffectEvaluation, RadarRun
 
 AREA = "BU0363FD04"
 INDICATOR = "laag_inkomen_hh"
@@ -36,6 +36,12 @@ def demo_load(*, stdout) -> None:
         )
     demo_evaluation_load(stdout=stdout)
     demo_meta_load(stdout=stdout)
+    if not RadarRun.objects.exists():  # the scheduled job would do this; the demo starts with one run
+        run = services.radar_run(reevaluate=False)
+        stdout.print(
+            f"Monitoring: kenteringradar over {run.series} reeksen: {run.flags} kenteringen "
+            f"(zie Monitoring → Nieuwe kenteringen)"
+        )
 
 
 def demo_evaluation_load(*, stdout) -> None:
