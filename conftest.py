@@ -37,6 +37,17 @@ def _fast_password_hashing(request):
     request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _tasks_inline(request):
+    """Background tasks run inline in tests (django-tasks' ImmediateBackend); the fault tests run a
+    real ``smaakmaker worker`` process against a database of their own."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    request.getfixturevalue("settings").TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
+
+
 @pytest.fixture
 def demo_users(db):
     """The demo organisations and one user per role; returns {username: user}."""

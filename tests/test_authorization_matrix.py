@@ -412,6 +412,8 @@ ROUTES: dict[str, Route] = {
     ),
     "access:audit": Route(status=perm("access.view_auditrecord")),
     "access:audit_export": Route(status=perm("access.view_auditrecord")),
+    # scheduled jobs and their results (no personal data): the privacy role only
+    "access:maintenance": Route(status=perm("access.view_auditrecord")),
     # pages: areas (aggregates)
     "areas:index": Route(),
     "areas:map": Route(),

@@ -23,5 +23,6 @@ urlpatterns = [
     path("toegang/convenanten/<uuid:uuid>/hergebruik/", covenant_views.reuse_new, name="reuse_new"),
     path("toegang/convenanten/<uuid:uuid>/status/", covenant_views.covenant_status, name="covenant_status"),
     path("toegang/audit/", covenant_views.audit_browser, name="audit"),
+    path("toegang/onderhoud/", views.maintenance, name="maintenance"),
     path("toegang/audit/export.csv", covenant_views.audit_export, name="audit_export"),
 ]

@@ -117,3 +117,17 @@ def index(request: HttpRequest) -> HttpResponse:
             "my_roles": selectors.roles_of(user=request.user),
         },
     )
+
+
+@require_safe
+@login_required
+@permission_required("access.view_auditrecord", raise_exception=True)
+def maintenance(request: HttpRequest) -> HttpResponse:
+    """The scheduled jobs (retention, audit-chain verification, …) with their last results."""
+    from smaakmaker.common.schedule import last_runs, workers_seen
+
+    return render(
+        request,
+        "access/maintenance.html",
+        {"jobs": last_runs(), "workers": workers_seen()},
+    )

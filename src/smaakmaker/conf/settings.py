@@ -344,6 +344,8 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "smaakmaker.common",
     "smaakmaker.access",
     "smaakmaker.areas",
@@ -421,6 +423,12 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background work: one queue in the database, run by `smaakmaker worker` (common/background.py).
+# Tests run tasks inline (ImmediateBackend, set in conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+import smaakmaker.conf.schedule  # noqa: E402,F401  (declares the schedule's variables)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from smaakmaker.access.audit import audit_record
 from smaakmaker.areas.models import Area, Indicator
-from smaakmaker.common.background import run_after_commit
+from smaakmaker.common.background import enqueue
 from smaakmaker.monitoring import effects as fx
 from smaakmaker.monitoring import selectors
 from smaakmaker.monitoring.models import (
@@ -36,9 +36,6 @@ from smaakmaker.monitoring.models import (
 )
 
 log = structlog.get_logger(__name__)
-
-#: Set by tests to run evaluations inline instead of in a thread.
-RUN_INLINE = False
 
 DEFAULT_OPTIONS = {
     "min_pre_periods": 3,
@@ -364,9 +361,11 @@ def _evaluate(evaluation: EffectEvaluation) -> tuple[dict, dict]:
 def evaluation_execute(*, evaluation_id: int) -> EffectEvaluation:
     """Run a queued evaluation and store its result or its Dutch error (in the web: in a thread)."""
     evaluation = EffectEvaluation.objects.select_related("area", "indicator").get(pk=evaluation_id)
-    EffectEvaluation.objects.filter(pk=evaluation.pk).update(
+    started = EffectEvaluation.objects.filter(pk=evaluation.pk, status=EvaluationStatus.QUEUED).update(
         status=EvaluationStatus.RUNNING, started_at=timezone.now(), progress=0.01, step="starten"
     )
+    if not started:  # finished, failed or already taken by another attempt: leave it so
+        return evaluation
     try:
         result, donors = _evaluate(evaluation)
         EffectEvaluation.objects.filter(pk=evaluation.pk).update(
@@ -414,16 +413,31 @@ def evaluation_execute(*, evaluation_id: int) -> EffectEvaluation:
 
 
 def evaluation_start_background(*, evaluation: EffectEvaluation) -> None:
-    """Start the evaluation in a background thread after the transaction commits.
+    """Put the evaluation on the background queue (in the caller's transaction, if any); its progress
+    and step are stored on its row, which the page polls. A worker that dies during the evaluation is
+    detected by ``smaakmaker worker`` (common/background.py): retried once, then failed with a reason."""
+    from smaakmaker.monitoring.tasks import evaluation_task
 
-    A thread plus a progress row keep the embedded default free of a worker process (the same choice as
-    the plans scheduler); moving it onto a django-tasks database queue only changes this function.
-    """
-    run_after_commit(
-        lambda: evaluation_execute(evaluation_id=evaluation.pk),
-        name=f"evaluation-{evaluation.pk}",
-        inline=RUN_INLINE,
+    enqueue(evaluation_task, evaluation.pk)
+
+
+def evaluation_abandoned(evaluation_id: int, *, retry: bool, reason: str) -> None:
+    """The worker of an evaluation died: queue it again or fail it with ``reason``. The result is stored
+    in one statement at the end, so nothing of a lost evaluation was stored."""
+    unfinished = EffectEvaluation.objects.filter(
+        pk=evaluation_id, status__in=[EvaluationStatus.QUEUED, EvaluationStatus.RUNNING]
     )
+    if retry:
+        unfinished.update(status=EvaluationStatus.QUEUED, started_at=None, progress=0.0, step="")
+    else:
+        unfinished.update(
+            status=EvaluationStatus.FAILED,
+            progress=1.0,
+            step="gestopt",
+            error_code="worker_lost",
+            message=reason,
+            finished_at=timezone.now(),
+        )
 
 
 # --- perceived indicators ---------------------------------------------------------------------------------

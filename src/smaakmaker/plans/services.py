@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from smaakmaker.access.audit import Origin, Processing, audit_record
 from smaakmaker.access.models import Covenant, Organisation
 from smaakmaker.access.policies import organisation_ids_of
-from smaakmaker.common.background import run_after_commit
+from smaakmaker.common.background import enqueue
 
 from . import rules, scheduling, selectors
 from .catalogue import CATALOGUE
@@ -623,7 +623,7 @@ def run_progress(run: SchedulerRun) -> float:
 
 
 def run_execute(*, run_id: int) -> SchedulerRun:
-    """Run the scheduler for a queued run and store its proposal (in the web: in a background thread)."""
+    """Run the scheduler for a queued run and store its proposal (in the web: on the background queue)."""
     run = SchedulerRun.objects.select_related("approach", "approach__area").get(pk=run_id)
     started = SchedulerRun.objects.filter(pk=run.pk, state=RunState.QUEUED).update(
         state=RunState.RUNNING, started_at=timezone.now(), progress=0.01
@@ -682,17 +682,23 @@ def run_execute(*, run_id: int) -> SchedulerRun:
     return run
 
 
-#: Set by tests to run scheduler runs inline instead of in a thread.
-RUN_INLINE = False
-
-
 def run_start_background(*, run: SchedulerRun) -> None:
-    """Start the run in a background thread; its progress is stored on the run row (polled by the page).
+    """Put the run on the background queue (in the caller's transaction, if any); its progress is
+    stored on the run row, which the page polls. A worker that dies during the run is detected by
+    ``smaakmaker worker`` (common/background.py): the run is retried once, then failed with a reason."""
+    from smaakmaker.plans.tasks import scheduler_run_task
 
-    A thread and a database row keep the embedded default free of a separate worker process; see
-    docs/plans.md for the choice and for moving this onto a django-tasks database queue.
-    """
-    run_after_commit(lambda: run_execute(run_id=run.pk), name=f"plan-run-{run.pk}", inline=RUN_INLINE)
+    enqueue(scheduler_run_task, run.pk)
+
+
+def run_abandoned(run_id: int, *, retry: bool, reason: str) -> None:
+    """The worker of a run died: queue it again (``retry``) or fail it with ``reason``. Its result is
+    stored in one statement at the end, so nothing of a lost run was stored."""
+    unfinished = SchedulerRun.objects.filter(pk=run_id, state__in=[RunState.QUEUED, RunState.RUNNING])
+    if retry:
+        unfinished.update(state=RunState.QUEUED, started_at=None, progress=0.0)
+    else:
+        unfinished.update(state=RunState.FAILED, progress=1.0, finished_at=timezone.now(), message=reason)
 
 
 @transaction.atomic
@@ -802,5 +808,6 @@ __all__ = [
     "run_execute",
     "runs_expire_stale",
     "run_reject",
+    "run_abandoned",
     "run_start_background",
 ]

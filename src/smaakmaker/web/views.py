@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 
 from smaakmaker.access import selectors as access_selectors
 from smaakmaker.api.problems import problem_response
+from smaakmaker.common.schedule import failed_alerts
 
 
 @require_safe
@@ -24,6 +25,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "roles": access_selectors.roles_of(user=request.user),
             # why a partner's user sees less, or nothing: covenants of their organisations that ended
             "ended_covenants": access_selectors.covenants_ended_for(user=request.user),
+            # the privacy role: a scheduled check (audit-chain verification, log retention) that failed
+            "job_alerts": failed_alerts() if request.user.has_perm("access.view_auditrecord") else [],
         },
     )
 

@@ -190,8 +190,8 @@ def data(world, tmp_path, monkeypatch) -> Data:  # noqa: F811  (the fixture)
     indicators, a crosswalk), the demo approach with its plan, a finished effect evaluation, and a
     spare active covenant for ``POST /covenants/{uuid}/end``.
 
-    Plan runs and evaluations run inline: from a background thread they would write to the shared
-    in-memory database while the live server does, which is neither deterministic nor safe. The
+    Plan runs and evaluations run inline (the tests' ImmediateBackend): a worker beside the live server
+    would write to the shared in-memory database while the live server does. The
     scheduler gets 0.2 s per run (the client chooses a run's ``time_limit_s``, up to 120 s).
     """
     from rich.console import Console
@@ -202,15 +202,11 @@ def data(world, tmp_path, monkeypatch) -> Data:  # noqa: F811  (the fixture)
     from smaakmaker.cases.demo import AREA, GEM, REG, W
     from smaakmaker.cases.models import Address, SignalKind
     from smaakmaker.monitoring import demo as monitoring_demo
-    from smaakmaker.monitoring import services as monitoring_services
     from smaakmaker.monitoring.tests.conftest import load_nieuw_west
     from smaakmaker.plans import demo as plans_demo
     from smaakmaker.plans import scheduling
-    from smaakmaker.plans import services as plans_services
     from smaakmaker.plans.models import InterventionType
 
-    monkeypatch.setattr(plans_services, "RUN_INLINE", True)
-    monkeypatch.setattr(monitoring_services, "RUN_INLINE", True)
     schedule_plan = scheduling.schedule_plan
 
     def quick_schedule_plan(plan, config, **kwargs):

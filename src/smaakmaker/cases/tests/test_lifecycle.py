@@ -59,10 +59,14 @@ def test_retention_dry_run_changes_nothing(world):
     assert not AuditRecord.objects.filter(action="retention.purge").exists()
 
 
-def test_retention_task_is_defined():
-    from smaakmaker.cases.tasks import retention_task
+def test_retention_is_a_scheduled_job(world):
+    from smaakmaker.common.schedule import run_now
+    from smaakmaker.conf.schedule import job_named
 
-    assert retention_task.name == "retention_task"
+    assert job_named("retention").function == "smaakmaker.cases.tasks.retention_job"
+    run = run_now(name="retention")  # tests run the queue inline
+    run.refresh_from_db()
+    assert run.status == "ok" and "signals_deleted" in run.summary, run.message
 
 
 def test_inzage_for_a_resident_is_complete_and_leaves_out_co_residents(world, api):

@@ -69,10 +69,3 @@ def nieuw_west(django_db_setup, django_db_blocker, tmp_path_factory):
     yield codes
     with django_db_blocker.unblock():
         remove_all_area_data()
-
-
-@pytest.fixture
-def inline_runs(monkeypatch):
-    from smaakmaker.monitoring import services
-
-    monkeypatch.setattr(services, "RUN_INLINE", True)

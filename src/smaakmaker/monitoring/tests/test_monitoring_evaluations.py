@@ -154,7 +154,7 @@ def test_failed_evaluation_shows_the_error_on_the_page(nieuw_west, signed_in):
     assert "vóór de ingreep" in html
 
 
-def test_new_evaluation_form_runs_it(nieuw_west, signed_in, inline_runs):
+def test_new_evaluation_form_runs_it(nieuw_west, signed_in):
     client = signed_in("analist")
     response = client.post(
         "/monitoring/evaluaties/nieuw/",
@@ -188,7 +188,7 @@ def test_new_evaluation_form_rejects_an_unknown_area(nieuw_west, signed_in):
     assert not EffectEvaluation.objects.exists()
 
 
-def test_api_create_run_and_read(nieuw_west, signed_in, inline_runs):
+def test_api_create_run_and_read(nieuw_west, signed_in):
     client = signed_in("analist")
     response = client.post(
         "/api/v1/evaluations",

@@ -45,11 +45,6 @@ def _address(number: int) -> Address:
     )
 
 
-@pytest.fixture(autouse=True)
-def _inline_runs(monkeypatch):
-    monkeypatch.setattr(services, "RUN_INLINE", True)
-
-
 @pytest.fixture
 def plan_world(demo_users) -> PlanWorld:
     covenant_setup()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from smaakmaker.access.demo import DEMO_PASSWORD
-from smaakmaker.plans import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,8 +19,7 @@ def _sign_in(page, username="regisseur"):
     page.get_by_role("heading", level=1).wait_for()
 
 
-def test_regisseur_runs_scheduler_and_accepts(page, axe, plan_world, monkeypatch):
-    monkeypatch.setattr(services, "RUN_INLINE", False)  # the real background thread
+def test_regisseur_runs_scheduler_and_accepts(page, axe, plan_world):
     _sign_in(page)
     page.get_by_role("navigation", name="Hoofdnavigatie").get_by_role("link", name="Plannen").click()
     page.get_by_role("link", name="Testaanpak").click()

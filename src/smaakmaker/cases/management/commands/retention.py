@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: EUPL-1.2
 """``smaakmaker retention``: delete or anonymise data whose retention period has passed.
 
-Call it daily from cron or a systemd timer; the same work is available as the django-tasks task
-``smaakmaker.cases.tasks.retention_task``.
+``smaakmaker worker`` runs the same work daily (``conf/schedule.py``, job ``retention``); this command
+runs it by hand.
 """
 
 from __future__ import annotations
