@@ -29,6 +29,7 @@ TITLES = {
     415: gettext_noop("Unsupported media type."),
     429: gettext_noop("Too many requests."),
     500: gettext_noop("Internal server error."),
+    503: gettext_noop("Service temporarily unavailable; try again shortly."),
 }
 
 

@@ -398,6 +398,14 @@ TEMPLATES = [
     }
 ]
 
+SQLITE_TIMEOUT = declare(
+    "SMAAKMAKER_SQLITE_TIMEOUT",
+    default=20,
+    kind="int",
+    help="SQLite (embedded default): seconds a request waits for another writer's lock before it gives up "
+    "with 503 and `Retry-After` (a backup, a long import or another program holding the database).",
+)
+
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -417,7 +425,7 @@ else:
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                "timeout": SQLITE_TIMEOUT,
             },
         }
     }

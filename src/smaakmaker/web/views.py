@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth.decorators import login_required
+from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
@@ -146,14 +149,33 @@ def method_not_allowed(request: HttpRequest, allowed: str = "") -> HttpResponse:
     return response
 
 
+#: Seconds a client is asked to wait when the database is unavailable (503).
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """True for errors that mean the database cannot be reached or is busy (PostgreSQL stopped or
+    restarting, a broken connection, SQLite locked past its timeout): the request may succeed later."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 @requires_csrf_token
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is being handled: a database that is away or locked is a 503 with
+    # Retry-After (the client may try again), not a 500.
+    unavailable = database_unavailable(sys.exc_info()[1])
+    status = 503 if unavailable else 500
     if request.path.startswith("/api/"):
-        return problem_response(request, 500)
-    # No context processors that touch the database: the error may be the database itself.
-    from django.template import loader
+        response = problem_response(request, status)
+    else:
+        # No context processors that touch the database: the error may be the database itself.
+        from django.template import loader
 
-    return HttpResponse(loader.get_template("500.html").render({}), status=500)
+        template = "503.html" if unavailable else "500.html"
+        response = HttpResponse(loader.get_template(template).render({}), status=status)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @requires_csrf_token
