@@ -15,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from smaakmaker.access.models import AuditRecord, ProcessingLogRecord
+from smaakmaker.access.models import AuditRecord, LogCheckpoint, ProcessingLogRecord
 from smaakmaker.access.tracing import current_trace, new_span_id
 from smaakmaker.common.bulk import insert_values
 
@@ -215,9 +217,11 @@ class ChainBreak:
     problem: str
 
 
-def _verify(model, fields: tuple[str, ...], *, batch: int = 5000) -> Iterator[ChainBreak]:
-    previous = GENESIS
-    last_id = 0
+def _verify(
+    model, fields: tuple[str, ...], *, batch: int = 5000, start: str = GENESIS, after_id: int = 0
+) -> Iterator[ChainBreak]:
+    previous = start
+    last_id = after_id
     name = model._meta.db_table
     while True:
         rows = list(
@@ -238,8 +242,166 @@ def _verify(model, fields: tuple[str, ...], *, batch: int = 5000) -> Iterator[Ch
 
 
 def chain_verify() -> list[ChainBreak]:
-    """Recompute both chains; an empty list means nothing was edited, inserted or removed."""
-    return [*_verify(AuditRecord, AUDIT_FIELDS), *_verify(ProcessingLogRecord, LOG_FIELDS)]
+    """Recompute both chains; an empty list means nothing was edited, inserted or removed.
+
+    After a purge (:func:`logs_purge`) each chain verifies from its latest checkpoint: the checkpoints'
+    signatures (a chain of their own) are checked first, then the remaining rows from the checkpoint's
+    last hash on."""
+    breaks = list(_verify_checkpoints())
+    starts = _chain_starts()
+    for model, fields in ((AuditRecord, AUDIT_FIELDS), (ProcessingLogRecord, LOG_FIELDS)):
+        start, after_id = starts.get(model._meta.db_table, (GENESIS, 0))
+        if after_id and model.objects.filter(id__lte=after_id).exists():
+            breaks.append(
+                ChainBreak(model._meta.db_table, after_id, "a record the checkpoint removed is still there")
+            )
+        breaks.extend(_verify(model, fields, start=start, after_id=after_id))
+    return breaks
+
+
+# --- retention of the logs themselves: purge with a signed checkpoint ------------------------------
+
+CHECKPOINT_FIELDS = ("at", "table", "up_to_id", "removed", "removed_until", "last_hash")
+
+_purge = threading.local()
+
+
+class ChainBrokenError(RuntimeError):
+    """The chains do not verify: nothing is purged (the removed part would take the evidence with it)."""
+
+
+def _checkpoint_key() -> bytes:
+    return hashlib.sha256(("smaakmaker-log-checkpoint:" + settings.SECRET_KEY).encode()).digest()
+
+
+def checkpoint_signature(values: dict, previous_signature: str) -> str:
+    payload = json.dumps(
+        {**{k: _value(v) for k, v in values.items()}, "previous": previous_signature}, sort_keys=True
+    )
+    return hmac.new(_checkpoint_key(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _verify_checkpoints() -> Iterator[ChainBreak]:
+    previous = ""
+    for row in LogCheckpoint.objects.order_by("id").values(
+        "id", "previous_signature", "signature", *CHECKPOINT_FIELDS
+    ):
+        values = {key: row[key] for key in CHECKPOINT_FIELDS}
+        if row["previous_signature"] != previous:
+            yield ChainBreak(LogCheckpoint._meta.db_table, row["id"], "previous checkpoint does not match")
+        if not hmac.compare_digest(checkpoint_signature(values, row["previous_signature"]), row["signature"]):
+            yield ChainBreak(
+                LogCheckpoint._meta.db_table, row["id"], "signature does not match (edited or forged)"
+            )
+        previous = row["signature"]
+
+
+def _chain_starts() -> dict[str, tuple[str, int]]:
+    """Per log table: the hash and id the remaining chain continues from (its latest checkpoint)."""
+    starts = {}
+    for row in LogCheckpoint.objects.order_by("id").values("table", "last_hash", "up_to_id"):
+        starts[row["table"]] = (row["last_hash"], row["up_to_id"])
+    return starts
+
+
+def purge_allowed() -> bool:
+    """True only inside :func:`logs_purge` (the SQLite delete guard asks)."""
+    return getattr(_purge, "active", False)
+
+
+@contextmanager
+def _purging():
+    _purge.active = True
+    try:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # the triggers let DELETE through for this transaction only
+                cursor.execute("SET LOCAL smaakmaker.log_purge = 'on'")
+        yield
+    finally:
+        _purge.active = False
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL smaakmaker.log_purge = 'off'")
+
+
+@dataclass
+class PurgeReport:
+    older_than: datetime
+    removed: dict[str, int] = field(default_factory=dict)
+    checkpoints: list[int] = field(default_factory=list)
+
+
+def logs_purge(*, older_than: datetime, actor=None, origin: Origin | None = None) -> PurgeReport:
+    """Remove the audit and processing-log records older than ``older_than``: the one deliberate, audited
+    exception to append-only. In one transaction, with both chains locked: verify the chains (a broken
+    chain is not purged: :class:`ChainBrokenError`), delete each chain's oldest prefix, write a signed
+    checkpoint per chain (the remaining chain verifies from its last hash), and audit the purge."""
+    report = PurgeReport(older_than=older_than)
+    with transaction.atomic():
+        _lock_chains_and_read_heads()
+        breaks = chain_verify()
+        if breaks:
+            raise ChainBrokenError(
+                f"{len(breaks)} problem(s), the first in {breaks[0].table} row {breaks[0].row_id}"
+            )
+        previous = LogCheckpoint.objects.order_by("-id").values_list("signature", flat=True).first() or ""
+        for model, time_field in ((AuditRecord, "at"), (ProcessingLogRecord, "start_time")):
+            table = model._meta.db_table
+            first_kept = (
+                model.objects.filter(**{f"{time_field}__gte": older_than})
+                .order_by("id")
+                .values_list("id", flat=True)
+                .first()
+            )
+            old = model.objects.all() if first_kept is None else model.objects.filter(id__lt=first_kept)
+            last = old.order_by("-id").values("id", "hash").first()
+            if last is None:
+                report.removed[table] = 0
+                continue
+            count = old.count()
+            with _purging(), connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {table} WHERE id <= %s", [last["id"]])  # noqa: S608 - model table name
+            values = {
+                "at": timezone.now(),
+                "table": table,
+                "up_to_id": last["id"],
+                "removed": count,
+                "removed_until": older_than,
+                "last_hash": last["hash"],
+            }
+            signature = checkpoint_signature(values, previous)
+            checkpoint = LogCheckpoint(**values, previous_signature=previous, signature=signature)
+            checkpoint.save()
+            previous = signature
+            report.removed[table] = count
+            report.checkpoints.append(checkpoint.pk)
+        if report.checkpoints:
+            audit_record(
+                actor=actor,
+                action="audit.purge",
+                object_type="access.logcheckpoint",
+                object_id=",".join(str(pk) for pk in report.checkpoints),
+                reason=(
+                    f"retention of the logs: {report.removed.get(AuditRecord._meta.db_table, 0)} audit and "
+                    f"{report.removed.get(ProcessingLogRecord._meta.db_table, 0)} processing-log records older "
+                    f"than {older_than.date().isoformat()} removed"
+                ),
+                origin=origin or Origin(channel="task"),
+            )
+    return report
+
+
+def log_retention_cutoff(*, now: datetime | None = None) -> tuple[datetime, int]:
+    """The moment before which log records are removed, and the term in days: the configured term, but
+    never shorter than the longest retention period of a processing activity (an inzage must find how
+    data was processed for as long as the data itself may exist)."""
+    from django.db.models import Max
+
+    from smaakmaker.access.models import ProcessingActivity
+
+    longest = ProcessingActivity.objects.aggregate(longest=Max("retention_days"))["longest"] or 0
+    days = max(settings.LOG_RETENTION_DAYS, longest)
+    return (now or timezone.now()) - timedelta(days=days), days
 
 
 def records_for_subject(*, subject_type: str, subject_id: str):
@@ -267,9 +429,15 @@ def _register_guard(sender, connection, **kwargs):  # noqa: ARG001
     def locked() -> int:
         if _guard["relaxed_for_test_databases"] and _is_test_database(connection):
             return 0
+        return 0 if purge_allowed() else 1
+
+    def checkpoint_locked() -> int:  # checkpoints are never purged
+        if _guard["relaxed_for_test_databases"] and _is_test_database(connection):
+            return 0
         return 1
 
     connection.connection.create_function("smaakmaker_audit_locked", 0, locked)
+    connection.connection.create_function("smaakmaker_checkpoint_locked", 0, checkpoint_locked)
 
 
 def connect_sqlite_guard() -> None:

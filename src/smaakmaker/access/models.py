@@ -378,3 +378,29 @@ class ProcessingLogRecord(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.name} {self.activity_id}"
+
+
+class LogCheckpoint(AppendOnlyModel):
+    """What a purge of the audit or processing log removed: the removed prefix of one chain, its last
+    hash (the previous hash of the first row kept) and a signature over it, so the remaining chain still
+    verifies from here and the removed part can be shown to have existed. Checkpoints form a chain of
+    their own. Written only by ``access.audit.logs_purge``; append-only like the logs."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(_("time"))
+    table = models.CharField(_("log"), max_length=64)
+    up_to_id = models.BigIntegerField(_("removed up to id"))
+    removed = models.BigIntegerField(_("records removed"))
+    removed_until = models.DateTimeField(_("records older than"))
+    last_hash = models.CharField(_("hash of the last removed record"), max_length=64)
+    previous_signature = models.CharField(_("previous checkpoint's signature"), max_length=64)
+    signature = models.CharField(_("signature"), max_length=64)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("log checkpoint")
+        verbose_name_plural = _("log checkpoints")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.table} ≤ #{self.up_to_id} ({self.removed})"

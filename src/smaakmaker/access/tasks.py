@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from smaakmaker.access.audit import chain_verify
+from smaakmaker.access.audit import ChainBrokenError, chain_verify, log_retention_cutoff, logs_purge
 from smaakmaker.access.models import AuditRecord, ProcessingLogRecord
 
 
@@ -30,4 +30,32 @@ def audit_verify_job() -> dict:
         "log_records": log_count,
         "breaks": [f"{b.table} {b.row_id}: {b.problem}" for b in breaks[:20]],
         "message": message,
+    }
+
+
+def log_retention_job() -> dict:
+    """Remove audit and processing-log records past their term, with a signed checkpoint (ADR 11)."""
+    cutoff, days = log_retention_cutoff()
+    try:
+        report = logs_purge(older_than=cutoff)
+    except ChainBrokenError as exc:
+        return {
+            "ok": False,
+            "days": days,
+            "message": _("Nothing removed: the chains do not verify (%(problem)s).") % {"problem": exc},
+        }
+    audit = report.removed.get(AuditRecord._meta.db_table, 0)
+    log = report.removed.get(ProcessingLogRecord._meta.db_table, 0)
+    return {
+        "ok": True,
+        "days": days,
+        "older_than": cutoff.isoformat(),
+        "audit_removed": audit,
+        "log_removed": log,
+        "checkpoints": report.checkpoints,
+        "message": _(
+            "%(audit)d audit records and %(log)d processing-log records older than %(days)d days removed; "
+            "%(checkpoints)d signed checkpoint(s) written."
+        )
+        % {"audit": audit, "log": log, "days": days, "checkpoints": len(report.checkpoints)},
     }

@@ -54,6 +54,13 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
         alert=True,
     ),
     ScheduledJob(
+        name="log_retention",
+        function="smaakmaker.access.tasks.log_retention_job",
+        hours=_hours("log_retention", "the removal of audit and processing-log records past their term"),
+        title=_("Retention of the audit and processing log"),
+        alert=True,
+    ),
+    ScheduledJob(
         name="area_scans",
         function="smaakmaker.areas.tasks.scans_refresh_job",
         hours=_hours("area_scans", "the refresh of the area scans"),

@@ -398,6 +398,19 @@ TEMPLATES = [
     }
 ]
 
+LOG_RETENTION_DAYS = declare(
+    "SMAAKMAKER_LOG_RETENTION_DAYS",
+    default=1826,
+    kind="int",
+    help="Days the audit and processing-log records are kept; older ones are removed by the scheduled job "
+    "`log_retention` with a signed checkpoint, so the remaining chain still verifies. Never shorter than the "
+    "longest retention period of a processing activity (an inzage must show how data was processed for as "
+    "long as the data may exist). Default five years: neither the BIO nor the Logboek Dataverwerkingen sets "
+    "a term (the standard leaves one static term per organisation to the organisation), and five years is "
+    "the limitation period of a claim for damages (art. 3:310 BW), within which a resident may still need "
+    "the log to show who processed their data.",
+)
+
 SQLITE_TIMEOUT = declare(
     "SMAAKMAKER_SQLITE_TIMEOUT",
     default=20,
