@@ -34,7 +34,7 @@ def audit_verify_job() -> dict:
 
 
 def log_retention_job() -> dict:
-    """Remove audit and processing-log records past their term, with a signed checkpoint (ADR 15)."""
+    """Remove audit and processing-log records past their term, with a signed checkpoint (ADR 16)."""
     cutoff, days = log_retention_cutoff()
     try:
         report = logs_purge(older_than=cutoff)
