@@ -245,6 +245,20 @@ class _Unchanged:
 UNCHANGED: Any = _Unchanged()
 
 
+def _activity_code_from(slug: str) -> str:
+    """A free activity code made from ``slug``: itself, else with ``-2``, ``-3`` … (at most 80 characters)."""
+    from smaakmaker.access.models import ProcessingActivity
+
+    base = slug[:80] or "activiteit"
+    taken = set(ProcessingActivity.objects.filter(code__startswith=base[:70]).values_list("code", flat=True))
+    candidate, number = base, 1
+    while candidate in taken:
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: 80 - len(suffix)] + suffix
+    return candidate
+
+
 def covenant_area_codes_clean(raw_codes) -> list[str]:
     """Normalised CBS codes of gemeenten, wijken or buurten (no duplicates, order kept).
 
@@ -568,7 +582,9 @@ def processing_activity_create(
     origin=None,
 ):
     """Create an activity of a draft covenant with its grants: ``(organisation_kind, role_name, scope,
-    level)``. The code defaults to the name as a slug; at least one grant and one data category."""
+    level)``. The code defaults to the name as a slug (numbered when another activity has it; "activiteit"
+    when the name has nothing a slug keeps); at least one grant and one data category. A code given that
+    another activity has is a conflict (``CovenantError.conflict``)."""
     from django.core.exceptions import ValidationError
     from django.utils.text import slugify
     from django.utils.translation import gettext
@@ -585,7 +601,7 @@ def processing_activity_create(
         )
     activity = ProcessingActivity(
         covenant=covenant,
-        code=(code or slugify(name))[:80],
+        code=code or _activity_code_from(slugify(name)),
         name=name,
         purpose=purpose,
         avg_ground=avg_ground,
@@ -596,10 +612,13 @@ def processing_activity_create(
         allows_names=allows_names,
     )
     errors: dict[str, list[str]] = {}
+    code_taken = False  # by another activity: a conflict with stored data, not invalid input
     try:
         activity.full_clean()
     except ValidationError as exc:
         errors = CovenantError.from_validation(exc, default_field="code").errors
+        code_errors = exc.error_dict.get("code", [])
+        code_taken = bool(code_errors) and all(error.code == "unique" for error in code_errors)
     if not activity.data_categories and "data_categories" not in errors:
         errors["data_categories"] = [gettext("Name at least one category of data.")]
     if "retention_days" not in errors and not (isinstance(retention_days, int) and retention_days >= 1):
@@ -631,7 +650,8 @@ def processing_activity_create(
             for messages in exc.message_dict.values():
                 errors.setdefault("grants", []).extend(messages)
     if errors:
-        raise CovenantError.from_errors(errors)
+        # only the code taken: 409 (choose another code); anything else wrong with the input: 400
+        raise CovenantError.from_errors(errors, conflict=code_taken and set(errors) == {"code"})
     activity.save()
     for grant in rows:
         grant.activity = activity

@@ -13,10 +13,12 @@ class ApiConfig(AppConfig):
         from django.db import models
         from rest_framework import serializers
 
-        from smaakmaker.api.fields import UtcDateTimeField
+        from smaakmaker.api.fields import UtcDateTimeField, install_strict_input
 
         # Date-times in API answers in UTC with Z, for every model date-time a ModelSerializer maps.
         serializers.ModelSerializer.serializer_field_mapping[models.DateTimeField] = UtcDateTimeField
+        # Every field takes exactly what the OpenAPI document says (no coercion, text checked as sent).
+        install_strict_input()
         # No Server header from the development server (`smaakmaker runserver`, scripts/run): wsgiref
         # writes ``Server: WSGIServer/0.2 CPython/3.x`` only when its handler has a ``server_software``
         # (a documented attribute of wsgiref.handlers.BaseHandler, meant to be set by subclasses). The

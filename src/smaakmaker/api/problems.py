@@ -77,19 +77,30 @@ def problem_body(
     return body
 
 
+#: The name in ``invalidParams`` of an error of a whole object (DRF's ``NON_FIELD_ERRORS_KEY``).
+NON_FIELD_ERRORS = "nonFieldErrors"
+#: Other names for it: DRF's and Django's defaults, as code outside the serializers may still use them.
+NON_FIELD_ERRORS_ALIASES = frozenset({"non_field_errors", "__all__"})
+
+
 def _flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
-    """Turn DRF's nested error structure into ``invalidParams`` entries with dotted field names."""
+    """Turn DRF's nested error structure into ``invalidParams`` entries with dotted field names; an error
+    of the whole body is named ``nonFieldErrors``, one of a nested object or list by its field (an empty
+    ``grants`` list is ``grants``, not ``grants.nonFieldErrors``)."""
     params: list[dict[str, str]] = []
     if isinstance(data, dict):
         for key, value in data.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if key == NON_FIELD_ERRORS or key in NON_FIELD_ERRORS_ALIASES:
+                name = prefix or NON_FIELD_ERRORS  # of a nested object or list: named by its field
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             params.extend(_flatten_errors(value, name))
     elif isinstance(data, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in data):
             for item in data:
                 params.append(
                     {
-                        "name": prefix or "nonFieldErrors",
+                        "name": prefix or NON_FIELD_ERRORS,
                         "code": getattr(item, "code", "invalid"),
                         "reason": str(item),
                     }
@@ -100,7 +111,7 @@ def _flatten_errors(data: Any, prefix: str = "") -> list[dict[str, str]]:
     else:
         params.append(
             {
-                "name": prefix or "nonFieldErrors",
+                "name": prefix or NON_FIELD_ERRORS,
                 "code": getattr(data, "code", "invalid"),
                 "reason": str(data),
             }

@@ -5,9 +5,12 @@ responses (NL API Design Rules: /core/uri-version, /core/doc-openapi-contact, /c
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
+from smaakmaker.api.fields import NOT_BLANK_PATTERN
 from smaakmaker.api.query import SAFE_METHODS, paged_methods
 
 
@@ -30,6 +33,50 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_pagination_parameters(self):
         return []  # added above, from the one declaration
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Text that may not be blank must contain a character that is not white space
+        (``smaakmaker.api.fields``: the server checks the text as sent): ``pattern: \\S`` where the field
+        has no pattern, enum or format of its own (those leave no room for white space only; a
+        ``RegexValidator``'s pattern is added later, by ``_insert_field_validators``)."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and not field.read_only
+            and not any(isinstance(validator, RegexValidator) for validator in field.validators)
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and not {"pattern", "enum", "format", "$ref", "oneOf", "anyOf", "allOf"} & set(schema)
+        ):
+            schema["pattern"] = NOT_BLANK_PATTERN
+        if (
+            direction == "request"
+            and isinstance(field, serializers.ListSerializer)
+            and isinstance(schema, dict)
+            and schema.get("type") == "array"
+        ):  # drf-spectacular leaves out a list of objects' bounds
+            minimum = max(field.min_length or 0, 0 if field.allow_empty else 1)
+            if minimum:
+                schema["minItems"] = minimum
+            if field.max_length is not None:
+                schema["maxItems"] = field.max_length
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        """A request body may name what it needs beyond its fields' own rules: ``required_any``, a list
+        of field-name groups of which at least one must be given (``anyOf`` of ``required``), and
+        ``required_one``, exactly one of the named fields (``oneOf``)."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request":
+            any_of = getattr(serializer, "required_any", None)
+            one_of = getattr(serializer, "required_one", None)
+            if any_of:
+                schema["anyOf"] = [{"required": [name]} for name in any_of]
+            if one_of:
+                schema["oneOf"] = [{"required": [name]} for name in one_of]
+        return schema
 
 
 PROBLEM_SCHEMA = {

@@ -564,6 +564,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "smaakmaker.api.schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "smaakmaker.api.pagination.Pages",
     "EXCEPTION_HANDLER": "smaakmaker.api.problems.exception_handler",
+    # errors of a whole object, in invalidParams (smaakmaker.api.problems.NON_FIELD_ERRORS)
+    "NON_FIELD_ERRORS_KEY": "nonFieldErrors",
     "DEFAULT_VERSIONING_CLASS": None,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_THROTTLE_CLASSES": [

@@ -102,6 +102,21 @@ class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
 
 
 AREA_CODES_HELP = "CBS codes of gemeenten, wijken or buurten, e.g. GM0363, WK0363FD, BU0363FD04."
+#: A CBS code of a gemeente, wijk or buurt as the API takes it (either case, stored in upper case; no
+#: padding); the national code NL00 is not an area a covenant is made for (``covenant_area_codes_clean``).
+AREA_CODE_PATTERN = r"^(?:[Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2}|[Bb][Uu][0-9]{4}[0-9A-Za-z]{4})$"
+
+
+def _area_code_field() -> serializers.RegexField:
+    return serializers.RegexField(
+        AREA_CODE_PATTERN,
+        max_length=10,
+        error_messages={
+            "invalid": _(
+                "Not a CBS code of a gemeente, wijk or buurt, such as GM0363, WK0363FD or BU0363FD04."
+            )
+        },
+    )
 
 
 class OrganisationRefSerializer(serializers.Serializer):
@@ -168,14 +183,12 @@ class ActivityCreateSerializer(serializers.Serializer):
     compartment = NamedChoiceField(enum_name="CompartmentEnum", choices=Compartment.choices)
     retention_days = serializers.IntegerField(min_value=1, max_value=36500)
     allows_names = serializers.BooleanField(default=False)
-    grants = GrantSerializer(many=True, help_text="At least one recipient.")
-
-    def validate_grants(self, value):
-        if not value:
-            raise serializers.ValidationError(
-                _("Give at least one recipient (organisation kind and role)."), code="empty"
-            )
-        return value
+    grants = GrantSerializer(
+        many=True,
+        allow_empty=False,
+        help_text="At least one recipient.",
+        error_messages={"empty": _("Give at least one recipient (organisation kind and role).")},
+    )
 
 
 class ReuseDecisionSerializer(serializers.ModelSerializer):
@@ -241,9 +254,7 @@ class CovenantWriteSerializer(serializers.Serializer):
     """Create a draft covenant (all required fields) or change one (PATCH: only the fields given)."""
 
     name = serializers.CharField(max_length=200)
-    area_codes = serializers.ListField(
-        child=serializers.CharField(max_length=20), min_length=1, help_text=AREA_CODES_HELP
-    )
+    area_codes = serializers.ListField(child=_area_code_field(), min_length=1, help_text=AREA_CODES_HELP)
     partners = serializers.ListField(
         child=serializers.UUIDField(), min_length=1, help_text="UUIDs of the partner organisations."
     )

@@ -234,7 +234,13 @@ class CovenantActivityView(CovenantView):
     @extend_schema(
         summary="Add a processing activity with its grants to a draft covenant",
         request=ActivityCreateSerializer,
-        responses={201: ActivitySerializer, 409: conflict("the covenant is not a draft (`status`).")},
+        responses={
+            201: ActivitySerializer,
+            409: conflict(
+                "the covenant is not a draft (`status`), or another processing activity has the `code` given "
+                "(a code made from the name is numbered instead)."
+            ),
+        },
         tags=COVENANT_TAGS,
     )
     def post(self, request, uuid):

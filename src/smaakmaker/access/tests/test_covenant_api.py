@@ -201,7 +201,9 @@ def test_users_without_the_permission_get_403_and_change_nothing(signed_in):
 def test_bad_input_names_the_field_and_saves_nothing(signed_in, demo_users):
     client = signed_in("regisseur")
     bad_area = _invalid(client.post(API, _covenant_body(area_codes=["GM0363", "XX12"]), content_type=JSON))
-    assert set(bad_area) == {"area_codes"} and "XX12" in bad_area["area_codes"]
+    assert (
+        set(bad_area) == {"area_codes.1"} and "CBS" in bad_area["area_codes.1"]
+    )  # the code named by its place
     unknown = _invalid(
         client.post(
             API,
@@ -221,7 +223,7 @@ def test_bad_input_names_the_field_and_saves_nothing(signed_in, demo_users):
 
     created = _create(client)
     url = f"{API}/{created['uuid']}"
-    assert set(_invalid(client.patch(url, {"area_codes": ["NL00"]}, content_type=JSON))) == {"area_codes"}
+    assert set(_invalid(client.patch(url, {"area_codes": ["NL00"]}, content_type=JSON))) == {"area_codes.0"}
     duplicate_grant = _activity_body(
         grants=[{"organisation_kind": "gemeente", "role": "regisseur", "scope": "area"}] * 2
     )
@@ -236,3 +238,21 @@ def test_bad_input_names_the_field_and_saves_nothing(signed_in, demo_users):
     assert covenant.area_codes == ["WK0363FD", "BU0363FD04"] and covenant.activities.count() == 0
     assert _actions() == ["covenant.create"]
     _problem(client.get(f"{API}/00000000-0000-0000-0000-000000000000"), 404)
+
+
+def test_an_activity_code_taken_is_a_conflict_and_one_made_from_the_name_is_numbered(signed_in):
+    client = signed_in("regisseur")
+    url = f"{API}/{_create(client)['uuid']}/activities"
+    first = client.post(url, _activity_body(), content_type=JSON)
+    assert first.status_code == 201 and first.json()["code"] == "signalering-overlast"
+    # the same name again, no code given: the code made from it is numbered
+    second = client.post(url, _activity_body(), content_type=JSON)
+    assert second.status_code == 201 and second.json()["code"] == "signalering-overlast-2"
+    # a name a slug keeps nothing of still gets a code
+    symbols = client.post(url, _activity_body("§§ ¶¶"), content_type=JSON)
+    assert symbols.status_code == 201 and symbols.json()["code"] == "activiteit"
+    # a code given that another activity has: 409 naming the code; with other errors too: 400
+    taken = client.post(url, _activity_body("Iets anders", code="signalering-overlast"), content_type=JSON)
+    assert set(_invalid(taken, 409)) == {"code"}
+    both = _activity_body("Iets anders", code="signalering-overlast", retention_days=0)
+    assert set(_invalid(client.post(url, both, content_type=JSON))) == {"retention_days"}

@@ -344,7 +344,10 @@ def _config(api_url: str, headers: dict[str, str], data: Data) -> schemathesis.C
             "headers": headers,
             "workers": 1,  # one request at a time: the live server shares the test's SQLite connection
             "continue-on-failure": True,
-            "request-timeout": 30,
+            "request-timeout": 120,  # a finished evaluation is computed inline (about a second when quiet)
+            # Hypothesis's only health check that depends on the machine's speed: it would make a run on a
+            # busy machine fail where the same run passes on a quiet one. The others stay on.
+            "suppress-health-check": ["too_slow"],
             "cache": {"enabled": False},
             "generation": {
                 "max-examples": MAX_EXAMPLES,
@@ -511,12 +514,6 @@ def _write_report(caller: str, run: Run) -> None:
     (directory / f"{caller}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False))
 
 
-@pytest.mark.skipif(
-    os.environ.get("SMAAKMAKER_SCHEMATHESIS") != "1",
-    reason="opt-in until its findings are fixed (issue 12, point 7: the document under-documents "
-    "what the server refuses, e.g. an empty signal batch, a search without criteria, activity codes); "
-    "run with SMAAKMAKER_SCHEMATHESIS=1",
-)
 @pytest.mark.parametrize("caller", list(CALLERS))
 def test_schemathesis_over_the_whole_api(caller, api_url, data):
     username = CALLERS[caller]

@@ -54,7 +54,7 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
 class AreaFilterSerializer(QuerySerializer):
     level = serializers.ChoiceField(choices=AreaLevel.choices, required=False)
     parent = serializers.CharField(required=False, max_length=16)
-    gemeente = serializers.RegexField(r"^GM\d{4}$", required=False)
+    gemeente = serializers.RegexField(r"^GM[0-9]{4}$", required=False)
     q = serializers.CharField(required=False, max_length=100)
     year = serializers.IntegerField(
         required=False,

@@ -4,12 +4,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail
 
-from smaakmaker.api.fields import UtcDateTimeField
+from smaakmaker.api.fields import DATE_RE, UtcDateTimeField
+from smaakmaker.api.problems import NON_FIELD_ERRORS
 from smaakmaker.api.query import QuerySerializer
 from smaakmaker.cases import workflow
 from smaakmaker.cases.models import (
@@ -40,9 +42,12 @@ def _bag_id(value: str) -> str:
     return value
 
 
+#: A postcode as it may be sent (the documented pattern): at most one space, either case.
+POSTCODE_INPUT_RE = re.compile(r"[1-9][0-9]{3} ?[A-Za-z]{2}", re.ASCII)
+
+
 def _postcode(value: str) -> str:
-    value = normalise_postcode(value)
-    if not POSTCODE_RE.fullmatch(value):
+    if not POSTCODE_INPUT_RE.fullmatch(value) or not POSTCODE_RE.fullmatch(normalise_postcode(value)):
         raise serializers.ValidationError("A postcode looks like 1064AB.", code="invalid_postcode")
     return value
 
@@ -127,13 +132,16 @@ def _confirm_field() -> serializers.BooleanField:
 
 
 class AddressSearchSerializer(serializers.Serializer):
+    #: at least one of these (the OpenAPI document's ``anyOf``, smaakmaker.api.schema.AutoSchema)
+    required_any = ("bag_nummeraanduiding_id", "postcode", "house_number", "buurt_code")
+
     bag_nummeraanduiding_id = BagIdField(required=False)
     postcode = PostcodeField(required=False)
     house_number = serializers.IntegerField(min_value=1, max_value=99999, required=False)
     buurt_code = BuurtCodeField(required=False)
 
     def validate(self, attrs):
-        if not attrs:
+        if self.required_any and not any(name in attrs for name in self.required_any):
             raise serializers.ValidationError("Give at least one search field.", code="required")
         if "postcode" in attrs:
             attrs["postcode"] = normalise_postcode(attrs["postcode"])
@@ -141,6 +149,8 @@ class AddressSearchSerializer(serializers.Serializer):
 
 
 class CaseSearchSerializer(AddressSearchSerializer):
+    required_any = ()  # no criteria: every case you may see
+
     status = CaseStatusField(required=False)
 
     def validate(self, attrs):
@@ -318,6 +328,9 @@ def _problem(field_class, key: str, **kwargs) -> list[ErrorDetail]:
 
 
 def _texts_check(raw: dict, specification, item: dict, problems: dict) -> None:
+    """Text as the API's strict fields check it (smaakmaker.api.fields): a JSON string, checked as sent
+    (a required one must contain a character that is not white space), stored without the spaces
+    around it."""
     for name, max_length, required in specification:
         value = raw.get(name)
         if value is None and not required and name not in raw:
@@ -327,14 +340,15 @@ def _texts_check(raw: dict, specification, item: dict, problems: dict) -> None:
             key = "required" if value is None and name not in raw else "invalid"
             field_class = serializers.Field if key == "required" else serializers.CharField
             problems[name] = _problem(field_class, key)
-            continue
-        value = value.strip()
-        if not value and required:
+        elif not value.strip() and required:
             problems[name] = _problem(serializers.CharField, "blank")
         elif len(value) > max_length:
             problems[name] = _problem(serializers.CharField, "max_length", max_length=max_length)
+        elif "\x00" in value:
+            validator = ProhibitNullCharactersValidator()
+            problems[name] = [ErrorDetail(str(validator.message), code=validator.code)]
         else:
-            item[name] = value
+            item[name] = value.strip()
 
 
 def _address_check(raw) -> tuple[dict, dict | list]:
@@ -343,7 +357,7 @@ def _address_check(raw) -> tuple[dict, dict | list]:
         return {}, _problem(serializers.Field, "required")
     if not isinstance(raw, dict):
         return {}, {
-            "non_field_errors": _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
+            NON_FIELD_ERRORS: _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
         }
     address: dict = {}
     problems: dict = {}
@@ -351,22 +365,21 @@ def _address_check(raw) -> tuple[dict, dict | list]:
     number = raw.get("house_number")
     if number is None:
         problems["house_number"] = _problem(serializers.Field, "required")
-    elif isinstance(number, bool) or not (
-        isinstance(number, int) or (isinstance(number, str) and number.strip().isdigit())
-    ):
+    elif isinstance(number, bool) or not isinstance(number, int):  # a JSON integer only
         problems["house_number"] = _problem(serializers.IntegerField, "invalid")
     elif not 1 <= int(number) <= 99999:
         key, limit = ("min_value", 1) if int(number) < 1 else ("max_value", 99999)
         problems["house_number"] = _problem(serializers.IntegerField, key, **{key: limit})
     else:
         address["house_number"] = int(number)
-    if "house_letter" in address and not HOUSE_LETTER_RE.fullmatch(address["house_letter"]):
+    # patterns apply to the text as sent
+    if "house_letter" in address and not HOUSE_LETTER_RE.fullmatch(raw.get("house_letter", "")):
         problems["house_letter"] = _problem(serializers.RegexField, "invalid")
     if "postcode" in address:
         address["postcode"] = normalise_postcode(address["postcode"])
-        if not POSTCODE_RE.fullmatch(address["postcode"]):
+        if not POSTCODE_INPUT_RE.fullmatch(raw["postcode"]) or not POSTCODE_RE.fullmatch(address["postcode"]):
             problems["postcode"] = [ErrorDetail("A postcode looks like 1064AB.", code="invalid_postcode")]
-    if "buurt_code" in address and not BUURT_RE.fullmatch(address["buurt_code"]):
+    if "buurt_code" in address and not BUURT_RE.fullmatch(raw["buurt_code"]):
         problems["buurt_code"] = [
             ErrorDetail("A buurt code looks like BU0363FD04.", code="invalid_buurt_code")
         ]
@@ -381,7 +394,7 @@ def signal_item_check(raw) -> tuple[dict, dict]:
     """
     if not isinstance(raw, dict):
         return {}, {
-            "non_field_errors": _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
+            NON_FIELD_ERRORS: _problem(serializers.Serializer, "invalid", datatype=type(raw).__name__)
         }
     item: dict = {}
     problems: dict = {}
@@ -396,28 +409,32 @@ def signal_item_check(raw) -> tuple[dict, dict]:
         problems["confirm_no_names"] = _problem(serializers.BooleanField, "invalid")
     else:
         item["confirm_no_names"] = confirm
-    if "bag_nummeraanduiding_id" in item and not BAG_ID_RE.fullmatch(item["bag_nummeraanduiding_id"]):
+    if "bag_nummeraanduiding_id" in item and not BAG_ID_RE.fullmatch(raw["bag_nummeraanduiding_id"]):
         problems["bag_nummeraanduiding_id"] = [
             ErrorDetail(
                 gettext("A BAG id has exactly 16 digits (leading zeros included)."), code="invalid_bag_id"
             )
         ]
-    if "kind" in item and not SLUG_RE.fullmatch(item["kind"]):
+    if "kind" in item and not SLUG_RE.fullmatch(raw["kind"]):
         problems["kind"] = _problem(serializers.SlugField, "invalid")
     observed_on = raw.get("observed_on")
     if observed_on is None:
         problems["observed_on"] = _problem(serializers.Field, "required")
     else:
         try:
-            item["observed_on"] = date.fromisoformat(observed_on) if isinstance(observed_on, str) else None
+            item["observed_on"] = (
+                date.fromisoformat(observed_on)
+                if isinstance(observed_on, str) and DATE_RE.fullmatch(observed_on)
+                else None
+            )
         except ValueError:
             item["observed_on"] = None
-        if item["observed_on"] is None or len(observed_on) != 10:
+        if item["observed_on"] is None:
             problems["observed_on"] = _problem(serializers.DateField, "invalid", format="YYYY-MM-DD")
     return item, problems
 
 
-@extend_schema_field(SignalItemSerializer(many=True))
+@extend_schema_field(SignalItemSerializer(many=True, min_length=1, max_length=MAX_BATCH_ITEMS))
 class SignalItemsField(serializers.Field):
     """The items of a batch (1 to 5,000); problems per item as DRF reports them for nested lists."""
 
@@ -484,6 +501,9 @@ class AgendaItemSerializer(serializers.Serializer):
 
 
 class InzageRequestSerializer(serializers.Serializer):
+    #: exactly one of these (the OpenAPI document's ``oneOf``, smaakmaker.api.schema.AutoSchema)
+    required_one = ("address", "resident")
+
     address = serializers.UUIDField(required=False)
     resident = serializers.UUIDField(required=False)
 
