@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
@@ -42,7 +43,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import requests
 import schemathesis
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 from schemathesis.engine import events, from_schema
 
 from smaakmaker.access.models import Membership
@@ -381,6 +382,31 @@ def _config(api_url: str, headers: dict[str, str], data: Data) -> schemathesis.C
     )
 
 
+def _routed_operations() -> set[str]:
+    """Every operation the server routes under /api/v1 ("METHOD /path" as in the document): each URL
+    pattern of ``smaakmaker.api.urls`` with each method its view implements (HEAD and OPTIONS, which
+    DRF answers for every view, aside). The served document itself is not one of its operations."""
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern):
+                yield route, pattern.callback
+
+    operations = set()
+    for route, callback in walk(get_resolver().url_patterns, "/"):
+        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        if not route.startswith("/api/v1/") or view_class is None or route == "/api/v1/openapi.json":
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.removeprefix("/api/v1"))
+        for method in view_class.http_method_names:
+            if method not in {"head", "options"} and hasattr(view_class, method):
+                operations.add(f"{method.upper()} {path}")
+    return operations
+
+
 def _run(api_url: str, headers: dict[str, str], data: Data) -> Run:
     document = _document(api_url)
     schema = schemathesis.openapi.from_dict(document, config=_config(api_url, headers, data))
@@ -530,6 +556,9 @@ def test_schemathesis_over_the_whole_api(caller, api_url, data):
     run = RESULTS[caller] = _run(api_url, headers, data)
     if REPORT_DIR:
         _write_report(caller, run)
+
+    # The document is all the server routes: an operation left out of it would be left out here too.
+    assert run.operations == _routed_operations(), "the OpenAPI document and the routed API differ"
 
     for phase in UNIT_PHASES:  # nothing was skipped
         missing = sorted(run.operations - run.answered[phase])
