@@ -208,20 +208,25 @@ class CovenantError(ValueError):
         field: str = "status",
         errors: dict[str, list[str]] | None = None,
         conflict: bool = False,
+        codes: dict[str, str] | None = None,
     ):
         super().__init__(message)
         self.field = field
         self.errors = errors or {field: [message]}
         self.conflict = conflict
+        self.codes = codes or {}  # field -> error code where it is not "invalid" (e.g. "unique")
 
     @classmethod
-    def from_errors(cls, errors: dict[str, list[str]], *, conflict: bool = False) -> CovenantError:
+    def from_errors(
+        cls, errors: dict[str, list[str]], *, conflict: bool = False, codes: dict[str, str] | None = None
+    ) -> CovenantError:
         field = next(iter(errors))
         return cls(
             " ".join(m for messages in errors.values() for m in messages),
             field=field,
             errors=errors,
             conflict=conflict,
+            codes=codes,
         )
 
     @classmethod
@@ -651,7 +656,11 @@ def processing_activity_create(
                 errors.setdefault("grants", []).extend(messages)
     if errors:
         # only the code taken: 409 (choose another code); anything else wrong with the input: 400
-        raise CovenantError.from_errors(errors, conflict=code_taken and set(errors) == {"code"})
+        raise CovenantError.from_errors(
+            errors,
+            conflict=code_taken and set(errors) == {"code"},
+            codes={"code": "unique"} if code_taken else None,
+        )
     activity.save()
     for grant in rows:
         grant.activity = activity

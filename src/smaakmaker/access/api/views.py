@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, permissions, status
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -115,7 +116,11 @@ class CovenantView(APIView):
 
     def handle_exception(self, exc):
         if isinstance(exc, services.CovenantError):
-            exc = Conflict(exc.errors) if exc.conflict else exceptions.ValidationError(exc.errors)
+            errors = {
+                field: [ErrorDetail(message, code=exc.codes.get(field, "invalid")) for message in messages]
+                for field, messages in exc.errors.items()
+            }
+            exc = Conflict(errors) if exc.conflict else exceptions.ValidationError(errors)
         return super().handle_exception(exc)
 
     def covenant(self, uuid) -> Covenant:

@@ -254,5 +254,10 @@ def test_an_activity_code_taken_is_a_conflict_and_one_made_from_the_name_is_numb
     # a code given that another activity has: 409 naming the code; with other errors too: 400
     taken = client.post(url, _activity_body("Iets anders", code="signalering-overlast"), content_type=JSON)
     assert set(_invalid(taken, 409)) == {"code"}
-    both = _activity_body("Iets anders", code="signalering-overlast", retention_days=0)
-    assert set(_invalid(client.post(url, both, content_type=JSON))) == {"retention_days"}
+    grant = {"organisation_kind": "gemeente", "role": "regisseur", "scope": "area"}
+    both = _activity_body("Iets anders", code="signalering-overlast", grants=[grant, grant])
+    answer = _problem(client.post(url, both, content_type=JSON), 400)
+    assert {(p["name"], p["code"]) for p in answer["invalidParams"]} == {
+        ("code", "unique"),
+        ("grants", "invalid"),
+    }
