@@ -544,7 +544,7 @@ def _write_report(caller: str, run: Run) -> None:
 @pytest.mark.skipif(
     os.environ.get("SMAAKMAKER_SCHEMATHESIS") != "1",
     reason="opt-in until a run on a quiet machine confirms 0 failures for every caller after the fixes of "
-    "ADR 12 (issue 12, point 7); run with SMAAKMAKER_SCHEMATHESIS=1",
+    "ADR 17 (issue 12, point 7); run with SMAAKMAKER_SCHEMATHESIS=1",
 )
 @pytest.mark.parametrize("caller", list(CALLERS))
 def test_schemathesis_over_the_whole_api(caller, api_url, data):
