@@ -259,6 +259,8 @@ VIEW_COVENANT = "access.view_covenant"
 VIEW_PLANS = "plans.view_approach"
 VIEW_MONITORING = "monitoring.view_effectevaluation"
 POST_ONLY = every(405)
+#: a GET of a page that only takes a form's POST is sent on to the page it belongs to
+PAGE_POST_ONLY = every(302)
 
 
 def dossier_status(u: str) -> int:
@@ -396,7 +398,7 @@ ROUTES: dict[str, Route] = {
     "access:login": Route(status=every(302), notes="signed in already: on to the dashboard"),
     "access:otp_verify": Route(status=every(302)),
     "access:otp_setup": Route(status=every(200)),
-    "access:logout": Route(methods=("POST",), status=POST_ONLY),
+    "access:logout": Route(methods=("POST",), status=PAGE_POST_ONLY),
     "access:index": Route(),
     "access:covenants": Route(status=perm(VIEW_COVENANT)),
     "access:covenant_new": Route(status=perm("access.add_covenant")),
@@ -405,10 +407,10 @@ ROUTES: dict[str, Route] = {
     "access:covenant_edit": Route(kwargs=K_COVENANT, status=perm("access.change_covenant", yes=302)),
     "access:activity_new": Route(kwargs=K_COVENANT, status=perm("access.add_processingactivity", yes=302)),
     "access:reuse_new": Route(
-        kwargs=K_COVENANT, methods=("POST",), status=perm("access.add_reusedecision", yes=405)
+        kwargs=K_COVENANT, methods=("POST",), status=perm("access.add_reusedecision", yes=302)
     ),
     "access:covenant_status": Route(
-        kwargs=K_COVENANT, methods=("POST",), status=perm("access.change_covenant", yes=405)
+        kwargs=K_COVENANT, methods=("POST",), status=perm("access.change_covenant", yes=302)
     ),
     "access:audit": Route(status=perm("access.view_auditrecord")),
     "access:audit_export": Route(status=perm("access.view_auditrecord")),
@@ -426,7 +428,8 @@ ROUTES: dict[str, Route] = {
     "areas:report_pdf": Route(kwargs=K_AREA, status=NO_FIGURES),
     # pages: the register
     "cases:index": Route(status=perm(REGISTER)),
-    "cases:search": Route(methods=("POST",), status=POST_ONLY),
+    "cases:search": Route(methods=("POST",), status=PAGE_POST_ONLY),
+    "cases:address_new": Route(status=perm("cases.add_signal"), markers=lambda u: set()),
     "cases:agenda": Route(status=perm(REGISTER)),
     "cases:inzage": Route(status=perm("cases.export_inzage")),
     "cases:dossier": Route(kwargs=K_A1, status=dossier_status, markers=lambda u: set()),  # the purpose form
@@ -463,9 +466,9 @@ ROUTES: dict[str, Route] = {
     "plans:address": Route(
         kwargs=K_PLAN_A1, status=plan_address_status, markers=full_interventions, activities=plan_activities
     ),
-    "plans:phase": Route(kwargs=K_APPROACH, methods=("POST",), status=POST_ONLY),
-    "plans:diagnosis_refresh": Route(kwargs=K_APPROACH, methods=("POST",), status=POST_ONLY),
-    "plans:intervention_new": Route(kwargs=K_APPROACH, methods=("POST",), status=POST_ONLY),
+    "plans:phase": Route(kwargs=K_APPROACH, methods=("POST",), status=PAGE_POST_ONLY),
+    "plans:diagnosis_refresh": Route(kwargs=K_APPROACH, methods=("POST",), status=PAGE_POST_ONLY),
+    "plans:intervention_new": Route(kwargs=K_APPROACH, methods=("POST",), status=PAGE_POST_ONLY),
     "plans:intervention_edit": Route(
         kwargs=K_IV_ZORG,
         status=lambda u: (
@@ -474,15 +477,15 @@ ROUTES: dict[str, Route] = {
             else 403
         ),
     ),
-    "plans:dependency_new": Route(kwargs=K_APPROACH, methods=("POST",), status=POST_ONLY),
-    "plans:dependency_delete": Route(kwargs=K_DEPENDENCY, methods=("POST",), status=POST_ONLY),
-    "plans:status": Route(kwargs=K_IV_ZORG, methods=("POST",), status=POST_ONLY),
-    "plans:run_create": Route(kwargs=K_APPROACH, methods=("POST",), status=POST_ONLY),
+    "plans:dependency_new": Route(kwargs=K_APPROACH, methods=("POST",), status=PAGE_POST_ONLY),
+    "plans:dependency_delete": Route(kwargs=K_DEPENDENCY, methods=("POST",), status=PAGE_POST_ONLY),
+    "plans:status": Route(kwargs=K_IV_ZORG, methods=("POST",), status=PAGE_POST_ONLY),
+    "plans:run_create": Route(kwargs=K_APPROACH, methods=("POST",), status=PAGE_POST_ONLY),
     "plans:run": Route(
         kwargs=K_RUN, status=perm("plans.view_schedulerrun"), markers=lambda u: plan_titles(u)
     ),
     "plans:run_status": Route(kwargs=K_RUN, status=perm("plans.view_schedulerrun"), markers=lambda u: set()),
-    "plans:run_decide": Route(kwargs=K_RUN, methods=("POST",), status=POST_ONLY),
+    "plans:run_decide": Route(kwargs=K_RUN, methods=("POST",), status=PAGE_POST_ONLY),
     # pages: monitoring (aggregates)
     "monitoring:index": Route(status=perm(VIEW_MONITORING)),
     "monitoring:evaluation-new": Route(status=perm("monitoring.add_effectevaluation")),
@@ -509,6 +512,7 @@ ROUTES: dict[str, Route] = {
     "web:algorithms-json": Route(markers=lambda u: set(), notes="public"),
     "web:algorithm-json": Route(kwargs=K_SLUG, markers=lambda u: set(), notes="public"),
     "web:algorithm": Route(kwargs=K_SLUG, markers=lambda u: set(), notes="public"),
+    "web:favicon": Route(notes="public, no data"),
 }
 
 

@@ -13,7 +13,7 @@ import csv
 import secrets
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import (
     Http404,
@@ -41,6 +41,7 @@ from smaakmaker.access.covenant_forms import (
     add_service_errors,
 )
 from smaakmaker.access.models import AuditRecord, Covenant, CovenantStatus, ProcessingLogRecord
+from smaakmaker.common.permissions import permission_required
 
 PAGE_SIZE = 50
 

@@ -192,6 +192,11 @@ ROLES: tuple[Role, ...] = (
 ROLES_BY_NAME = {role.name: role for role in ROLES}
 
 
+def roles_with(permission: str) -> list[Role]:
+    """The roles that hold ``permission`` (to tell a user who can do what they may not)."""
+    return [role for role in ROLES if permission in role.permissions]
+
+
 # --- Covenant checks -----------------------------------------------------------------------------
 # A permission opens a door; a covenant grant decides what is behind it. A user receives personal
 # data of a processing activity only when (1) a covenant is active today and covers the area,

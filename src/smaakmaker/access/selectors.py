@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser, Group
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -63,3 +63,13 @@ def covenants_ended_for(*, user: AbstractBaseUser) -> list[Covenant]:
     if grants_for(user):
         covenants = covenants.filter(ended_at__gte=timezone.now() - timedelta(days=ENDED_NOTICE_DAYS))
     return list(covenants)
+
+
+def covenants_active_count() -> int:
+    """How many covenants are in force today (for the readers of covenants)."""
+    today = timezone.localdate()
+    return (
+        Covenant.objects.filter(status=CovenantStatus.ACTIVE, valid_from__lte=today)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .count()
+    )

@@ -9,7 +9,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from smaakmaker.access import selectors
 from smaakmaker.access.forms import SignInForm, TokenForm
+from smaakmaker.common.permissions import permission_required
 
 SETUP_DEVICE_KEY = "smaakmaker_otp_setup_device"
 

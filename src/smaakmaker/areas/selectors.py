@@ -56,6 +56,16 @@ def indicators_active() -> QuerySet[Indicator]:
     return Indicator.objects.filter(active=True)
 
 
+def area_names(*, codes: Sequence[str]) -> dict[str, str]:
+    """CBS code -> area name, for the codes that are known (one query)."""
+    return dict(Area.objects.filter(code__in=set(codes)).values_list("code", "name"))
+
+
+def indicator_labels() -> dict[str, str]:
+    """Indicator key -> its Dutch label from the catalogue (active or not: old notices keep their words)."""
+    return dict(Indicator.objects.values_list("key", "label"))
+
+
 def one_to_one_crosswalk(*, new_codes: Sequence[str] | None = None) -> dict[str, str]:
     """``{old_code: new_code}`` for codes that continue unchanged under a new code."""
     pairs = list(AreaCrosswalk.objects.values_list("old_code", "new_code"))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from smaakmaker.areas.forms import CustomAreaForm, ScanForm, SearchForm
 from smaakmaker.areas.models import Area, AreaLevel, Theme
 from smaakmaker.areas.scan import DEFAULT_BAND_LABELS, band_of, format_nl
 from smaakmaker.common.charts import BAND_COLOURS, Bar, Series, band_colour, bar_chart, line_chart, sparkline
+from smaakmaker.common.permissions import permission_required
 
 VIEW = "areas.view_area"
 THEME_LABELS = dict(Theme.choices)

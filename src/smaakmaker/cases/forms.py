@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: EUPL-1.2
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from smaakmaker.areas.selectors import area_names
 from smaakmaker.cases import workflow
 from smaakmaker.cases.models import POSTCODE_RE, Flavour, SignalKind, normalise_postcode
+from smaakmaker.common.codes import BUURT_RE
 from smaakmaker.common.forms import DesignSystemFormMixin
 
 STATUS_LABELS = {
@@ -27,15 +32,55 @@ class PurposeForm(DesignSystemFormMixin, forms.Form):
     )
 
 
+#: "5", "5A", "5 a", "5-1", "5A-2", "5 bis": number, then an optional letter, then an optional addition
+HOUSE_NUMBER_RE = re.compile(
+    r"^(?P<number>\d{1,5})(?:\s*(?P<letter>[A-Za-z])(?![A-Za-z0-9]))?(?:\s*[-\s]?\s*(?P<addition>[A-Za-z0-9]{1,4}))?$"
+)
+
+
+def house_number_parse(value: str) -> tuple[int, str, str] | None:
+    """``"5A-1"`` -> ``(5, "A", "1")``; None when it is not a house number (BAG: 1–99999, one letter,
+    an addition of at most four letters or digits)."""
+    match = HOUSE_NUMBER_RE.fullmatch(value.strip())
+    if not match or not 1 <= int(match["number"]) <= 99999:
+        return None
+    return int(match["number"]), (match["letter"] or "").upper(), (match["addition"] or "").upper()
+
+
 class SearchForm(DesignSystemFormMixin, forms.Form):
     postcode = forms.CharField(label=_("Postcode"), max_length=7)
-    house_number = forms.IntegerField(label=_("House number"), min_value=1, max_value=99999)
+    house_number = forms.CharField(
+        label=_("House number"),
+        max_length=12,
+        help_text=_("With letter or addition if there is one, such as 5A or 12-2."),
+    )
 
     def clean_postcode(self):
         value = normalise_postcode(self.cleaned_data["postcode"])
         if not POSTCODE_RE.fullmatch(value):
             raise forms.ValidationError(_("A postcode looks like 1064AB."))
         return value
+
+    def clean_house_number(self):
+        parsed = house_number_parse(self.cleaned_data["house_number"])
+        if parsed is None:
+            raise forms.ValidationError(
+                _(
+                    "A house number is a number from 1 to 99999, with a letter or addition if there is one (5A, 12-2)."
+                )
+            )
+        return parsed
+
+    def clean(self):
+        cleaned = super().clean()
+        if isinstance(cleaned.get("house_number"), tuple):
+            number, letter, addition = cleaned.pop("house_number")
+            cleaned["house_number"] = number
+            if letter:
+                cleaned["house_letter"] = letter
+            if addition:
+                cleaned["house_number_addition"] = addition
+        return cleaned
 
 
 class CaseFilterForm(DesignSystemFormMixin, forms.Form):
@@ -46,7 +91,10 @@ class CaseFilterForm(DesignSystemFormMixin, forms.Form):
 
     def __init__(self, *args, buurt_codes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["buurt_code"].choices = [("", _("All areas"))] + [(code, code) for code in buurt_codes]
+        names = area_names(codes=buurt_codes)
+        self.fields["buurt_code"].choices = [("", _("All areas"))] + [
+            (code, f"{names[code]} ({code})" if code in names else code) for code in buurt_codes
+        ]
 
 
 class NamesConfirmationForm(DesignSystemFormMixin, forms.Form):
@@ -86,6 +134,74 @@ class SignalForm(NamesConfirmationForm):
         if value > timezone.localdate():
             raise forms.ValidationError(_("The date lies in the future."))
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, observed_on = cleaned.get("kind"), cleaned.get("observed_on")
+        if kind is not None and observed_on is not None:
+            covenant = kind.activity.covenant
+            if observed_on < covenant.valid_from:
+                self.add_error(
+                    "observed_on",
+                    _("The date lies before the covenant “%(name)s” took effect (%(date)s).")
+                    % {"name": covenant.name, "date": date_format(covenant.valid_from, "j F Y")},
+                )
+        return cleaned
+
+
+class AddressNewForm(SignalForm):
+    """A new address (BAG, public data) with its first signal: the register shows an address to those who
+    see a signal, case or resident there, so an address is entered together with what brings it in."""
+
+    bag_nummeraanduiding_id = forms.RegexField(
+        label=_("BAG nummeraanduiding id"),
+        regex=r"^\d{16}$",
+        help_text=_("16 digits, leading zeros included (from the BAG viewer)."),
+        error_messages={"invalid": _("A BAG id has exactly 16 digits (leading zeros included).")},
+    )
+    street = forms.CharField(label=_("Street"), max_length=200)
+    house_number = forms.CharField(
+        label=_("House number"),
+        max_length=12,
+        help_text=_("With letter or addition if there is one, such as 5A or 12-2."),
+    )
+    postcode = forms.CharField(label=_("Postcode"), max_length=7)
+    city = forms.CharField(label=_("City"), max_length=100)
+    buurt_code = forms.CharField(
+        label=_("Buurt (CBS code)"), max_length=10, help_text=_("For example BU0363FD04 (Dobbebuurt).")
+    )
+
+    field_order = ["bag_nummeraanduiding_id", "street", "house_number", "postcode", "city", "buurt_code"]
+
+    clean_postcode = SearchForm.clean_postcode
+
+    def clean_house_number(self):
+        return SearchForm.clean_house_number(self)
+
+    def clean_buurt_code(self):
+        value = self.cleaned_data["buurt_code"].strip().upper()
+        if not BUURT_RE.fullmatch(value):
+            raise forms.ValidationError(_("A buurt code looks like BU0363FD04."))
+        if not area_names(codes=[value]):
+            raise forms.ValidationError(_("This buurt is not among the areas of Smaakmaker."))
+        return value
+
+    def address_fields(self) -> dict:
+        number, letter, addition = self.cleaned_data["house_number"]
+        return {
+            "bag_nummeraanduiding_id": self.cleaned_data["bag_nummeraanduiding_id"],
+            "street": self.cleaned_data["street"],
+            "house_number": number,
+            "house_letter": letter,
+            "house_number_addition": addition,
+            "postcode": self.cleaned_data["postcode"],
+            "city": self.cleaned_data["city"],
+            "buurt_code": self.cleaned_data["buurt_code"],
+        }
+
+    def signal_fields(self) -> dict:
+        keys = ("kind", "observed_on", "description", "confirm_no_names")
+        return {k: self.cleaned_data[k] for k in keys if k in self.cleaned_data}
 
 
 class DecisionForm(NamesConfirmationForm):

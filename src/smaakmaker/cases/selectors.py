@@ -365,6 +365,10 @@ def addresses_search_page(
         value = filters.get(key)
         if value not in (None, ""):
             qs = qs.filter(**{key: value})
+    for key in ("house_letter", "house_number_addition"):  # 5A, 12-2 (BAG keeps them apart)
+        value = filters.get(key)
+        if value:
+            qs = qs.filter(**{f"{key}__iexact": value})
     with transaction.atomic():
         total = qs.count()
         found = list(qs.order_by("postcode", "house_number", "id")[offset : offset + limit])
@@ -401,6 +405,47 @@ def agenda(
     return agenda_page(user=user, purpose=purpose, origin=origin, buurt_code=buurt_code, today=today)[0]
 
 
+def _agenda_address_ids(*, user, buurt_code: str, today: date):
+    """The addresses on the agenda (a rule fires on their visible signals, or a visible case is marked
+    to discuss), with what put them there."""
+    rules = rules_published()
+    window = max((r.window_days for r in rules), default=0)
+    signals = Signal.objects.visible_to(user).filter(observed_on__gt=today - timezone.timedelta(days=window))
+    cases = (
+        Case.objects.visible_to(user)
+        .filter(status=workflow.TO_DISCUSS)
+        .select_related("address", "regie_organisation")
+    )
+    if buurt_code:
+        signals = signals.filter(address__buurt_code=buurt_code)
+        cases = cases.filter(address__buurt_code=buurt_code)
+    by_address: dict[int, list[Signal]] = {}
+    for signal in signals.select_related("kind", "activity", "source_organisation"):
+        by_address.setdefault(signal.address_id, []).append(signal)
+    fired = {aid: alerts.evaluate_all(rules, _facts(sigs), today=today) for aid, sigs in by_address.items()}
+    address_ids = {aid for aid, found in fired.items() if found}
+    case_list = list(cases)
+    address_ids |= {c.address_id for c in case_list}
+    return address_ids, fired, case_list
+
+
+@dataclass(frozen=True)
+class RegisterCounts:
+    open_cases: int
+    agenda_items: int
+
+
+def register_counts(*, user, today: date | None = None) -> RegisterCounts | None:
+    """How many open cases and agenda items the user may see (numbers only: nothing of a person is read
+    or shown, so nothing is audited); None without the register."""
+    if not all(user.has_perm(p) for p in ("cases.view_case", "cases.view_signal")):
+        return None
+    today = today or timezone.localdate()
+    open_cases = Case.objects.visible_to(user).exclude(status=workflow.CLOSED).count()
+    address_ids, _fired, _cases = _agenda_address_ids(user=user, buurt_code="", today=today)
+    return RegisterCounts(open_cases=open_cases, agenda_items=len(address_ids))
+
+
 @transaction.atomic
 def agenda_page(
     *,
@@ -417,25 +462,8 @@ def agenda_page(
     register_required(user, "cases.view_signal", "cases.view_case")
     purpose = purpose_check(purpose)
     today = today or timezone.localdate()
-    rules = rules_published()
-    window = max((r.window_days for r in rules), default=0)
-    signals = Signal.objects.visible_to(user).filter(observed_on__gt=today - timezone.timedelta(days=window))
-    cases = (
-        Case.objects.visible_to(user)
-        .filter(status=workflow.TO_DISCUSS)
-        .select_related("address", "regie_organisation")
-    )
-    if buurt_code:
-        signals = signals.filter(address__buurt_code=buurt_code)
-        cases = cases.filter(address__buurt_code=buurt_code)
-    by_address: dict[int, list[Signal]] = {}
-    for signal in signals.select_related("kind", "activity", "source_organisation"):
-        by_address.setdefault(signal.address_id, []).append(signal)
+    address_ids, fired, case_list = _agenda_address_ids(user=user, buurt_code=buurt_code, today=today)
     items: dict[int, AgendaItem] = {}
-    fired = {aid: alerts.evaluate_all(rules, _facts(sigs), today=today) for aid, sigs in by_address.items()}
-    address_ids = {aid for aid, found in fired.items() if found}
-    case_list = list(cases)
-    address_ids |= {c.address_id for c in case_list}
     addresses = {a.pk: a for a in Address.objects.filter(pk__in=address_ids)}
     ordered = sorted(address_ids, key=lambda pk: (addresses[pk].label, pk))
     for aid in ordered[offset : None if limit is None else offset + limit]:

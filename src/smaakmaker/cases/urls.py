@@ -8,6 +8,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.index, name="index"),
     path("zoeken/", views.search, name="search"),
+    path("nieuw/", views.address_new, name="address_new"),
     path("casusoverleg/", views.agenda, name="agenda"),
     path("inzage/", views.inzage, name="inzage"),
     path("<uuid:uuid>/", views.dossier, name="dossier"),

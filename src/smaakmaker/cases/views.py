@@ -12,8 +12,7 @@ import json
 import time
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from smaakmaker.cases import selectors, services
 from smaakmaker.cases.errors import NotPermitted, NotVisible, RegisterError
 from smaakmaker.cases.forms import (
     STATUS_LABELS,
+    AddressNewForm,
     CaseFilterForm,
     CaseOpenForm,
     DecisionForm,
@@ -37,6 +37,7 @@ from smaakmaker.cases.forms import (
     TransitionForm,
 )
 from smaakmaker.cases.models import Address, Case, SignalKind
+from smaakmaker.common.permissions import PermissionMissing, permission_required
 
 PURPOSE_SESSION_KEY = "smaakmaker_dossier_purpose"
 PURPOSE_MINUTES = 15
@@ -63,7 +64,7 @@ def _register_required(user, *permissions: str) -> None:
     try:
         selectors.register_required(user, *permissions)
     except NotPermitted as exc:
-        raise PermissionDenied(exc.message) from exc
+        raise PermissionMissing(permissions[0], exc.message) from exc
 
 
 @login_required
@@ -186,6 +187,46 @@ def signal_create(request: HttpRequest, uuid) -> HttpResponse:
         request,
         "cases/form.html",
         {"form": form, "title": _("Record a signal"), "address": address, "back": address},
+    )
+
+
+@login_required
+@permission_required("cases.add_signal", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def address_new(request: HttpRequest) -> HttpResponse:
+    """A new address with its first signal (day-one entry): the address is registered (public BAG data,
+    reused when it is known), then the signal is recorded under the covenant; both through the services."""
+    writable = writable_activity_ids(request.user)
+    kinds = SignalKind.objects.filter(is_active=True, activity_id__in=writable)
+    form = AddressNewForm(request.POST or None, kinds=kinds)
+    if request.method == "POST" and form.is_valid():
+        try:
+            address = services.address_register(
+                actor=request.user, origin=origin_of(request), **form.address_fields()
+            )
+        except NotPermitted as exc:
+            form.add_error("buurt_code", exc.message)
+        except RegisterError as exc:
+            _field_error(form, exc)
+        else:
+            try:
+                services.signal_record(
+                    actor=request.user, address=address, origin=origin_of(request), **form.signal_fields()
+                )
+            except RegisterError as exc:
+                _field_error(form, exc)
+            else:
+                messages.success(request, _("The address and its first signal have been recorded."))
+                return HttpResponseRedirect(reverse("cases:dossier", args=[address.uuid]))
+    return render(
+        request,
+        "cases/form.html",
+        {
+            "form": form,
+            "title": _("New address"),
+            "lead": _("A new address enters the register with the signal that brings it in."),
+        },
+        status=400 if request.method == "POST" else 200,
     )
 
 

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from smaakmaker.common.numbers import axis_ticks, nl_number, nl_year
+
 BAND_COLOURS = ("#1a7f37", "#8fbf7f", "#f2c94c", "#c0392b")  # < 70, 70–90, 90–110, > 110
 NO_DATA_COLOUR = "#d0d0d0"
 
@@ -97,14 +99,14 @@ def bar_chart(
         parts.append(
             f'<rect x="{label_width}" y="{y + 3}" width="{length:.1f}" height="{row_height - 8}" fill="{bar.colour}"/>'
             f'<text x="{label_width + length + 6:.1f}" y="{y + row_height * 0.62:.1f}" font-size="12" '
-            f'fill="#1a1a1a">{bar.value:.0f}</text>'
+            f'fill="#1a1a1a">{nl_number(bar.value, 0)}</text>'
         )
     if reference is not None:
         x = label_width + reference / top * plot
         parts.append(
             f'<line x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{height - 18}" stroke="#1a1a1a" stroke-dasharray="4 3"/>'
             f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle" font-size="11" fill="#1a1a1a">'
-            f"{reference:.0f} = referentie</text>"
+            f"{nl_number(reference, 0)} = referentie</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -150,18 +152,19 @@ def line_chart(
     parts = [
         f'<svg class="sm-chart" role="img" viewBox="0 0 {width} {height}" width="100%"><title>{escape(title)}</title>'
     ]
-    for k in range(5):
-        value = y0 + (y1 - y0) * k / 4
+    values, decimals = axis_ticks(y0, y1)
+    for value in values:
         y = py(value)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e0e0e0"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#333">{value:.3g}</text>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" fill="#333">'
+            f"{nl_number(value, decimals)}</text>"
         )
     ticks = sorted({x for x in xs})
     stride = max(1, len(ticks) // 8)
     for x in ticks[::stride]:
         parts.append(
-            f'<text x="{px(x):.1f}" y="{height - 14}" text-anchor="middle" font-size="11" fill="#333">{x:g}</text>'
+            f'<text x="{px(x):.1f}" y="{height - 14}" text-anchor="middle" font-size="11" fill="#333">{nl_year(x)}</text>'
         )
     if marker_x is not None:
         parts.append(

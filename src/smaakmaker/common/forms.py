@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+#: the empty choice of a select (Django's default is "---------")
+EMPTY_CHOICE = _("— choose —")
 
 TEXT_INPUTS = (
     forms.TextInput,
@@ -17,12 +21,27 @@ TEXT_INPUTS = (
 
 
 class DesignSystemFormMixin:
-    """Adds Utrecht component classes; marks invalid fields and links them to their error text."""
+    """Adds Utrecht component classes; marks invalid fields and links them to their error text.
+
+    The server validates, in Dutch, next to the field: no ``required`` attribute for the browser's own
+    (English) pop-ups; ``aria-required`` tells assistive technology instead."""
+
+    use_required_attribute = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.ModelChoiceField) and field.empty_label == "---------":
+                field.empty_label = EMPTY_CHOICE
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+                choices = list(field.choices)
+                if any(value == "" and label == "---------" for value, label in choices):
+                    field.choices = [
+                        (v, EMPTY_CHOICE if v == "" and lbl == "---------" else lbl) for v, lbl in choices
+                    ]
             widget = field.widget
+            if field.required and not isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
+                widget.attrs["aria-required"] = "true"
             css = widget.attrs.get("class", "")
             if isinstance(widget, TEXT_INPUTS):
                 css += " utrecht-textbox utrecht-textbox--html-input"

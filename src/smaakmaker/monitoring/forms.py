@@ -16,7 +16,11 @@ def _indicator_choices() -> list[tuple[str, str]]:
 
 class EvaluationForm(DesignSystemFormMixin, forms.Form):
     area = forms.CharField(
-        label=_("Area code"), max_length=16, help_text=_("For example BU0363FD04 (buurt) or WK0363FD (wijk).")
+        label=_("Area code"),
+        max_length=16,
+        help_text=_(
+            "For example BU0363FD04 (Dobbebuurt, a buurt) or WK0363FD (Slotermeer-Noordoost, a wijk)."
+        ),
     )
     indicator = forms.ChoiceField(label=_("Indicator (outcome)"), choices=())
     treatment_year = forms.IntegerField(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from smaakmaker.areas import selectors as area_selectors
 from smaakmaker.areas.kentering import kentering_for_series, signal_label
@@ -274,7 +275,8 @@ def perceived_series(*, area: Area) -> list[SeriesView]:
 class ApproachMarks:
     name: str
     start_year: float
-    phases: list[tuple[str, str]]  # (date, phase label)
+    phases: list[tuple[date, str]]  # (date, phase label)
+    start_date: date | None = None
 
 
 def approach_marks(*, area: Area) -> list[ApproachMarks]:
@@ -297,9 +299,10 @@ def approach_marks(*, area: Area) -> list[ApproachMarks]:
                 approach.name,
                 start.year + (start.timetuple().tm_yday - 1) / 365.0,
                 [
-                    (change.created.date().isoformat(), str(labels.get(change.to_phase, change.to_phase)))
+                    (timezone.localdate(change.created), str(labels.get(change.to_phase, change.to_phase)))
                     for change in approach.phase_changes.all()
                 ],
+                start,
             )
         )
     return out

@@ -478,10 +478,21 @@ def _parse_csv(
     filename: str, content: bytes
 ) -> tuple[list[tuple[str, str, int, float, int]], list[ImportProblem]]:
     problems: list[ImportProblem] = []
+    spreadsheet = content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or filename.lower().endswith(
+        (".xlsx", ".xls", ".ods")
+    )
+    if spreadsheet:  # a workbook (zip or OLE container), not text
+        return [], [
+            ImportProblem(
+                1, "", "dit is een spreadsheet, geen CSV: sla het bestand op als CSV (UTF-8) en lees dat in"
+            )
+        ]
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return [], [ImportProblem(1, "", "het bestand is geen UTF-8-tekst")]
+        return [], [
+            ImportProblem(1, "", "het bestand is geen UTF-8-tekst: sla het bestand op als CSV (UTF-8)")
+        ]
     if not text.strip():
         return [], [ImportProblem(1, "", "het bestand is leeg")]
     first = text.splitlines()[0]

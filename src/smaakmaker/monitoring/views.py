@@ -7,17 +7,19 @@ import math
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
-from smaakmaker.areas.models import Area, AreaLevel
+from smaakmaker.areas.models import Area, AreaLevel, Indicator, Theme
 from smaakmaker.areas.scan import format_nl
 from smaakmaker.common.charts import Bar, Series, bar_chart, line_chart
+from smaakmaker.common.permissions import permission_required
 from smaakmaker.monitoring import selectors, services
 from smaakmaker.monitoring.forms import BookkeepingFilterForm, EvaluationForm, PerceivedUploadForm
 from smaakmaker.monitoring.models import EffectEvaluation, PerceivedImport
@@ -323,7 +325,8 @@ def area_monitoring_context(area: Area) -> dict[str, Any]:
                 )
             ],
             title=f"{s.label} ({s.unit})" if s.unit else s.label,
-            height=200,
+            width=420,  # a small multiple: readable at a third of the page
+            height=220,
             marker_x=start,
             marker_label=_("start approach") if start else "",
         )
@@ -345,6 +348,18 @@ def area_monitoring_context(area: Area) -> dict[str, Any]:
     }
 
 
+def theme_groups(items: list[dict], *, only: str = "") -> list[dict[str, Any]]:
+    """The registered series as small multiples grouped by the catalogue's themes, in the catalogue's
+    order (``only``: one theme)."""
+    themes = {i.key: i.theme for i in Indicator.objects.all()}
+    groups = []
+    for theme, label in Theme.choices:
+        members = [i for i in items if themes.get(i["series"].key) == theme]
+        if members and (not only or only == theme):
+            groups.append({"key": theme, "label": label, "items": members})
+    return groups
+
+
 @login_required
 @permission_required(selectors.VIEW_EVALUATIONS, raise_exception=True)
 def area_monitoring(request: HttpRequest, code: str) -> HttpResponse:
@@ -352,7 +367,17 @@ def area_monitoring(request: HttpRequest, code: str) -> HttpResponse:
     if request.GET.get("gebied"):
         return redirect("monitoring:area", code=request.GET["gebied"].strip().upper())
     area = _area_or_404(code)
-    return render(request, "monitoring/area.html", area_monitoring_context(area))
+    context = area_monitoring_context(area)
+    all_groups = theme_groups(context["registered"])
+    only = request.GET.get("thema", "")
+    if only not in {g["key"] for g in all_groups}:
+        only = ""
+    context.update(
+        groups=theme_groups(context["registered"], only=only),
+        theme_choices=[(g["key"], g["label"], len(g["items"])) for g in all_groups],
+        theme=only,
+    )
+    return render(request, "monitoring/area.html", context)
 
 
 @login_required
@@ -386,7 +411,12 @@ def perceived_import(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(rows)s values imported from %(file)s.") % {"rows": batch.rows, "file": batch.source},
+                ngettext(
+                    "%(rows)s value imported from %(file)s.",
+                    "%(rows)s values imported from %(file)s.",
+                    batch.rows,
+                )
+                % {"rows": batch.rows, "file": batch.source},
             )
             return redirect("monitoring:perceived")
     elif request.method == "POST":

@@ -292,6 +292,19 @@ KIND_LABELS = {
 }
 
 
+class RunForm(DesignSystemFormMixin, forms.Form):
+    """The scheduler's time limit: a whole number of seconds, 1–120 (not "abc", which used to start a run
+    with the default)."""
+
+    time_limit = forms.IntegerField(
+        label=_("Time limit (seconds)"),
+        initial=10,
+        min_value=1,
+        max_value=120,
+        error_messages={"invalid": _("Enter a whole number of seconds, such as 10.")},
+    )
+
+
 class DependencyForm(DesignSystemFormMixin, forms.Form):
     first = forms.ChoiceField(label=_("Intervention"))
     kind = forms.ChoiceField(label=_("Relation"), choices=list(KIND_LABELS.items()))

@@ -20,6 +20,7 @@ from smaakmaker.common.models import BaseModel
 
 from . import domain
 from .querysets import PlanInterventionQuerySet
+from .scheduling import SolveStatus
 
 
 class Flavour(models.TextChoices):
@@ -409,6 +410,14 @@ class SchedulerRun(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.approach} {self.created:%Y-%m-%d %H:%M} {self.state}"
+
+    @property
+    def solver_status_label(self) -> str:
+        """The solver's outcome in Dutch ("haalbaar (niet bewezen optimaal)", not FEASIBLE)."""
+        try:
+            return SolveStatus(self.solver_status).label
+        except ValueError:
+            return self.solver_status
 
     @property
     def has_proposal(self) -> bool:

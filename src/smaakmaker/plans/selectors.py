@@ -213,6 +213,25 @@ def plan_warnings(approach: Approach, *, plan: domain.Plan | None = None) -> lis
     return rules.check_plan(plan or plan_domain(approach))
 
 
+@dataclass(frozen=True)
+class PlansSummary:
+    approaches: int
+    warnings: int
+    first: Approach | None
+
+
+def plans_summary(*, user) -> PlansSummary | None:
+    """How many approaches a plan reader sees and how many coherence warnings they carry (counts only;
+    the plan page shows each warning, redacted where it concerns what the reader may not see)."""
+    if not user.has_perm(VIEW_PERMISSION):
+        return None
+    approaches = list(approaches_visible(user=user))
+    warnings = sum(len(plan_warnings(a)) for a in approaches)
+    return PlansSummary(
+        approaches=len(approaches), warnings=warnings, first=approaches[0] if approaches else None
+    )
+
+
 # --- the user view -----------------------------------------------------------------------------------
 
 
@@ -546,6 +565,22 @@ def plan_view(*, user, approach: Approach, origin: Origin | None = None, audit: 
         simultaneity=rules.simultaneity(plan),
         address_labels=labels,
         flags=_flags(approach, shown.flagged),
+    )
+
+
+def proposal_warnings(*, user, approach: Approach, starts: Mapping[str, int]) -> list[ShownWarning]:
+    """The warnings the plan would carry with a proposal's start weeks, as this user may see them
+    (redacted exactly as the plan page redacts the current ones). Reads nothing the plan page of the same
+    request did not already read and log."""
+    items = plan_interventions(approach)
+    plan = plan_domain(approach, interventions=items, starts=starts)
+    shown = interventions_shown(user=user, items=items)
+    labels = {iv.address_id: iv.address.label for iv in shown.full + shown.flagged if iv.address_id}
+    return warnings_for_user(
+        rules.check_plan(plan),
+        full_refs=shown.full_refs,
+        visible_ids=shown.visible_address_ids,
+        labels=labels,
     )
 
 

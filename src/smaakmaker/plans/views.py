@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from smaakmaker.access.audit import origin_of
+from smaakmaker.common.permissions import PermissionMissing
 
 from . import forms, selectors, services
 from .models import (
@@ -40,7 +41,7 @@ REMOVE_DEPENDENCY = "plans.delete_plandependency"
 
 def _need(request: HttpRequest, permission: str) -> None:
     if not request.user.has_perm(permission):
-        raise PermissionDenied
+        raise PermissionMissing(permission)
 
 
 def _approach(request: HttpRequest, uuid):
@@ -89,6 +90,7 @@ def _approach_page(
     *,
     intervention_form: forms.InterventionForm | None = None,
     dependency_form: forms.DependencyForm | None = None,
+    run_form: forms.RunForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The approach page; on a refused form it is shown again with that form bound (errors at the
@@ -129,6 +131,7 @@ def _approach_page(
             "may_manage": user.has_perm(services.MANAGE_PERMISSION),
             "may_change_approach": user.has_perm(CHANGE_APPROACH),
             "may_run": user.has_perm(services.RUN_PERMISSION),
+            "run_form": run_form or forms.RunForm(),
             "may_see_addresses": selectors.may_see_addresses(user),
             "may_remove_dependency": user.has_perm(REMOVE_DEPENDENCY),
             "may_status": {iv.pk for iv in view.interventions if services.may_change_status(user, iv)},
@@ -413,12 +416,13 @@ def status_change(request: HttpRequest, uuid, ref: str) -> HttpResponse:
 def run_create(request: HttpRequest, uuid) -> HttpResponse:
     approach = _approach(request, uuid)
     _need(request, services.RUN_PERMISSION)
+    run_form = forms.RunForm(request.POST)
+    if not run_form.is_valid():
+        return _approach_page(request, approach, run_form=run_form, status=400)
     try:
-        limit = float(request.POST.get("time_limit", "10") or 10)
-    except ValueError:
-        limit = 10.0
-    try:
-        run = services.run_create(actor=request.user, approach=approach, time_limit_s=limit)
+        run = services.run_create(
+            actor=request.user, approach=approach, time_limit_s=float(run_form.cleaned_data["time_limit"])
+        )
     except services.PlanError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("plans:approach", args=[approach.uuid]))
@@ -482,6 +486,11 @@ def run_detail(request: HttpRequest, uuid, run_uuid) -> HttpResponse:
                 hidden=view.hidden_by_flavour,
             ),
             may_decide=request.user.has_perm(services.DECIDE_PERMISSION) and run.decision == RunDecision.OPEN,
+            # before the decision: what happens to the warnings (within need-to-know, like the plan page)
+            warnings_before=view.warnings,
+            warnings_after=selectors.proposal_warnings(
+                user=request.user, approach=approach, starts=run.proposed_starts
+            ),
         )
     return render(request, "plans/run.html", context)
 

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 
 
@@ -42,7 +43,25 @@ class MethodNotAllowedMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if isinstance(response, HttpResponseNotAllowed) and not response.content:
+            if request.method == "GET" and not request.path.startswith("/api/"):
+                # a refresh or bookmark of a page that only takes a form's POST: back to the page it
+                # belongs to (the nearest enclosing URL), not a dead end
+                return HttpResponseRedirect(enclosing_page(request.path))
             from smaakmaker.web.views import method_not_allowed
 
             return method_not_allowed(request, response.get("Allow", ""))
         return response
+
+
+def enclosing_page(path: str) -> str:
+    """The nearest URL above ``path`` that names a page (``/plannen/<uuid>/fase/`` -> ``/plannen/<uuid>/``)."""
+    parts = [p for p in path.split("/") if p]
+    while parts:
+        parts.pop()
+        candidate = "/" + "".join(f"{p}/" for p in parts)
+        try:
+            resolve(candidate)
+        except Resolver404:
+            continue
+        return candidate
+    return "/"

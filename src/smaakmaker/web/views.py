@@ -4,17 +4,173 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from smaakmaker.access import selectors as access_selectors
+from smaakmaker.access.policies import roles_with
 from smaakmaker.api.problems import problem_response
 from smaakmaker.common.schedule import failed_alerts
+
+
+@dataclass
+class Step:
+    """One step of the method on the dashboard: where it is done, what the user sees of it now."""
+
+    key: str
+    title: str
+    text: str
+    url: str | None  # None: the user's roles do not open this part
+    who: str  # the roles that do this step (for a user who cannot)
+    counts: list[tuple[str, str | None]]  # (text, link)
+    done: bool | None  # None: not known to this user
+    next: bool = False
+
+
+def _who(permission: str) -> str:
+    return ", ".join(str(role.label) for role in roles_with(permission))
+
+
+def _steps(user) -> list[Step]:
+    """The method in its order: onderzoek → convenant → adressen → plan → meten. Counts come from the
+    selectors and only from what the user may see (a part they cannot open shows no number at all)."""
+    from smaakmaker.areas.models import Area
+    from smaakmaker.cases.selectors import register_counts
+    from smaakmaker.monitoring.selectors import evaluations_list
+    from smaakmaker.plans.selectors import plans_summary
+
+    areas = Area.objects.count()
+    steps = [
+        Step(
+            "onderzoek",
+            _("Research the area"),
+            _(
+                "The neighbourhood scan: a transparent profile of every area from open data, and its flavours."
+            ),
+            reverse("areas:index"),
+            "",
+            [
+                (
+                    ngettext("%(n)s area with statistics", "%(n)s areas with statistics", areas)
+                    % {"n": areas},
+                    None,
+                )
+            ],
+            areas > 0,
+        )
+    ]
+    may_covenant = user.has_perm("access.view_covenant")
+    covenants = access_selectors.covenants_active_count() if may_covenant else 0
+    steps.append(
+        Step(
+            "convenant",
+            _("Agree the covenant"),
+            _("Which partners share which data, for which purpose, in which area and for how long."),
+            reverse("access:covenants") if may_covenant else None,
+            _who("access.add_covenant"),
+            [
+                (
+                    ngettext("%(n)s covenant in force", "%(n)s covenants in force", covenants)
+                    % {"n": covenants},
+                    None,
+                )
+            ]
+            if may_covenant
+            else [],
+            covenants > 0 if may_covenant else None,
+        )
+    )
+    register = register_counts(user=user)
+    steps.append(
+        Step(
+            "adressen",
+            _("Keep one picture per address"),
+            _("Signals of the partners, cases and decisions with their motivation, need-to-know."),
+            reverse("cases:index") if user.has_perm("cases.view_address") else None,
+            _who("cases.view_case"),
+            [
+                (
+                    ngettext("%(n)s open case", "%(n)s open cases", register.open_cases)
+                    % {"n": register.open_cases},
+                    reverse("cases:index"),
+                ),
+                (
+                    ngettext(
+                        "%(n)s address on the agenda", "%(n)s addresses on the agenda", register.agenda_items
+                    )
+                    % {"n": register.agenda_items},
+                    reverse("cases:agenda"),
+                ),
+            ]
+            if register
+            else [],
+            (register.open_cases > 0) if register else None,
+        )
+    )
+    plans = plans_summary(user=user)
+    plan_counts: list[tuple[str, str | None]] = []
+    if plans:
+        plan_counts.append(
+            (ngettext("%(n)s approach", "%(n)s approaches", plans.approaches) % {"n": plans.approaches}, None)
+        )
+        if plans.first is not None:
+            plan_counts.append(
+                (
+                    ngettext("%(n)s coherence warning", "%(n)s coherence warnings", plans.warnings)
+                    % {"n": plans.warnings},
+                    reverse("plans:approach", args=[plans.first.uuid]) + "#warnings-heading"
+                    if plans.approaches == 1
+                    else reverse("plans:index"),
+                )
+            )
+    steps.append(
+        Step(
+            "plan",
+            _("Plan the four flavours"),
+            _("The umami plan: Zoet, Zuur, Zout and Bitter in coherence, their order, timing and duration."),
+            reverse("plans:index") if plans else None,
+            _who("plans.add_approach"),
+            plan_counts,
+            (plans.approaches > 0) if plans else None,
+        )
+    )
+    may_measure = user.has_perm("monitoring.view_effectevaluation")
+    evaluations = evaluations_list().count() if may_measure else 0
+    steps.append(
+        Step(
+            "meten",
+            _("Measure whether the neighbourhood turns"),
+            _("What was done, what changed, and whether the change is more than chance."),
+            reverse("monitoring:index") if may_measure else None,
+            _who("monitoring.add_effectevaluation"),
+            [
+                (
+                    ngettext("%(n)s effect evaluation", "%(n)s effect evaluations", evaluations)
+                    % {"n": evaluations},
+                    None,
+                )
+            ]
+            if may_measure
+            else [],
+            (evaluations > 0) if may_measure else None,
+        )
+    )
+    for step in steps:  # "begin here": the first step this user can open that has not started yet
+        if step.url and step.done is False:
+            step.next = True
+            break
+    return steps
 
 
 @require_safe
@@ -30,8 +186,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "ended_covenants": access_selectors.covenants_ended_for(user=request.user),
             # the privacy role: a scheduled check (audit-chain verification, log retention) that failed
             "job_alerts": failed_alerts() if request.user.has_perm("access.view_auditrecord") else [],
+            "steps": _steps(request.user),
+            "may_manage": request.user.is_staff,
         },
     )
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers ask for on every page, served by the app itself (no 404 in the log)."""
+    path = finders.find("smaakmaker/favicon.ico")
+    response = HttpResponse(Path(path).read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_safe
@@ -130,7 +297,18 @@ def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
 
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 403, "403.html")
+    """The 403 page says who can: the roles holding the refused permission, and the user's own roles."""
+    if request.path.startswith("/api/"):
+        return problem_response(request, 403)
+    permission = getattr(exception, "permission", "")
+    user = getattr(request, "user", None)
+    context = {
+        "who_can": [str(role.label) for role in roles_with(permission)] if permission else [],
+        "own_roles": access_selectors.roles_of(user=user)
+        if user is not None and user.is_authenticated
+        else [],
+    }
+    return render(request, "403.html", context, status=403)
 
 
 @requires_csrf_token

@@ -103,6 +103,9 @@ def test_method_page_publishes_the_rules(client, bundled_areas):
     assert client.get("/gebieden/methode/")["Location"] == "/methode/"
     html = client.get("/methode/").content.decode()
     assert "zout_laag_inkomen" in html and "migratieachtergrond" in html
+    # each rule by number, with the indicator's label (its id stays the row's anchor, not visible text)
+    assert 'id="regel-zout_laag_inkomen"' in html and ">zout_laag_inkomen<" not in html
+    assert "Aandeel huishoudens met laag inkomen &gt;= 1,5" in html
 
 
 def test_api_areas_filter_and_paginate(signed_in, bundled_areas):

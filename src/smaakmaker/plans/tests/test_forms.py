@@ -480,7 +480,11 @@ def test_diagnosis_refresh_button(plan_world, signed_in, monkeypatch):
     assert w.approach.flavour_diagnosis == {"zuur": 2.0, "zout": 1.0} and w.approach.diagnosis_year == 2023
     assert w.approach.diagnosis_reasons == ["Veel overlast", "Drugsincidenten", "Veel zorgvragen"]
     assert "wijkscan van 2023" in response.content.decode()
-    assert reg.get(url).status_code == 405
+    # a GET of the POST-only address (refresh, bookmark) goes back to the approach page
+    response = reg.get(url)
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "plans:approach", args=[w.approach.uuid]
+    )
 
 
 def test_incomplete_diagnosis_is_stored_shown_and_not_compared(plan_world, signed_in, monkeypatch):
