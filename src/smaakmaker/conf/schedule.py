@@ -66,6 +66,16 @@ SCHEDULE: tuple[ScheduledJob, ...] = (
         hours=_hours("area_scans", "the refresh of the area scans"),
         title=_("Refresh of the area scans"),
     ),
+    ScheduledJob(
+        name="kentering_radar",
+        function="smaakmaker.monitoring.tasks.radar_job",
+        hours=_hours(
+            "kentering_radar",
+            "the kentering radar (`smaakmaker monitoring radar`) and the "
+            "repeated evaluation of approaches whose area has new figures",
+        ),
+        title=_("Kentering radar"),
+    ),
 )
 
 

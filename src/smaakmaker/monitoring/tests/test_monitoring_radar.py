@@ -113,3 +113,18 @@ def test_new_figures_repeat_the_evaluation_of_an_approach_with_the_change(gebied
     assert 'data-testid="evaluation-change"' in page and "2017, 2018" in page
     radar = signed_in("regisseur").get("/monitoring/kenteringen/").content.decode()
     assert 'data-testid="radar-none-new"' in radar or 'data-testid="radar-new"' in radar
+
+
+def test_the_radar_is_a_scheduled_job_that_stores_its_run(gebieden):
+    from smaakmaker.common.models import RunStatus, ScheduledRun
+    from smaakmaker.common.schedule import schedule_tick
+    from smaakmaker.conf.schedule import job_named
+
+    job = job_named("kentering_radar")
+    assert job is not None and job.hours == 24
+    schedule_tick()
+    run = ScheduledRun.objects.get(job="kentering_radar")
+    assert run.status == RunStatus.OK, run.message
+    radar = RadarRun.objects.get()
+    assert run.summary["flags"] == radar.flags > 0
+    assert run.summary["new_flags"] == radar.new_flags == KenteringFlag.objects.count()
