@@ -325,6 +325,16 @@ class IngestResult:
     replayed: bool
 
 
+def address_with_first_signal_record(*, actor, origin, address_fields: dict, signal_fields: dict) -> Address:
+    """Day-one entry: register an address together with the signal that brings it into the register, in
+    one transaction. A refused signal (e.g. a text that needs the "no resident's name" confirmation)
+    leaves no address behind, so the user can correct the form and send it again."""
+    with transaction.atomic():
+        address = address_register(actor=actor, origin=origin, **address_fields)
+        signal_record(actor=actor, address=address, origin=origin, **signal_fields)
+    return address
+
+
 def _request_hash(items: list[dict]) -> str:
     return hashlib.sha256(json.dumps(items, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -195,29 +195,25 @@ def signal_create(request: HttpRequest, uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def address_new(request: HttpRequest) -> HttpResponse:
     """A new address with its first signal (day-one entry): the address is registered (public BAG data,
-    reused when it is known), then the signal is recorded under the covenant; both through the services."""
+    reused when it is known) and the signal recorded under the covenant, in one transaction (all or nothing)."""
     writable = writable_activity_ids(request.user)
     kinds = SignalKind.objects.filter(is_active=True, activity_id__in=writable)
     form = AddressNewForm(request.POST or None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         try:
-            address = services.address_register(
-                actor=request.user, origin=origin_of(request), **form.address_fields()
+            address = services.address_with_first_signal_record(
+                actor=request.user,
+                origin=origin_of(request),
+                address_fields=form.address_fields(),
+                signal_fields=form.signal_fields(),
             )
         except NotPermitted as exc:
             form.add_error("buurt_code", exc.message)
         except RegisterError as exc:
             _field_error(form, exc)
         else:
-            try:
-                services.signal_record(
-                    actor=request.user, address=address, origin=origin_of(request), **form.signal_fields()
-                )
-            except RegisterError as exc:
-                _field_error(form, exc)
-            else:
-                messages.success(request, _("The address and its first signal have been recorded."))
-                return HttpResponseRedirect(reverse("cases:dossier", args=[address.uuid]))
+            messages.success(request, _("The address and its first signal have been recorded."))
+            return HttpResponseRedirect(reverse("cases:dossier", args=[address.uuid]))
     return render(
         request,
         "cases/form.html",

@@ -172,7 +172,7 @@ def test_a_refused_page_says_who_can(signed_in):
     assert response.status_code == 403 and "Dit doet:" in response.content.decode()
 
 
-def test_new_address_with_its_first_signal(world, signed_in):  # noqa: F811
+def test_new_address_with_its_first_signal(world, signed_in, monkeypatch):  # noqa: F811
     from smaakmaker.cases.models import Signal
 
     Area.objects.get_or_create(
@@ -204,6 +204,17 @@ def test_new_address_with_its_first_signal(world, signed_in):  # noqa: F811
         "cases:dossier", args=[address.uuid]
     )
     assert Signal.objects.filter(address=address, description="Eerste melding").count() == 1
+    # a refused signal leaves no address behind (one transaction)
+    from smaakmaker.cases import services as case_services
+    from smaakmaker.cases.errors import RegisterError
+
+    def refuse(**kwargs):
+        raise RegisterError("Signaal geweigerd.", field="description")
+
+    monkeypatch.setattr(case_services, "signal_record", refuse)
+    again = client.post(reverse("cases:address_new"), {**data, "bag_nummeraanduiding_id": "0363200000077778"})
+    assert again.status_code == 400 and "Signaal geweigerd." in again.content.decode()
+    assert not Address.objects.filter(bag_nummeraanduiding_id="0363200000077778").exists()
     # a role without the register's write permission is told who can
     refused = signed_in("analist").get(reverse("cases:address_new"))
     assert refused.status_code == 403 and "Dit doet:" in refused.content.decode()
