@@ -399,6 +399,13 @@ ROUTES: dict[str, Route] = {
     "access:otp_verify": Route(status=every(302)),
     "access:otp_setup": Route(status=every(200)),
     "access:logout": Route(methods=("POST",), status=PAGE_POST_ONLY),
+    # sign-in through the identity provider: off in the matrix world (no SMAAKMAKER_OIDC_CLIENT_ID), so
+    # both answer 404 to everyone; with it on they only redirect to the provider or sign in
+    # (access/tests/test_oidc*.py). The mappings give roles in organisations, no personal data: beheerder only.
+    "access:oidc_init": Route(status=every(404), notes="OIDC off"),
+    "access:oidc_callback": Route(status=every(404), notes="OIDC off"),
+    "access:oidc_mappings": Route(status=perm("access.view_oidcrolemapping"), markers=lambda u: set()),
+    "access:oidc_mapping_delete": Route(kwargs=K_MISSING, methods=("POST",), status=PAGE_POST_ONLY),
     "access:index": Route(),
     "access:covenants": Route(status=perm(VIEW_COVENANT)),
     "access:covenant_new": Route(status=perm("access.add_covenant")),

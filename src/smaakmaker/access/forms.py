@@ -41,3 +41,47 @@ class TokenForm(DesignSystemFormMixin, forms.Form):
 
     def clean_token(self) -> str:
         return self.cleaned_data["token"].strip()
+
+
+class OidcRoleMappingForm(DesignSystemFormMixin, forms.Form):
+    """A sign-in mapping: a group at the identity provider gives a role in a partner organisation."""
+
+    group = forms.CharField(
+        label=_("Group at the identity provider"),
+        max_length=200,
+        help_text=_(
+            "Exactly as the provider sends it in the group claim: a group name (Keycloak, ADFS) or the "
+            "group's object id (Entra ID)."
+        ),
+        error_messages={"required": _("Enter the group as the identity provider sends it.")},
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Partner organisation"),
+        queryset=None,
+        error_messages={"required": _("Choose the organisation the group works for.")},
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), error_messages={"required": _("Choose the role the group gets.")}
+    )
+    creates_accounts = forms.BooleanField(
+        label=_("Make an account at the first sign-in"),
+        required=False,
+        help_text=_(
+            "Without this, only people who already have an account (made by you, without a password) can "
+            "sign in through this group."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from smaakmaker.access.models import Organisation
+        from smaakmaker.access.policies import ROLES
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.all()
+        self.fields["role"].choices = [("", _("— choose —"))] + [(role.name, role.label) for role in ROLES]
+
+    def clean_group(self) -> str:
+        value = self.cleaned_data["group"].strip()
+        if not value:
+            raise ValidationError(_("Enter the group as the identity provider sends it."))
+        return value

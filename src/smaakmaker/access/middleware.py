@@ -12,9 +12,12 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_otp.middleware import OTPMiddleware as _DjangoOTPMiddleware
 
 SESSION_STARTED_KEY = "smaakmaker_auth_started"
 SESSION_SEEN_KEY = "smaakmaker_last_seen"
+#: set at a sign-in through the identity provider: {"user": pk, "mfa": whether the provider asserted MFA}
+IDP_SIGN_IN_KEY = "smaakmaker_idp_sign_in"
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -47,13 +50,49 @@ class SessionTimeoutMiddleware:
         return self.get_response(request)
 
 
+class OTPMiddleware(_DjangoOTPMiddleware):
+    """django-otp's middleware, plus the second factor asserted by the identity provider.
+
+    A sign-in through the identity provider whose ID token asserts multi-factor authentication (``amr``
+    or ``acr``, see ``access.oidc``) counts as verified for that session; one without it must pass the
+    local TOTP check, also where ``SMAAKMAKER_OTP_REQUIRED`` is off.
+    """
+
+    def _verify_user_sync(self, request, user):
+        user = super()._verify_user_sync(request, user)
+        _apply_idp_sign_in(request, user)
+        return user
+
+    async def _verify_user_async_via_auser(self, request, auser):
+        user = await super()._verify_user_async_via_auser(request, auser)
+        _apply_idp_sign_in(request, user)
+        return user
+
+
+def _apply_idp_sign_in(request: HttpRequest, user) -> None:
+    user.second_factor_required = False
+    if not user.is_authenticated or user.otp_device is not None:
+        return
+    mark = request.session.get(IDP_SIGN_IN_KEY)
+    if not isinstance(mark, dict) or mark.get("user") != user.pk:
+        return
+    if mark.get("mfa"):
+        user.is_verified = lambda: True
+    else:
+        user.second_factor_required = True
+
+
 def second_factor_needed(user) -> bool:
     """Whether this signed-in user must still pass (or set up) a TOTP check."""
     if not user.is_authenticated or user.is_verified():
         return False
     from django_otp import user_has_device
 
-    return bool(settings.OTP_REQUIRED or user_has_device(user, confirmed=True))
+    return bool(
+        settings.OTP_REQUIRED
+        or getattr(user, "second_factor_required", False)
+        or user_has_device(user, confirmed=True)
+    )
 
 
 class SecondFactorMiddleware:

@@ -100,6 +100,64 @@ class ApiToken(BaseModel):
         return f"{self.name} ({self.prefix}…)"
 
 
+# --- Sign-in through the organisation's identity provider (OpenID Connect) ----------------------------
+
+
+class OidcRoleMapping(BaseModel):
+    """A group at the identity provider gives one of our roles in one partner organisation.
+
+    Set by the beheerder. Roles stay ours (``policies.ROLES``): a mapping gives a role and a membership,
+    never a grant in a covenant; what a role may see is still decided by the covenant's grants. Only a
+    mapping with ``creates_accounts`` makes an account for someone who signs in for the first time.
+    """
+
+    group = models.CharField(
+        _("group at the identity provider"),
+        max_length=200,
+        help_text=_("The exact value in the group claim, e.g. a group name or an Entra ID object id."),
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="oidc_mappings", verbose_name=_("organisation")
+    )
+    role = models.ForeignKey(
+        "auth.Group", on_delete=models.PROTECT, related_name="oidc_mappings", verbose_name=_("role")
+    )
+    creates_accounts = models.BooleanField(_("creates an account at the first sign-in"), default=False)
+
+    class Meta:
+        ordering = ["group", "organisation__name", "role__name"]
+        verbose_name = _("sign-in mapping")
+        verbose_name_plural = _("sign-in mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["group", "organisation", "role"], name="oidc_mapping_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} → {self.role} @ {self.organisation}"
+
+
+class OidcIdentity(BaseModel):
+    """The link of a local account to one identity at the provider: its issuer and ``sub``."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="oidc_identity",
+        verbose_name=_("user"),
+    )
+    issuer = models.CharField(_("issuer"), max_length=300)
+    subject = models.CharField(_("subject (sub)"), max_length=255)
+    last_sign_in = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity at the provider")
+        verbose_name_plural = _("identities at the provider")
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.issuer})"
+
+
 # --- Covenant and processing activities ----------------------------------------------------------
 
 

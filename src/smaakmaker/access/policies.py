@@ -31,6 +31,12 @@ MANAGE_ORGANISATIONS = ("access.add_organisation", "access.change_organisation")
 VIEW_MEMBERSHIPS = "access.view_membership"
 MANAGE_MEMBERSHIPS = ("access.add_membership", "access.change_membership")
 MANAGE_API_TOKENS = ("access.view_apitoken", "access.add_apitoken", "access.change_apitoken")
+# Which group at the identity provider gives which role in which organisation (never a covenant grant).
+MANAGE_SIGN_IN_MAPPINGS = (
+    "access.view_oidcrolemapping",
+    "access.add_oidcrolemapping",
+    "access.delete_oidcrolemapping",
+)
 VIEW_COVENANTS = ("access.view_covenant", "access.view_processingactivity", "access.view_processinggrant")
 MANAGE_COVENANTS = (
     "access.add_covenant",
@@ -177,6 +183,7 @@ ROLES: tuple[Role, ...] = (
             VIEW_MEMBERSHIPS,
             *MANAGE_MEMBERSHIPS,
             *MANAGE_API_TOKENS,
+            *MANAGE_SIGN_IN_MAPPINGS,
             "auth.view_user",
             "auth.add_user",
             "auth.change_user",

@@ -73,3 +73,14 @@ def covenants_active_count() -> int:
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .count()
     )
+
+
+def oidc_mappings_list():
+    """The sign-in mappings with their organisation and role, and each role's Dutch label."""
+    from smaakmaker.access.models import OidcRoleMapping
+
+    mappings = list(OidcRoleMapping.objects.select_related("organisation", "role"))
+    for mapping in mappings:
+        role = ROLES_BY_NAME.get(mapping.role.name)
+        mapping.role_label = str(role.label) if role else mapping.role.name
+    return mappings

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import structlog
 from django.contrib.auth import get_user_model
@@ -13,8 +14,9 @@ from django.contrib.auth.models import AbstractBaseUser, Group, Permission
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from smaakmaker.access.models import ApiToken, Membership, Organisation
+from smaakmaker.access.models import ApiToken, Membership, OidcIdentity, Organisation
 from smaakmaker.access.policies import ROLES, ROLES_BY_NAME
 from smaakmaker.common.codes import InvalidCodeError, area_code
 
@@ -709,3 +711,241 @@ def reuse_decision_record(*, actor, source, target, legal_basis: str, motivation
     audit_record(actor=actor, action="reuse_decision.record", obj=decision, reason=motivation, origin=origin)
     log.info("reuse_decision_recorded", source=source.code, target=target.code)
     return decision
+
+
+# --- Sign-in through the identity provider (OpenID Connect; the flow is in access/oidc.py) -------------
+
+
+class OidcRefused(Exception):
+    """A sign-in through the identity provider that Smaakmaker refuses; ``code`` says why."""
+
+    MESSAGES = {
+        "unmapped": _(
+            "Your organisation account was recognised, but none of your groups gives access to Smaakmaker. "
+            "Ask the application manager (beheerder) of Smaakmaker to link your group to a role and a "
+            "partner organisation."
+        ),
+        "no_account": _(
+            "There is no Smaakmaker account for you yet, and your group does not create one at the first "
+            "sign-in. Ask the application manager (beheerder) of Smaakmaker to make your account."
+        ),
+        "local_account": _(
+            "A local Smaakmaker account with your user name already exists and signs in with a password. "
+            "Sign in with that account, or ask the application manager (beheerder) to make it an account "
+            "for your organisation's sign-in."
+        ),
+        "inactive": _("Your Smaakmaker account is switched off. Ask the application manager (beheerder)."),
+        "claims": _(
+            "Your organisation's identity provider did not send what Smaakmaker needs (a user name and a "
+            "consistent identity). Ask your IT department to check the provider's settings for Smaakmaker."
+        ),
+        "provider_error": _(
+            "Signing in through your organisation did not succeed: the identity provider gave an error or "
+            "could not be reached. Try again in a moment; if it keeps failing, tell your IT department."
+        ),
+        "failed": _(
+            "Signing in through your organisation did not succeed (the sign-in was interrupted or took too "
+            "long). Try again."
+        ),
+    }
+
+    def __init__(self, code: str, *, detail: str = "", subject: str = ""):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+        self.subject = subject
+
+    @property
+    def message(self) -> str:
+        return str(self.MESSAGES[self.code])
+
+
+def oidc_refusal_record(*, refusal: OidcRefused, request=None, origin=None) -> None:
+    """The audit record of a refused sign-in through the identity provider, in its own transaction."""
+    from smaakmaker.access.audit import Result, audit_record, origin_of
+
+    if origin is None and request is not None:
+        origin = origin_of(request)
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action="signin.oidc",
+            object_type="oidc.subject",
+            object_id=refusal.subject[:64],
+            result=Result.DENIED,
+            reason=f"{refusal.code}: {refusal.detail}"[:500],
+            origin=origin,
+        )
+    log.info("oidc_sign_in_refused", code=refusal.code)
+
+
+def _oidc_refuse(code: str, *, subject: str, detail: str, origin) -> NoReturn:
+    refusal = OidcRefused(code, detail=detail, subject=subject)
+    oidc_refusal_record(refusal=refusal, origin=origin)
+    raise refusal
+
+
+def _oidc_account(*, issuer: str, subject: str, claims: dict, create: bool):
+    """The local account of this identity: linked before, a password-less account of the same user name
+    that the beheerder made (linked now), or a new one where ``create``; ``OidcRefused`` otherwise."""
+    from django.conf import settings
+
+    identity = OidcIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    if identity is not None:
+        return identity.user, identity
+    username = str(claims.get(settings.OIDC_USERNAME_CLAIM) or "").strip()
+    user_model = get_user_model()
+    if not username or len(username) > user_model._meta.get_field("username").max_length:
+        raise OidcRefused("claims", subject=subject, detail=f"no usable {settings.OIDC_USERNAME_CLAIM}")
+    user = user_model.objects.filter(username=username).first()
+    if user is not None:
+        if user.has_usable_password() or OidcIdentity.objects.filter(user=user).exists():
+            raise OidcRefused("local_account", subject=subject, detail=f"user name {username}")
+    elif create:
+        user = user_model(username=username)
+        user.set_unusable_password()
+        user.save()
+        log.info("user_created", user_id=user.pk, source="oidc")
+    else:
+        raise OidcRefused("no_account", subject=subject, detail=f"user name {username}")
+    identity = OidcIdentity.objects.create(user=user, issuer=issuer, subject=subject)
+    return user, identity
+
+
+def oidc_sign_in(
+    *,
+    issuer: str,
+    subject: str,
+    userinfo_subject: str,
+    claims: dict,
+    groups: list[str],
+    mfa: bool,
+    origin,
+):
+    """Let in (or refuse) someone the identity provider authenticated; returns the local user.
+
+    The beheerder's mappings decide: the user's groups must match at least one, which gives its role and
+    a membership of its organisation. For an account that signs in this way the mappings are the source
+    of truth at every sign-in: its roles become exactly the mapped roles, memberships of organisations no
+    mapping gives any more are ended. An account is made only where a matching mapping allows it. Every
+    refusal raises ``OidcRefused`` after its audit record; a sign-in writes one too.
+    """
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import OidcRoleMapping
+
+    if not issuer or not subject or (userinfo_subject and userinfo_subject != subject):
+        _oidc_refuse(
+            "claims", subject=subject, detail="sub missing or not the same in userinfo", origin=origin
+        )
+    mappings = list(OidcRoleMapping.objects.filter(group__in=groups).select_related("organisation", "role"))
+    shown_groups = ", ".join(groups)[:300] or "-"
+    if not mappings:
+        _oidc_refuse("unmapped", subject=subject, detail=f"groups: {shown_groups}", origin=origin)
+    try:
+        with transaction.atomic():
+            user, identity = _oidc_account(
+                issuer=issuer,
+                subject=subject,
+                claims=claims,
+                create=any(mapping.creates_accounts for mapping in mappings),
+            )
+            if not user.is_active:
+                raise OidcRefused("inactive", subject=subject, detail=f"user {user.pk}")
+            _oidc_account_sync(user=user, claims=claims, mappings=mappings)
+            identity.last_sign_in = timezone.now()
+            identity.save(update_fields=["last_sign_in", "updated"])
+            audit_record(
+                actor=user,
+                action="signin.oidc",
+                object_type="auth.user",
+                object_id=str(user.pk),
+                reason=(
+                    f"groups: {shown_groups}; roles: {', '.join(sorted({m.role.name for m in mappings}))}; "
+                    f"mfa at provider: {'yes' if mfa else 'no'}"
+                )[:500],
+                origin=origin,
+            )
+    except OidcRefused as refusal:  # recorded after the rollback of what the attempt wrote
+        oidc_refusal_record(refusal=refusal, origin=origin)
+        raise
+    return user
+
+
+def _oidc_account_sync(*, user, claims: dict, mappings) -> None:
+    """Roles and memberships of an account that signs in through the provider, from its mappings."""
+    roles = {mapping.role for mapping in mappings}
+    organisations = {mapping.organisation for mapping in mappings}
+    changed = []
+    for field, claim in (("first_name", "given_name"), ("last_name", "family_name"), ("email", "email")):
+        value = str(claims.get(claim) or "").strip()[: user._meta.get_field(field).max_length]
+        if value and getattr(user, field) != value:
+            setattr(user, field, value)
+            changed.append(field)
+    is_staff = user.is_superuser or any(
+        ROLES_BY_NAME.get(role.name) and ROLES_BY_NAME[role.name].is_staff for role in roles
+    )
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        changed.append("is_staff")
+    if changed:
+        user.save(update_fields=changed)
+    if set(user.groups.all()) != roles:
+        user.groups.set(roles)
+    now = timezone.now()
+    active = list(Membership.objects.active(at=now).filter(user=user))
+    have = {membership.organisation_id for membership in active}
+    for membership in active:
+        if membership.organisation_id not in {o.pk for o in organisations}:
+            membership.valid_until = max(now, membership.valid_from + timedelta(microseconds=1))
+            membership.save(update_fields=["valid_until", "updated"])
+    for organisation in organisations:
+        if organisation.pk not in have:
+            membership_create(user=user, organisation=organisation, valid_from=now)
+
+
+class OidcMappingError(ValueError):
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def oidc_mapping_create(
+    *, actor, group: str, organisation: Organisation, role: str, creates_accounts: bool, origin=None
+):
+    """A sign-in mapping (a group at the provider gives one of our roles in one organisation); audited."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import OidcRoleMapping
+
+    if role not in ROLES_BY_NAME:
+        raise OidcMappingError(gettext("Choose one of the roles of Smaakmaker."), field="role")
+    group = group.strip()
+    with transaction.atomic():
+        role_group = Group.objects.get(name=role)
+        if OidcRoleMapping.objects.filter(group=group, organisation=organisation, role=role_group).exists():
+            raise OidcMappingError(
+                gettext("This group already gives this role in this organisation."), field="group"
+            )
+        mapping = OidcRoleMapping.objects.create(
+            group=group, organisation=organisation, role=role_group, creates_accounts=creates_accounts
+        )
+        audit_record(
+            actor=actor,
+            action="oidc_mapping.create",
+            obj=mapping,
+            reason=f"{group} -> {role} @ {organisation.name}; creates accounts: {creates_accounts}"[:500],
+            origin=origin,
+        )
+    return mapping
+
+
+def oidc_mapping_delete(*, actor, mapping, origin=None) -> None:
+    """Remove a sign-in mapping; its users keep their roles until their next sign-in. Audited."""
+    from smaakmaker.access.audit import audit_record
+
+    with transaction.atomic():
+        reason = f"{mapping.group} -> {mapping.role.name} @ {mapping.organisation.name}"[:500]
+        audit_record(actor=actor, action="oidc_mapping.delete", obj=mapping, reason=reason, origin=origin)
+        mapping.delete()

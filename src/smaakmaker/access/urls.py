@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 from django.urls import path
 
-from smaakmaker.access import covenant_views, views
+from smaakmaker.access import covenant_views, oidc, views
 
 app_name = "access"
 
@@ -10,6 +10,15 @@ urlpatterns = [
     path("inloggen/verificatie/", views.otp_verify, name="otp_verify"),
     path("inloggen/tweestapsverificatie-instellen/", views.otp_setup, name="otp_setup"),
     path("uitloggen/", views.SignOutView.as_view(), name="logout"),
+    # sign-in through the identity provider (404 unless SMAAKMAKER_OIDC_CLIENT_ID is set)
+    path("oidc/inloggen/", oidc.OidcSignInView.as_view(), name="oidc_init"),
+    path("oidc/callback/", oidc.OidcCallbackView.as_view(), name="oidc_callback"),
+    path("toegang/inlogkoppelingen/", views.oidc_mappings, name="oidc_mappings"),
+    path(
+        "toegang/inlogkoppelingen/<uuid:uuid>/verwijderen/",
+        views.oidc_mapping_delete,
+        name="oidc_mapping_delete",
+    ),
     path("toegang/", views.index, name="index"),
     path("toegang/convenanten/", covenant_views.covenant_list, name="covenants"),
     path("toegang/convenanten/nieuw/", covenant_views.covenant_new, name="covenant_new"),

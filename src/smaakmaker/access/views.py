@@ -8,22 +8,24 @@ import base64
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import get_object_or_404, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from smaakmaker.access import selectors
-from smaakmaker.access.forms import SignInForm, TokenForm
-from smaakmaker.common.permissions import permission_required
+from smaakmaker.access.forms import OidcRoleMappingForm, SignInForm, TokenForm
+from smaakmaker.common.permissions import PermissionMissing, permission_required
 
 SETUP_DEVICE_KEY = "smaakmaker_otp_setup_device"
 
@@ -33,9 +35,23 @@ class SignInView(auth_views.LoginView):
     template_name = "access/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc_enabled"] = settings.OIDC_ENABLED
+        context["oidc_label"] = settings.OIDC_LABEL or _("Sign in with your organisation account")
+        return context
+
 
 class SignOutView(auth_views.LogoutView):
-    pass
+    """Ends the session; one that came from the identity provider is ended there too (RP-initiated
+    logout, ``oidc.end_session_url``)."""
+
+    def post(self, request, *args, **kwargs):
+        from smaakmaker.access.oidc import end_session_url
+
+        at_provider = end_session_url(request) if request.session.get("oidc_id_token") else None
+        response = super().post(request, *args, **kwargs)
+        return HttpResponseRedirect(at_provider) if at_provider else response
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -132,3 +148,54 @@ def maintenance(request: HttpRequest) -> HttpResponse:
         "access/maintenance.html",
         {"jobs": last_runs(), "workers": workers_seen()},
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required("access.view_oidcrolemapping", raise_exception=True)
+def oidc_mappings(request: HttpRequest) -> HttpResponse:
+    """The beheerder's sign-in mappings: which group at the identity provider gives which role where."""
+    from smaakmaker.access import services
+    from smaakmaker.access.audit import origin_of
+
+    form = OidcRoleMappingForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not request.user.has_perm("access.add_oidcrolemapping"):
+            raise PermissionMissing("access.add_oidcrolemapping")
+        if form.is_valid():
+            try:
+                services.oidc_mapping_create(
+                    actor=request.user, origin=origin_of(request), **form.cleaned_data
+                )
+            except services.OidcMappingError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, _("The sign-in mapping is saved."))
+                return HttpResponseRedirect(reverse("access:oidc_mappings"))
+        status = 400
+    return render(
+        request,
+        "access/oidc_mappings.html",
+        {
+            "form": form,
+            "mappings": selectors.oidc_mappings_list(),
+            "oidc_enabled": settings.OIDC_ENABLED,
+            "redirect_uri": request.build_absolute_uri(reverse("access:oidc_callback")),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+@permission_required("access.delete_oidcrolemapping", raise_exception=True)
+def oidc_mapping_delete(request: HttpRequest, uuid) -> HttpResponse:
+    from smaakmaker.access import services
+    from smaakmaker.access.audit import origin_of
+    from smaakmaker.access.models import OidcRoleMapping
+
+    mapping = get_object_or_404(OidcRoleMapping, uuid=uuid)
+    services.oidc_mapping_delete(actor=request.user, mapping=mapping, origin=origin_of(request))
+    messages.success(request, _("The sign-in mapping is removed."))
+    return HttpResponseRedirect(reverse("access:oidc_mappings"))

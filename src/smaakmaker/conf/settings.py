@@ -369,7 +369,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "smaakmaker.access.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "smaakmaker.access.middleware.SessionTimeoutMiddleware",
     "smaakmaker.access.middleware.SecondFactorMiddleware",
@@ -451,9 +451,127 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 import smaakmaker.conf.schedule  # noqa: E402,F401  (declares the schedule's variables)
 
+# --- Sign-in through the organisation's identity provider (OpenID Connect, mozilla-django-oidc) ----------
+# Off unless SMAAKMAKER_OIDC_CLIENT_ID is set; local accounts always keep working (ADR 0018,
+# docs/operations.md). Which IdP group gives which role in which organisation is set by the beheerder on
+# /toegang/inlogkoppelingen/ (access.OidcRoleMapping), not here.
+try:
+    OIDC_RP_CLIENT_ID = declare(
+        "SMAAKMAKER_OIDC_CLIENT_ID",
+        default="",
+        help="Client id of Smaakmaker at the identity provider (OpenID Connect). Empty (default): no sign-in "
+        "through an identity provider, local accounts only. Set, the sign-in page offers both and every "
+        "`SMAAKMAKER_OIDC_*` endpoint below must be set. Redirect URI to register at the provider: "
+        "`<SMAAKMAKER_PUBLIC_URL>/oidc/callback/`; after sign-out: `<SMAAKMAKER_PUBLIC_URL>/inloggen/`.",
+    )
+    OIDC_RP_CLIENT_SECRET = declare(
+        "SMAAKMAKER_OIDC_CLIENT_SECRET",
+        default="",
+        help="Client secret of Smaakmaker at the identity provider (sent in the token request's body, "
+        "`client_secret_post`).",
+    )
+    OIDC_OP_AUTHORIZATION_ENDPOINT = declare(
+        "SMAAKMAKER_OIDC_AUTHORIZATION_ENDPOINT",
+        default="",
+        help="The provider's `authorization_endpoint` (from its `/.well-known/openid-configuration`).",
+    )
+    OIDC_OP_TOKEN_ENDPOINT = declare(
+        "SMAAKMAKER_OIDC_TOKEN_ENDPOINT", default="", help="The provider's `token_endpoint`."
+    )
+    OIDC_OP_USER_ENDPOINT = declare(
+        "SMAAKMAKER_OIDC_USERINFO_ENDPOINT", default="", help="The provider's `userinfo_endpoint`."
+    )
+    OIDC_OP_JWKS_ENDPOINT = declare(
+        "SMAAKMAKER_OIDC_JWKS_ENDPOINT",
+        default="",
+        help="The provider's `jwks_uri` (its keys that sign the ID tokens).",
+    )
+    OIDC_OP_END_SESSION_ENDPOINT = declare(
+        "SMAAKMAKER_OIDC_END_SESSION_ENDPOINT",
+        default="",
+        help="The provider's `end_session_endpoint`: signing out of Smaakmaker then also ends the session at "
+        "the provider (RP-initiated logout, with `id_token_hint` and `post_logout_redirect_uri`). Empty: "
+        "only the Smaakmaker session ends.",
+    )
+    OIDC_RP_SIGN_ALGO = declare(
+        "SMAAKMAKER_OIDC_SIGN_ALGO",
+        default="RS256",
+        help="Algorithm of the provider's ID-token signatures (RS256 for Entra ID, Keycloak and ADFS).",
+    )
+    OIDC_RP_SCOPES = declare(
+        "SMAAKMAKER_OIDC_SCOPES",
+        default="openid email profile",
+        help="Scopes asked for. Add the provider's scope for group claims where it needs one (Keycloak: a "
+        "client scope with a group mapper, e.g. `openid email profile groups`).",
+    )
+    OIDC_USERNAME_CLAIM = declare(
+        "SMAAKMAKER_OIDC_USERNAME_CLAIM",
+        default="preferred_username",
+        help="Claim that gives the user name of an account made at the first sign-in (and links an account "
+        "the beheerder made beforehand without a password). The link itself is the provider's `sub`.",
+    )
+    OIDC_GROUPS_CLAIM = declare(
+        "SMAAKMAKER_OIDC_GROUPS_CLAIM",
+        default="groups",
+        help="Claim with the user's groups (a list or one value) that the beheerder's sign-in mappings match "
+        "(Entra ID: `groups`, object ids, or `roles` for app roles; ADFS: `group` or `role`).",
+    )
+    OIDC_MFA_AMR = declare(
+        "SMAAKMAKER_OIDC_MFA_AMR",
+        default=["mfa", "otp", "hwk", "swk", "sms", "fido"],
+        kind="list",
+        help="Values of the ID token's `amr` claim (RFC 8176) that count as multi-factor authentication at "
+        "the provider; a sign-in that has one needs no local TOTP code. Empty: the provider's `amr` is "
+        "never trusted.",
+    )
+    OIDC_MFA_ACR = declare(
+        "SMAAKMAKER_OIDC_MFA_ACR",
+        default=[],
+        kind="list",
+        help="Values of the ID token's `acr` claim that count as multi-factor authentication (e.g. a "
+        "Keycloak level of assurance you configured for MFA). Empty (default): `acr` is not used.",
+    )
+    OIDC_LABEL = declare(
+        "SMAAKMAKER_OIDC_LABEL",
+        default="",
+        help="Text of the sign-in button for the identity provider. Empty: 'Inloggen met uw organisatieaccount'.",
+    )
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    _oidc_missing = [
+        name
+        for name in (
+            "SMAAKMAKER_OIDC_CLIENT_SECRET",
+            "SMAAKMAKER_OIDC_AUTHORIZATION_ENDPOINT",
+            "SMAAKMAKER_OIDC_TOKEN_ENDPOINT",
+            "SMAAKMAKER_OIDC_USERINFO_ENDPOINT",
+            "SMAAKMAKER_OIDC_JWKS_ENDPOINT",
+        )
+        if not is_set(name)
+    ]
+    if _oidc_missing:
+        raise ImproperlyConfigured(
+            "SMAAKMAKER_OIDC_CLIENT_ID is set: also set "
+            + ", ".join(_oidc_missing)
+            + " (see docs/config.md)."
+        )
+# mozilla-django-oidc's own settings, fixed here
+OIDC_AUTHENTICATION_CALLBACK_URL = "access:oidc_callback"
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the id_token_hint of RP-initiated logout
+OIDC_CREATE_USER = True  # …but only where a mapping allows it (access.oidc.OidcBackend.create_user)
+OIDC_TIMEOUT = 15
+OIDC_OP_LOGOUT_URL_METHOD = "smaakmaker.access.oidc.end_session_url"
+LOGIN_REDIRECT_URL_FAILURE = "access:login"
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # answers only the OIDC callback, and only when OIDC_ENABLED
+    "smaakmaker.access.oidc.OidcBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -491,6 +609,9 @@ AXES_VERBOSE = False
 # The client address by the same rule as the API limits (SMAAKMAKER_TRUSTED_PROXIES). The former
 # AXES_IPWARE_PROXY_COUNT had no effect: django-ipware is not installed, so axes always used REMOTE_ADDR.
 AXES_CLIENT_IP_CALLABLE = "smaakmaker.access.throttling.client_address"
+# The OIDC callback is not a password check: the identity provider checks credentials and locks out;
+# our refusals of it are in the audit log (access.oidc). Local sign-in is counted and locked as before.
+AXES_WHITELIST_CALLABLE = "smaakmaker.access.oidc.axes_exempt"
 
 # API rate limits and lock-out (smaakmaker.access.throttling): counters in the database, shared by all
 # server processes; the table is made by migration access.0007.
@@ -534,11 +655,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 _BASEMAP_ORIGIN = "/".join(BASEMAP_URL.split("/")[:3]) if BASEMAP_URL.startswith("https://") else ""
+# Sign-out posts a form whose answer sends the browser on to the provider's end-session endpoint.
+_FORM_ACTION = "'self'"
+if OIDC_ENABLED and OIDC_OP_END_SESSION_ENDPOINT.startswith(("https://", "http://")):
+    _FORM_ACTION += " " + "/".join(OIDC_OP_END_SESSION_ENDPOINT.split("/")[:3])
 CONTENT_SECURITY_POLICY = (
     f"default-src 'self'; img-src 'self' data: {_BASEMAP_ORIGIN}".rstrip()
     + "; style-src 'self'; script-src 'self'; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    f"form-action {_FORM_ACTION}; frame-ancestors 'none'"
 )
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL.rstrip("/")]
 if BEHIND_PROXY:
