@@ -120,8 +120,13 @@ class OidcCallbackView(OIDCAuthenticationCallbackView):
         except requests.RequestException as exc:
             log.warning("oidc_provider_unreachable", error_type=type(exc).__name__)
             refusal = OidcRefused("provider_error", detail=type(exc).__name__)
-            oidc_refusal_record(refusal=refusal, request=request)
-            return _refusal_page(request, refusal)
+        except (
+            SuspiciousOperation
+        ) as exc:  # an unknown or used state: the back button, a second tab, a replay
+            log.warning("oidc_callback_refused", reason=str(exc)[:100])
+            refusal = OidcRefused("failed", detail=str(exc)[:100])
+        oidc_refusal_record(refusal=refusal, request=request)
+        return _refusal_page(request, refusal)
 
     def login_success(self):
         response = super().login_success()

@@ -346,3 +346,42 @@ def test_production_with_oidc_passes_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "form-action 'self' https://idp.voorbeeld.nl;" in result.stdout
+
+
+@pytest.mark.django_db
+def test_a_used_or_unknown_state_gets_the_refusal_page_not_a_400(client, demo_users, oidc_on):
+    client.get("/oidc/inloggen/")  # the session has a state, but not this one
+    response = client.get("/oidc/callback/?code=abc&state=not-the-one")
+    assert response.status_code == 403
+    assert "Probeer het opnieuw." in response.content.decode()
+    assert AuditRecord.objects.get(action="signin.oidc").reason.startswith(
+        "failed: OIDC callback state not found"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("mfa", "verified"), [(True, True), (False, False)])
+def test_the_provider_sign_in_mark_decides_the_second_factor_for_pages_and_api(
+    client, demo_users, settings, mfa, verified
+):
+    from smaakmaker.access.middleware import IDP_SIGN_IN_KEY
+
+    settings.OTP_REQUIRED = False  # the mark decides, not this setting
+    user = demo_users["analist"]
+    client.force_login(user)
+    session = client.session
+    session[IDP_SIGN_IN_KEY] = {"user": user.pk, "mfa": mfa}
+    session.save()
+    page = client.get("/")
+    api = client.get("/api/v1/me")
+    if verified:
+        assert page.status_code == 200
+        assert api.json()["second_factor_verified"] is True
+    else:
+        assert page["Location"].startswith("/inloggen/tweestapsverificatie-instellen/")
+        assert api.status_code == 401
+    # a mark for another user counts for nothing
+    session[IDP_SIGN_IN_KEY] = {"user": user.pk + 1000, "mfa": True}
+    session.save()
+    assert client.get("/").status_code == 200  # demo mode without OTP_REQUIRED: password only, as before
+    assert client.get("/api/v1/me").json()["second_factor_verified"] is False

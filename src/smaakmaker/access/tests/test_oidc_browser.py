@@ -19,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_otp.oath import totp
@@ -217,7 +218,7 @@ def test_without_mfa_at_provider_the_local_totp_is_set_up_and_then_asked(page, o
     assert page.goto("/").url.startswith(f"{live_server.url}/inloggen/verificatie/")
 
 
-def test_groups_that_map_to_nothing_are_refused_with_a_clear_page_and_audited(page, axe, oidc):
+def test_groups_that_map_to_nothing_are_refused_with_a_clear_page_and_audited(page, axe, oidc, settings):
     _sign_in_at_provider(page, "onbekend")
     page.get_by_role("heading", level=1, name="U kunt niet inloggen bij Smaakmaker").wait_for()
     alert = page.get_by_role("alert").inner_text()
@@ -227,6 +228,16 @@ def test_groups_that_map_to_nothing_are_refused_with_a_clear_page_and_audited(pa
     refusal = AuditRecord.objects.get(action="signin.oidc", result="denied")
     assert refusal.object_id == "onbekend"
     assert refusal.reason == "unmapped: groups: alle-medewerkers, kantine"
+    # again and again (the provider's session makes it instant): each time the page, never django-axes'
+    # lock-out, which counts local password sign-ins only
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        page.goto("/oidc/inloggen/")
+        page.get_by_role("heading", level=1, name="U kunt niet inloggen bij Smaakmaker").wait_for()
+    assert (
+        AuditRecord.objects.filter(action="signin.oidc", result="denied").count()
+        == settings.AXES_FAILURE_LIMIT + 2
+    )
+    assert not AccessAttempt.objects.exists()
     page.goto("/")
     assert "/inloggen/" in page.url
     # the local sign-in is untouched beside it
@@ -234,3 +245,29 @@ def test_groups_that_map_to_nothing_are_refused_with_a_clear_page_and_audited(pa
     page.get_by_label("Wachtwoord").fill("demo-smaakmaker")
     page.get_by_role("button", name="Inloggen", exact=True).click()
     page.get_by_role("heading", level=1, name="Welkom, Anna Analyse (demo)").wait_for()
+
+
+def test_the_beheerder_maps_a_group_to_a_role_on_an_accessible_page(page, axe, oidc):
+    page.goto("/inloggen/")
+    page.get_by_label("Gebruikersnaam").fill("beheerder")
+    page.get_by_label("Wachtwoord").fill("demo-smaakmaker")
+    page.get_by_role("button", name="Inloggen", exact=True).click()
+    page.get_by_role("heading", level=1).wait_for()
+    page.goto("/toegang/")
+    page.get_by_role("link", name="Inloggen via de identiteitsaanbieder: welke groep welke rol geeft").click()
+    page.get_by_role("heading", level=1, name="Inloggen via de identiteitsaanbieder").wait_for()
+    assert page.get_by_role("row").filter(has_text="sm-analisten").count() == 1
+    assert axe(page) == []
+    page.get_by_label("Groep bij de identiteitsaanbieder").fill("sm-wijkteam")
+    page.get_by_label("Rol").select_option("partner-professional")
+    page.get_by_label("Partnerorganisatie").select_option(str(oidc["gemeente"].pk))
+    page.get_by_role("button", name="Koppeling opslaan").click()
+    page.get_by_text("De inlogkoppeling is opgeslagen.").wait_for()
+    assert page.get_by_role("row").filter(has_text="sm-wijkteam").count() == 1
+    assert axe(page) == []
+    mapping = OidcRoleMapping.objects.get(group="sm-wijkteam")
+    assert (mapping.role.name, mapping.organisation, mapping.creates_accounts) == (
+        "partner-professional",
+        oidc["gemeente"],
+        False,
+    )
