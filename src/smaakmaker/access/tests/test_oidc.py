@@ -385,3 +385,44 @@ def test_the_provider_sign_in_mark_decides_the_second_factor_for_pages_and_api(
     session.save()
     assert client.get("/").status_code == 200  # demo mode without OTP_REQUIRED: password only, as before
     assert client.get("/api/v1/me").json()["second_factor_verified"] is False
+
+
+def test_endpoint_variables_from_a_discovery_document():
+    from smaakmaker.access.discovery import settings_from_discovery
+
+    base = "https://sso.voorbeeld.nl/realms/gemeente"
+    keycloak_like = {
+        "issuer": base,
+        "authorization_endpoint": f"{base}/protocol/openid-connect/auth",
+        "token_endpoint": f"{base}/protocol/openid-connect/token",
+        "userinfo_endpoint": f"{base}/protocol/openid-connect/userinfo",
+        "jwks_uri": f"{base}/protocol/openid-connect/certs",
+        "end_session_endpoint": f"{base}/protocol/openid-connect/logout",
+        "response_types_supported": ["code", "id_token"],
+        "code_challenge_methods_supported": ["plain", "S256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    }
+    lines, warnings = settings_from_discovery(keycloak_like, issuer=base + "/")
+    assert lines == [
+        f"SMAAKMAKER_OIDC_AUTHORIZATION_ENDPOINT={base}/protocol/openid-connect/auth",
+        f"SMAAKMAKER_OIDC_TOKEN_ENDPOINT={base}/protocol/openid-connect/token",
+        f"SMAAKMAKER_OIDC_USERINFO_ENDPOINT={base}/protocol/openid-connect/userinfo",
+        f"SMAAKMAKER_OIDC_JWKS_ENDPOINT={base}/protocol/openid-connect/certs",
+        f"SMAAKMAKER_OIDC_END_SESSION_ENDPOINT={base}/protocol/openid-connect/logout",
+    ]
+    assert warnings == []
+    lacking = {
+        **keycloak_like,
+        "issuer": "https://elders.example",
+        "end_session_endpoint": None,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+    }
+    del lacking["jwks_uri"]
+    lines, warnings = settings_from_discovery(lacking, issuer=base)
+    assert len(lines) == 3
+    assert warnings == [
+        f"the document's issuer is 'https://elders.example', not '{base}'",
+        "no jwks_uri in the document: Smaakmaker cannot use this provider without it",
+        "no end_session_endpoint: signing out ends the Smaakmaker session only",
+        "token_endpoint_auth_methods_supported does not list 'client_secret_post': Smaakmaker uses client_secret_post",
+    ]

@@ -271,3 +271,22 @@ def test_the_beheerder_maps_a_group_to_a_role_on_an_accessible_page(page, axe, o
         oidc["gemeente"],
         False,
     )
+
+
+def test_oidcconfig_prints_the_endpoint_variables_of_the_real_provider(provider):
+    """The variables the test sets by hand are exactly what ``smaakmaker oidcconfig`` reads from the
+    provider's discovery document (no browser needed; it needs the provider)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command("oidcconfig", provider, stdout=out, stderr=err)
+    assert out.getvalue().splitlines() == [
+        f"SMAAKMAKER_OIDC_AUTHORIZATION_ENDPOINT={provider}/auth",
+        f"SMAAKMAKER_OIDC_TOKEN_ENDPOINT={provider}/token",
+        f"SMAAKMAKER_OIDC_USERINFO_ENDPOINT={provider}/me",
+        f"SMAAKMAKER_OIDC_JWKS_ENDPOINT={provider}/jwks",
+        f"SMAAKMAKER_OIDC_END_SESSION_ENDPOINT={provider}/session/end",
+    ]
+    assert err.getvalue() == ""
