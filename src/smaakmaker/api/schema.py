@@ -78,6 +78,14 @@ class AutoSchema(openapi.AutoSchema):
                 schema["oneOf"] = [{"required": [name]} for name in one_of]
         return schema
 
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        """A body that must name at least one field (``required_any``, ``required_one``) cannot be left
+        out either: the server answers 400 to a missing body, so the document marks it required."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        if getattr(serializer, "required_any", None) or getattr(serializer, "required_one", None):
+            required = True
+        return schema, required
+
 
 PROBLEM_SCHEMA = {
     "type": "object",
