@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 """Faults survived (issue 14 point 6), each against a real instance in processes of its own:
 ``kill -9`` of the worker during a scheduler run and an evaluation, of the web server during a partner's
-bulk ingestion, and a locked SQLite database. (PostgreSQL stopped under load: test_postgres_outage.py.)
+bulk ingestion, of a BAG import, and a locked SQLite database. (PostgreSQL stopped under load: test_postgres_outage.py.)
 
 Each asserts that the database is consistent afterwards: nothing half written, the job retried or
 failed with a reason, never left "running"."""
@@ -9,13 +9,17 @@ failed with a reason, never left "running"."""
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
-from .instances import free_port, kill9, wait_for
+import pytest
+
+from .instances import copy_database, free_port, kill9, wait_for
 
 
 def _task_rows(instance, path_suffix: str) -> list[tuple]:
@@ -209,3 +213,65 @@ def test_a_locked_sqlite_database_gives_503_with_retry_after_not_a_traceback(ins
         holder.close()
     status, _headers, body = _post(port, "/api/v1/signals", {"signals": data["items"]}, headers)
     assert status == 201, body[:500]  # the lock is gone: served again, nothing to restart
+
+
+DOESBURG = Path(__file__).resolve().parents[4] / "data" / "bag" / "doesburg" / "BAGGEM0221L-15092020.zip"
+
+
+def _holds_write_lock(database: Path) -> bool:
+    """True while another connection holds SQLite's write lock (a transaction that has written)."""
+    probe = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
+        return True
+    else:
+        probe.execute("ROLLBACK")
+        return False
+    finally:
+        probe.close()
+
+
+def _bag_state(instance) -> tuple:
+    return (
+        instance.query("SELECT count(*) FROM cases_address")[0][0],
+        instance.query("SELECT count(*) FROM cases_addressarea")[0][0],
+        instance.query("SELECT count(*) FROM areas_importbatch WHERE kind LIKE 'addresses-%'")[0][0],
+        instance.query("SELECT count(*) FROM access_auditrecord WHERE action = 'address.import'")[0][0],
+    )
+
+
+def test_kill9_during_a_bag_import_writes_nothing_and_the_next_import_is_whole(instance):
+    """The import is one transaction: killed while it holds the write lock (stopped first with SIGSTOP,
+    so that it cannot commit between the check and the kill), the database keeps nothing of it."""
+    before = _bag_state(instance)
+    untouched = instance.var_dir / "before-import.sqlite3"
+    copy_database(instance.database, untouched)
+    for _attempt in range(5):
+        importer = instance.start("addresses", "import-bag", str(DOESBURG), log_name="bag-import")
+        wait_for(
+            lambda: importer.poll() is not None or _holds_write_lock(instance.database),  # noqa: B023
+            timeout=120,
+            what="the import to start writing",
+            step=0.002,
+        )
+        if importer.poll() is None:
+            importer.send_signal(signal.SIGSTOP)
+            if _holds_write_lock(instance.database):  # stopped inside its transaction
+                kill9(importer)
+                break
+            importer.send_signal(signal.SIGCONT)
+        importer.wait(timeout=120)  # it committed between the check and the stop: start again
+        copy_database(untouched, instance.database)
+    else:
+        pytest.fail("five imports in a row committed before they could be stopped inside their transaction")
+    assert importer.returncode == -signal.SIGKILL
+    assert not _holds_write_lock(instance.database)  # the lock died with the process
+    assert _bag_state(instance) == before, "nothing of the killed import may remain"
+    assert "Chains intact" in instance.command("audit", "verify").stdout
+
+    result = instance.command("addresses", "import-bag", str(DOESBURG))  # again, to the end
+    addresses, areas, batches, audits = _bag_state(instance)
+    assert addresses > before[0] and areas > before[1], result.stdout
+    assert (batches, audits) == (before[2] + 1, before[3] + 1)
+    assert "Chains intact" in instance.command("audit", "verify").stdout
