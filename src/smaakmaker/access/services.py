@@ -11,6 +11,7 @@ from typing import NoReturn
 import structlog
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -804,6 +805,10 @@ def _oidc_account(*, issuer: str, subject: str, claims: dict, create: bool):
     elif create:
         user = user_model(username=username)
         user.set_unusable_password()
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as exc:
+            raise OidcRefused("claims", subject=subject, detail=f"user name not usable: {username}") from exc
         user.save()
         log.info("user_created", user_id=user.pk, source="oidc")
     else:

@@ -200,12 +200,16 @@ def test_switched_off_account_and_inconsistent_claims_are_refused(mappings):
     with pytest.raises(OidcRefused) as refused:
         _sign_in(subject="sub-3", username="")
     assert refused.value.code == "claims"
+    with pytest.raises(OidcRefused) as refused:
+        _sign_in(subject="sub-4", username="jan met spaties")
+    assert refused.value.code == "claims"
     assert list(
         AuditRecord.objects.filter(result="denied").values_list("reason", flat=True).order_by("id")
     ) == [
         f"inactive: user {user.pk}",
         "claims: sub missing or not the same in userinfo",
         "claims: no usable preferred_username",
+        "claims: user name not usable: jan met spaties",
     ]
 
 
