@@ -332,7 +332,7 @@ def test_client_id_without_endpoints_refuses_to_start(tmp_path):
     assert "SMAAKMAKER_OIDC_CLIENT_ID is set: also set SMAAKMAKER_OIDC_CLIENT_SECRET" in result.stderr
 
 
-def test_production_with_oidc_passes_check_deploy(tmp_path):
+def test_production_with_oidc_lets_the_sign_out_form_lead_to_the_provider(tmp_path):
     env = {
         **PRODUCTION_ENV,
         "SMAAKMAKER_OIDC_CLIENT_ID": "smaakmaker",
