@@ -27,7 +27,16 @@ class AreaAdmin(admin.ModelAdmin):
 
 @admin.register(AreaCrosswalk)
 class AreaCrosswalkAdmin(admin.ModelAdmin):
-    list_display = ["old_code", "old_year", "new_code", "new_year", "source"]
+    list_display = [
+        "old_code",
+        "old_year",
+        "new_code",
+        "new_year",
+        "share_of_old",
+        "share_of_new",
+        "basis",
+        "source",
+    ]
     search_fields = ["old_code", "new_code"]
 
 

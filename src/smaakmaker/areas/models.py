@@ -91,6 +91,12 @@ class AreaCrosswalk(models.Model):
     new_code = models.CharField(_("new code"), max_length=16, db_index=True)
     new_year = models.PositiveSmallIntegerField(_("first year of the new code"))
     source = models.CharField(_("source"), max_length=200)
+    #: Derived from the geometry (:mod:`smaakmaker.areas.overlap`): the part of the old area in the new
+    #: one and the part of the new area from the old one, in addresses or surface (``basis``). Empty
+    #: for a published crosswalk that gives no shares (Amsterdam's buurt register).
+    share_of_old = models.FloatField(_("share of the old area"), null=True, blank=True)
+    share_of_new = models.FloatField(_("share of the new area"), null=True, blank=True)
+    basis = models.CharField(_("measured in"), max_length=20, blank=True)
 
     class Meta:
         verbose_name = _("code crosswalk")

@@ -66,19 +66,42 @@ def indicator_labels() -> dict[str, str]:
     return dict(Indicator.objects.values_list("key", "label"))
 
 
+#: A link derived from the geometry is a continuation (the same area under a new code) when at least
+#: this share of the old area lies in the new one and of the new one came from the old one.
+CONTINUATION_SHARE = 0.95
+
+
 def one_to_one_crosswalk(*, new_codes: Sequence[str] | None = None) -> dict[str, str]:
-    """``{old_code: new_code}`` for codes that continue unchanged under a new code."""
-    pairs = list(AreaCrosswalk.objects.values_list("old_code", "new_code"))
+    """``{old_code: new_code}`` for codes that continue unchanged under a new code.
+
+    A published crosswalk without shares (Amsterdam's register) continues a code that has exactly one
+    successor which has exactly one predecessor; a link derived from the geometry continues it when
+    both its shares are at least :data:`CONTINUATION_SHARE` (redrawn edges leave small slivers)."""
+    rows = list(AreaCrosswalk.objects.values_list("old_code", "new_code", "share_of_old", "share_of_new"))
     successors: dict[str, set[str]] = {}
     predecessors: dict[str, set[str]] = {}
-    for old, new in pairs:
-        successors.setdefault(old, set()).add(new)
-        predecessors.setdefault(new, set()).add(old)
+    for old, new, share_old, _share_new in rows:
+        if share_old is None:
+            successors.setdefault(old, set()).add(new)
+            predecessors.setdefault(new, set()).add(old)
     mapping = {
         old: next(iter(news))
         for old, news in successors.items()
         if len(news) == 1 and len(predecessors[next(iter(news))]) == 1
     }
+    targets = set(mapping.values())
+    for old, new, share_old, share_new in rows:
+        if share_old is None or share_new is None or old in mapping or new in targets:
+            continue
+        if share_old >= CONTINUATION_SHARE and share_new >= CONTINUATION_SHARE:
+            mapping[old] = new
+            targets.add(new)
+    # Follow chains (2017 → 2019 → 2021) to the last code.
+    for old in list(mapping):
+        seen = {old}
+        while mapping[old] in mapping and mapping[old] not in seen:
+            seen.add(mapping[old])
+            mapping[old] = mapping[mapping[old]]
     if new_codes is not None:
         wanted = set(new_codes)
         mapping = {old: new for old, new in mapping.items() if new in wanted}

@@ -21,7 +21,10 @@ import pandas as pd
 import shapely
 import shapely.geometry
 import structlog
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from smaakmaker.areas.models import (
     Area,
@@ -530,3 +533,213 @@ def custom_area_create(
     )
     area.members.set(members)
     return area
+
+
+# --- boundaries of every year: the CBS Wijk- en buurtkaart ------------------------------------------
+
+#: Set by the cases app, which owns the addresses (areas imports no other domain):
+#: ``(min_lon, min_lat, max_lon, max_lat) -> (lon, lat)`` arrays of the current addresses in that box.
+address_points_provider: (
+    Callable[[tuple[float, float, float, float]], tuple[np.ndarray, np.ndarray]] | None
+) = None
+#: Called after boundaries of a year were imported, inside the same transaction, with that year
+#: (the cases app assigns its addresses to the new year's buurten).
+after_boundaries_import: list[Callable[[int], list[str]]] = []
+
+
+@dataclass
+class BoundaryImportResult:
+    batch: ImportBatch
+    year: int
+    counts: dict[str, int]
+    links: list[AreaCrosswalk]
+    already: bool = False
+    notes: list[str] = None  # type: ignore[assignment]
+
+    def lines(self) -> list[str]:
+        if self.already:
+            return [f"{self.batch.source}: dit bestand is al eerder ingelezen; er is niets gewijzigd."]
+        return list(self.notes or [])
+
+
+def _require_areas(actor) -> None:
+    from smaakmaker.access.policies import IMPORT_AREAS
+
+    if actor is not None and not actor.has_perms(IMPORT_AREAS):
+        raise PermissionDenied("Uw rol mag geen gebieden inlezen.")
+
+
+def _file_sha(path: Path, extra: str) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(extra.encode())
+    return digest.hexdigest()
+
+
+def _loaded_shapes(level: str, year: int, box) -> dict[str, Any]:
+    """Shapes of the areas of ``level`` loaded for ``year`` whose stored shape lies in ``box``."""
+    from smaakmaker.areas.pointinpolygon import polygon_from_geojson_text
+
+    rows = (
+        Area.objects.filter(
+            level=level,
+            geometry__isnull=False,
+            classification_year__lte=year,
+            last_year__gte=year,
+        )
+        .annotate(text=Cast("geometry", output_field=TextField()))
+        .values_list("code", "text")
+    )
+    shapes = {}
+    for code, text in rows.iterator(chunk_size=500):
+        shape = polygon_from_geojson_text(text)
+        if not shapely.is_valid(shape):
+            shape = shapely.make_valid(shape)
+        if shapely.intersects(shape, box):
+            shapes[code] = shape
+    return shapes
+
+
+def _neighbour_years(level: str, year: int) -> tuple[int | None, int | None]:
+    """The nearest loaded classification years of ``level`` before and after ``year``."""
+    spans = Area.objects.filter(level=level, geometry__isnull=False).exclude(classification_year=None)
+    years = set()
+    for first, last in spans.values_list("classification_year", "last_year").distinct():
+        years.update(y for y in (first, last) if y)
+    before = max((y for y in years if y < year), default=None)
+    after = min((y for y in years if y > year), default=None)
+    return before, after
+
+
+def _derive_links(boundaries, year: int, progress: Progress) -> tuple[list[AreaCrosswalk], list[str]]:
+    """Links between this year's codes and those of the nearest loaded years, per level."""
+    from smaakmaker.areas import overlap
+
+    links: list[AreaCrosswalk] = []
+    notes: list[str] = []
+    for level in ("gemeente", "wijk", "buurt"):
+        new = {b.code: b.geometry for b in boundaries.of_level(level)}
+        if not new:
+            continue
+        box = shapely.box(*shapely.total_bounds(list(new.values())))
+        before, after = _neighbour_years(level, year)
+        for old_year, new_year in ((before, year), (year, after)):
+            if old_year is None or new_year is None:
+                continue
+            other = _loaded_shapes(level, old_year if new_year == year else new_year, box)
+            old_shapes, new_shapes = (other, new) if new_year == year else (new, other)
+            lon = lat = None
+            if address_points_provider is not None:
+                lon, lat = address_points_provider(tuple(box.bounds))
+            found = overlap.derive_links(old_shapes, new_shapes, lon=lon, lat=lat)
+            progress(f"Codeovergangen {level} {old_year}→{new_year}", len(found), len(found))
+            for link in found:
+                links.append(
+                    AreaCrosswalk(
+                        old_code=link.old_code,
+                        old_year=old_year,
+                        new_code=link.new_code,
+                        new_year=new_year,
+                        source=f"geometrie {old_year}→{new_year} ({boundaries.source})"[:200],
+                        share_of_old=link.share_of_old,
+                        share_of_new=link.share_of_new,
+                        basis=link.basis,
+                    )
+                )
+            if found:
+                by_address = sum(1 for link in found if link.basis == overlap.BY_ADDRESSES)
+                notes.append(
+                    f"Codeovergangen {level} {old_year}→{new_year}: {len(found)} koppelingen "
+                    f"({by_address} gewogen naar adressen, {len(found) - by_address} naar oppervlakte)."
+                )
+    return links, notes
+
+
+def boundaries_import(
+    *,
+    path: str | Path,
+    year: int | None = None,
+    gemeenten: Iterable[str] = (),
+    actor=None,
+    origin=None,
+    progress: Progress = _noop,
+) -> BoundaryImportResult:
+    """Import the CBS Wijk- en buurtkaart of one year (GeoPackage or GeoJSON), all or nothing.
+
+    Gemeenten, wijken and buurten with their names, parents and shapes; a code's shape and name are
+    those of the latest year loaded. Codes that are gone or new compared with the nearest loaded years
+    are linked through :class:`AreaCrosswalk` from the overlap of the shapes, weighed by the addresses
+    in each overlap where addresses are loaded (:data:`address_points_provider`), else by area.
+    The same file (with the same gemeente filter) twice changes nothing.
+    """
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.areas.sources.wijkbuurtkaart import WijkBuurtkaartError, read_boundaries
+
+    _require_areas(actor)
+    path = Path(path)
+    if not path.exists():
+        raise ImportError_(f"'{path}' bestaat niet.")
+    wanted = sorted({"GM" + g.upper().removeprefix("GM").zfill(4) for g in gemeenten})
+    sha = _file_sha(path, f"{year}|{','.join(wanted)}")
+    if (batch := _existing_batch(sha, "grenzen")) is not None:
+        return BoundaryImportResult(batch, year or 0, {}, [], already=True)
+    try:
+        boundaries = read_boundaries(path, year=year, gemeenten=wanted, progress=progress)
+    except WijkBuurtkaartError as exc:
+        raise ImportError_(str(exc)) from exc
+    if not boundaries.boundaries:
+        raise ImportError_(
+            f"'{path.name}': geen gebieden"
+            + (f" van {', '.join(wanted)}" if wanted else "")
+            + " in het bestand."
+        )
+    year = boundaries.year
+    notes = list(boundaries.notes)
+    with transaction.atomic():
+        links, link_notes = _derive_links(boundaries, year, progress)
+        notes.extend(link_notes)
+        codes = [b.code for b in boundaries.boundaries]
+        newer = set(Area.objects.filter(code__in=codes, last_year__gt=year).values_list("code", flat=True))
+        rows = [
+            _AreaRow(
+                code=b.code,
+                level=b.level,
+                # The name and shape of the latest year win; an older year only widens the span.
+                name="" if b.code in newer else b.name,
+                year=year,
+                gemeente_code=b.gemeente_code,
+                wijk_code=b.wijk_code,
+                geometry=None if b.code in newer else json.loads(shapely.to_geojson(b.geometry)),
+            )
+            for b in boundaries.boundaries
+        ]
+        _areas_upsert(rows, progress)
+        if links:
+            AreaCrosswalk.objects.bulk_create(
+                links,
+                update_conflicts=True,
+                unique_fields=["old_code", "new_code"],
+                update_fields=["old_year", "new_year", "source", "share_of_old", "share_of_new", "basis"],
+            )
+        for hook in after_boundaries_import:
+            notes.extend(hook(year))
+        batch = ImportBatch.objects.create(
+            source=path.name[:300],
+            sha256=sha,
+            kind="grenzen",
+            rows=len(rows),
+            values=len(links),
+            notes=notes,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(
+            actor=actor,
+            action="areas.boundaries_import",
+            obj=batch,
+            reason=f"{path.name}: grenzen {year}, {len(rows)} gebieden, {len(links)} codeovergangen"[:500],
+            origin=origin,
+        )
+    log.info("boundaries_imported", source=path.name, year=year, areas=len(rows), links=len(links))
+    return BoundaryImportResult(batch, year, boundaries.counts(), links, notes=notes)

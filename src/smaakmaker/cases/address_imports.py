@@ -593,3 +593,76 @@ def _list_rows_without_id(rows: list[AddressRecord], result: AddressImportResult
         ],
         batch_size=2000,
     )
+
+
+# --- hooks for the areas domain (which imports no other domain) ----------------------------------
+
+
+def address_points(box: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """WGS84 points of the current (not withdrawn) addresses in ``box`` (min lon, min lat, max lon,
+    max lat): the weights of a code crosswalk derived from the geometry. BAG points, no personal data."""
+    min_lon, min_lat, max_lon, max_lat = box
+    rows = Address.objects.filter(
+        withdrawn_on__isnull=True,
+        longitude__gte=min_lon,
+        longitude__lte=max_lon,
+        latitude__gte=min_lat,
+        latitude__lte=max_lat,
+    ).values_list("longitude", "latitude")
+    points = np.asarray(list(rows.iterator(chunk_size=20_000)), dtype=float).reshape(-1, 2)
+    return points[:, 0], points[:, 1]
+
+
+def addresses_assign_year(year: int) -> list[str]:
+    """Assign every address with a point to the buurt (wijk, gemeente) of ``year``, after the
+    boundaries of that year were imported; returns the report lines. Set-based, in the caller's
+    transaction; an address in no buurt of that year gets an empty assignment, as in an import."""
+    boundary = next((b for b in boundary_years() if b.year == year), None)
+    if boundary is None:
+        return []
+    latest = year == max(b.year for b in boundary_years())
+    found = outside = 0
+    rows = Address.objects.filter(longitude__isnull=False, latitude__isnull=False).values_list(
+        "id", "longitude", "latitude", "buurt_code"
+    )
+    ids_all = []
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+        ids = [row[0] for row in chunk]
+        ids_all.extend(ids)
+        lon = np.fromiter((row[1] for row in chunk), dtype=float, count=len(chunk))
+        lat = np.fromiter((row[2] for row in chunk), dtype=float, count=len(chunk))
+        assignment = boundary.index.assign(lon, lat)
+        objects = []
+        for address_id, polygon in zip(ids, assignment.index.tolist(), strict=True):
+            if polygon < 0:
+                outside += 1
+                objects.append(AddressArea(address_id=address_id, year=year))
+            else:
+                found += 1
+                objects.append(
+                    AddressArea(
+                        address_id=address_id,
+                        year=year,
+                        buurt_code=boundary.index.codes[polygon],
+                        wijk_code=boundary.wijk[polygon],
+                        gemeente_code=boundary.gemeente[polygon],
+                    )
+                )
+        AddressArea.objects.bulk_create(
+            objects,
+            batch_size=5000,
+            update_conflicts=True,
+            unique_fields=["address", "year"],
+            update_fields=["buurt_code", "wijk_code", "gemeente_code"],
+        )
+        if latest:
+            current = {row[0]: row[3] for row in chunk}
+            moved = [
+                Address(id=area.address_id, buurt_code=area.buurt_code)
+                for area in objects
+                if area.buurt_code and area.buurt_code != current[area.address_id]
+            ]
+            Address.objects.bulk_update(moved, ["buurt_code"], batch_size=5000)
+    if not ids_all:
+        return []
+    return [f"Adressen aan de buurten van {year} toegewezen: {found} in een buurt, {outside} in geen buurt."]

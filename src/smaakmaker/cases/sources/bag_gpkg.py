@@ -24,6 +24,7 @@ from pathlib import Path
 
 import shapely
 
+from smaakmaker.areas.sources.geopackage import gpkg_wkb
 from smaakmaker.cases.sources.lvbag import WITHDRAWN_STATUSES, AddressRecord
 
 TABLES = {"verblijfsobject": "VBO", "ligplaats": "LIG", "standplaats": "STA"}
@@ -38,7 +39,6 @@ REQUIRED = (
     "woonplaats_naam",
     "nummeraanduiding_hoofdadres_identificatie",
 )
-_ENVELOPE_BYTES = (0, 32, 48, 48, 64)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*", re.ASCII)
 
 
@@ -48,12 +48,9 @@ class GeoPackageError(ValueError):
 
 def gpkg_point(blob: bytes | None) -> tuple[float, float]:
     """The point (or the centroid of a polygon) of a GeoPackage geometry blob: ``GP`` header, then WKB."""
-    if not blob or blob[:2] != b"GP":
+    wkb = gpkg_wkb(blob)
+    if not wkb:
         return math.nan, math.nan
-    flags = blob[3]
-    envelope = (flags >> 1) & 0b111
-    offset = 8 + (_ENVELOPE_BYTES[envelope] if envelope < len(_ENVELOPE_BYTES) else 0)
-    wkb = bytes(blob[offset:])
     order = "<" if wkb[0] == 1 else ">"
     kind = struct.unpack(order + "I", wkb[1:5])[0]
     if kind in (1, 1001, 0x80000001, 0x20000001):  # 2D/3D point, no SRID prefix

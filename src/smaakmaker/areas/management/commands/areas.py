@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
@@ -30,6 +32,20 @@ class Command(BaseCommand):
         geo = sub.add_parser("geometrie", help="Gemeentegrenzen uit GeoJSON (statcode/statnaam) inlezen.")
         geo.add_argument("bestand")
         geo.add_argument("--jaar", type=int, required=True)
+        grenzen = sub.add_parser(
+            "import-grenzen",
+            help="De CBS Wijk- en buurtkaart van één jaar inlezen (GeoPackage of GeoJSON, alles of niets).",
+        )
+        grenzen.add_argument(
+            "bestand", help="wijkenbuurten_<jaar>.gpkg van PDOK/CBS, of een laag als GeoJSON."
+        )
+        grenzen.add_argument("--jaar", type=int, help="Jaar van de indeling als het bestand het niet zegt.")
+        grenzen.add_argument(
+            "--gemeente", action="append", default=[], help="Alleen deze gemeente (GM0014); herhaalbaar."
+        )
+        grenzen.add_argument(
+            "--gebruiker", help="Namens deze gebruiker (zijn rol moet gebieden mogen inlezen)."
+        )
         api = sub.add_parser("cbs-api", help="Een KWB-tabel van de CBS open-data-API laden (internet nodig).")
         api.add_argument("--tabel", required=True, choices=sorted(KWB_TABLES))
         api.add_argument("--gemeente", help="Alleen deze gemeente, bijvoorbeeld GM0363.")
@@ -46,6 +62,9 @@ class Command(BaseCommand):
         try:
             if action == "scan":
                 self._scan(console, **options)
+                return
+            if action == "import-grenzen":
+                self._boundaries(console, **options)
                 return
             with progress_bar(console) as progress:
                 if action == "import":
@@ -77,6 +96,23 @@ class Command(BaseCommand):
             console.print(
                 f"{batch.source}: {batch.rows} rijen, {batch.values} indicatorwaarden ({batch.kind})."
             )
+
+    def _boundaries(self, console, *, bestand, jaar, gemeente, gebruiker, **options):
+        actor = None
+        if gebruiker:
+            try:
+                actor = get_user_model().objects.get(username=gebruiker)
+            except get_user_model().DoesNotExist as exc:
+                raise CommandError(f"Gebruiker '{gebruiker}' bestaat niet.") from exc
+        with progress_bar(console) as progress:
+            try:
+                result = services.boundaries_import(
+                    path=bestand, year=jaar, gemeenten=gemeente, actor=actor, progress=progress
+                )
+            except PermissionDenied as exc:
+                raise CommandError(str(exc)) from exc
+        for line in result.lines():
+            console.print(line, highlight=False, soft_wrap=True)
 
     def _scan(self, console, *, gemeente, niveau, jaar, referentie, top, **options):
         try:
