@@ -19,13 +19,11 @@ metres to far better than a per mille (the scale factor varies by less than that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-
-from smaakmaker.areas.pointinpolygon import PolygonIndex
 
 #: links with both shares below this are slivers of redrawn edges
 MIN_SHARE = 0.01
@@ -47,16 +45,29 @@ class Link:
     addresses: int
 
 
+@dataclass
+class AddressCounts:
+    """Addresses per old area, per new area and per (old, new) pair: the old year's and the new
+    year's buurt (wijk, gemeente) of each address."""
+
+    pairs: dict[tuple[str, str], int]
+    old: dict[str, int]
+    new: dict[str, int]
+
+
+#: ``(old codes, new codes) -> AddressCounts`` for the areas involved in the links
+CountAddresses = Callable[[list[str], list[str]], AddressCounts]
+
+
 def derive_links(
     old: Mapping[str, shapely.Geometry],
     new: Mapping[str, shapely.Geometry],
     *,
-    lon: np.ndarray | None = None,
-    lat: np.ndarray | None = None,
+    addresses: CountAddresses | None = None,
     min_share: float = MIN_SHARE,
 ) -> list[Link]:
     """Links from the codes of ``old`` that are not in ``new`` and to the codes of ``new`` not in
-    ``old``. ``lon``/``lat``: the address points (WGS84), or ``None`` to weigh by area only."""
+    ``old``; ``addresses`` counts the addresses of the areas involved (``None``: by area only)."""
     old_codes, new_codes = list(old), list(new)
     if not old_codes or not new_codes:
         return []
@@ -64,53 +75,41 @@ def derive_links(
     new_geoms = np.asarray([new[c] for c in new_codes], dtype=object)
     new_set, old_set = set(new_codes), set(old_codes)
     old_tree, new_tree = shapely.STRtree(old_geoms), shapely.STRtree(new_geoms)
+    area_old = shapely.area(old_geoms)
+    area_new = shapely.area(new_geoms)
     pairs: set[tuple[int, int]] = set()
-    gone = [i for i, c in enumerate(old_codes) if c not in new_set]
-    if gone:
-        coverage = shapely.union_all(new_geoms)
-        gone_geoms = old_geoms[gone]
-        covered = shapely.area(shapely.intersection(gone_geoms, coverage)) / np.maximum(
-            shapely.area(gone_geoms), 1e-18
-        )
-        gone = [i for i, share in zip(gone, covered, strict=True) if share >= MIN_COVERED]
-        if gone:
-            left, right = new_tree.query(old_geoms[gone], predicate="intersects")
-            pairs.update((gone[a], int(b)) for a, b in zip(left, right, strict=True))
-    appeared = [j for j, c in enumerate(new_codes) if c not in old_set]
-    if appeared:
+    gone = np.asarray([i for i, c in enumerate(old_codes) if c not in new_set], dtype=np.int64)
+    if len(gone):
+        left, right = new_tree.query(old_geoms[gone], predicate="intersects")
+        # The new year's shapes do not overlap each other: the part of a gone area they cover is
+        # the sum of its overlaps.
+        inside = shapely.area(shapely.intersection(old_geoms[gone[left]], new_geoms[right]))
+        covered = np.bincount(left, weights=inside, minlength=len(gone)) / np.maximum(area_old[gone], 1e-18)
+        kept = covered[left] >= MIN_COVERED
+        pairs.update(zip(gone[left[kept]].tolist(), right[kept].tolist(), strict=True))
+    appeared = np.asarray([j for j, c in enumerate(new_codes) if c not in old_set], dtype=np.int64)
+    if len(appeared):
         left, right = old_tree.query(new_geoms[appeared], predicate="intersects")
-        pairs.update((int(b), appeared[a]) for a, b in zip(left, right, strict=True))
+        pairs.update(zip(right.tolist(), appeared[left].tolist(), strict=True))
     if not pairs:
         return []
     ordered = sorted(pairs)
     oi = np.fromiter((p[0] for p in ordered), dtype=np.int64, count=len(ordered))
     ni = np.fromiter((p[1] for p in ordered), dtype=np.int64, count=len(ordered))
     overlap = shapely.area(shapely.intersection(old_geoms[oi], new_geoms[ni]))
-    area_old = shapely.area(old_geoms)
-    area_new = shapely.area(new_geoms)
-    counts_old = counts_new = None
-    counts_pair: dict[tuple[int, int], int] = {}
-    if lon is not None and lat is not None and len(lon):
-        involved_old = sorted(set(oi.tolist()))
-        involved_new = sorted(set(ni.tolist()))
-        at_old = PolygonIndex([old_codes[i] for i in involved_old], list(old_geoms[involved_old])).assign(
-            lon, lat
+    counts = None
+    if addresses is not None:
+        counts = addresses(
+            [old_codes[i] for i in sorted(set(oi.tolist()))], [new_codes[j] for j in sorted(set(ni.tolist()))]
         )
-        at_new = PolygonIndex([new_codes[j] for j in involved_new], list(new_geoms[involved_new])).assign(
-            lon, lat
-        )
-        o = np.where(at_old.index >= 0, np.asarray(involved_old)[np.maximum(at_old.index, 0)], -1)
-        n = np.where(at_new.index >= 0, np.asarray(involved_new)[np.maximum(at_new.index, 0)], -1)
-        counts_old = np.bincount(o[o >= 0], minlength=len(old_codes))
-        counts_new = np.bincount(n[n >= 0], minlength=len(new_codes))
-        both = (o >= 0) & (n >= 0)
-        keys, amounts = np.unique(np.column_stack([o[both], n[both]]), axis=0, return_counts=True)
-        counts_pair = {(int(a), int(b)): int(c) for (a, b), c in zip(keys, amounts, strict=True)}
     links = []
     for (i, j), surface in zip(ordered, overlap.tolist(), strict=True):
-        if counts_old is not None and counts_old[i] > 0 and counts_new[j] > 0:
-            inside = counts_pair.get((i, j), 0)
-            share_old, share_new = inside / counts_old[i], inside / counts_new[j]
+        old_code, new_code = old_codes[i], new_codes[j]
+        in_old = counts.old.get(old_code, 0) if counts else 0
+        in_new = counts.new.get(new_code, 0) if counts else 0
+        if in_old > 0 and in_new > 0:
+            inside = counts.pairs.get((old_code, new_code), 0)
+            share_old, share_new = inside / in_old, inside / in_new
             basis = BY_ADDRESSES
         else:
             inside = 0
@@ -121,8 +120,8 @@ def derive_links(
             continue
         links.append(
             Link(
-                old_codes[i],
-                new_codes[j],
+                old_code,
+                new_code,
                 round(float(min(share_old, 1.0)), 6),
                 round(float(min(share_new, 1.0)), 6),
                 basis,

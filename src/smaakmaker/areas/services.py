@@ -538,12 +538,11 @@ def custom_area_create(
 # --- boundaries of every year: the CBS Wijk- en buurtkaart ------------------------------------------
 
 #: Set by the cases app, which owns the addresses (areas imports no other domain):
-#: ``(min_lon, min_lat, max_lon, max_lat) -> (lon, lat)`` arrays of the current addresses in that box.
-address_points_provider: (
-    Callable[[tuple[float, float, float, float]], tuple[np.ndarray, np.ndarray]] | None
-) = None
+#: ``(level, old year, new year) -> CountAddresses`` counting the current addresses per area of
+#: either year and per pair, from its stored assignments; ``None`` when it holds no addresses.
+address_counts_provider: Callable[[str, int, int], Any] | None = None
 #: Called after boundaries of a year were imported, inside the same transaction, with that year
-#: (the cases app assigns its addresses to the new year's buurten).
+#: (the cases app assigns its addresses to the new year's buurten); returns report lines.
 after_boundaries_import: list[Callable[[int], list[str]]] = []
 
 
@@ -613,47 +612,65 @@ def _neighbour_years(level: str, year: int) -> tuple[int | None, int | None]:
     return before, after
 
 
-def _derive_links(boundaries, year: int, progress: Progress) -> tuple[list[AreaCrosswalk], list[str]]:
-    """Links between this year's codes and those of the nearest loaded years, per level."""
-    from smaakmaker.areas import overlap
+@dataclass
+class _Comparison:
+    level: str
+    old_year: int
+    new_year: int
+    old: dict[str, Any]
+    new: dict[str, Any]
 
-    links: list[AreaCrosswalk] = []
-    notes: list[str] = []
+
+def _comparisons(boundaries, year: int) -> list[_Comparison]:
+    """This year's shapes beside those of the nearest loaded years, per level; read before the
+    import writes (a code kept across years then still has the other year's shape)."""
+    found = []
     for level in ("gemeente", "wijk", "buurt"):
         new = {b.code: b.geometry for b in boundaries.of_level(level)}
         if not new:
             continue
         box = shapely.box(*shapely.total_bounds(list(new.values())))
         before, after = _neighbour_years(level, year)
-        for old_year, new_year in ((before, year), (year, after)):
-            if old_year is None or new_year is None:
-                continue
-            other = _loaded_shapes(level, old_year if new_year == year else new_year, box)
-            old_shapes, new_shapes = (other, new) if new_year == year else (new, other)
-            lon = lat = None
-            if address_points_provider is not None:
-                lon, lat = address_points_provider(tuple(box.bounds))
-            found = overlap.derive_links(old_shapes, new_shapes, lon=lon, lat=lat)
-            progress(f"Codeovergangen {level} {old_year}→{new_year}", len(found), len(found))
-            for link in found:
-                links.append(
-                    AreaCrosswalk(
-                        old_code=link.old_code,
-                        old_year=old_year,
-                        new_code=link.new_code,
-                        new_year=new_year,
-                        source=f"geometrie {old_year}→{new_year} ({boundaries.source})"[:200],
-                        share_of_old=link.share_of_old,
-                        share_of_new=link.share_of_new,
-                        basis=link.basis,
-                    )
-                )
-            if found:
-                by_address = sum(1 for link in found if link.basis == overlap.BY_ADDRESSES)
-                notes.append(
-                    f"Codeovergangen {level} {old_year}→{new_year}: {len(found)} koppelingen "
-                    f"({by_address} gewogen naar adressen, {len(found) - by_address} naar oppervlakte)."
-                )
+        if before is not None:
+            found.append(_Comparison(level, before, year, _loaded_shapes(level, before, box), new))
+        if after is not None:
+            found.append(_Comparison(level, year, after, new, _loaded_shapes(level, after, box)))
+    return found
+
+
+def _derive_links(
+    comparisons: list[_Comparison], source: str, progress: Progress
+) -> tuple[list[AreaCrosswalk], list[str]]:
+    """Crosswalk links between the years compared, weighed by addresses where they are loaded."""
+    from smaakmaker.areas import overlap
+
+    links: list[AreaCrosswalk] = []
+    notes: list[str] = []
+    for item in comparisons:
+        counts = None
+        if address_counts_provider is not None:
+            counts = address_counts_provider(item.level, item.old_year, item.new_year)
+        found = overlap.derive_links(item.old, item.new, addresses=counts)
+        progress(f"Codeovergangen {item.level} {item.old_year}→{item.new_year}", len(found), len(found))
+        links.extend(
+            AreaCrosswalk(
+                old_code=link.old_code,
+                old_year=item.old_year,
+                new_code=link.new_code,
+                new_year=item.new_year,
+                source=f"geometrie {item.old_year}→{item.new_year} ({source})"[:200],
+                share_of_old=link.share_of_old,
+                share_of_new=link.share_of_new,
+                basis=link.basis,
+            )
+            for link in found
+        )
+        if found:
+            by_address = sum(1 for link in found if link.basis == overlap.BY_ADDRESSES)
+            notes.append(
+                f"Codeovergangen {item.level} {item.old_year}→{item.new_year}: {len(found)} koppelingen "
+                f"({by_address} gewogen naar adressen, {len(found) - by_address} naar oppervlakte)."
+            )
     return links, notes
 
 
@@ -671,7 +688,7 @@ def boundaries_import(
     Gemeenten, wijken and buurten with their names, parents and shapes; a code's shape and name are
     those of the latest year loaded. Codes that are gone or new compared with the nearest loaded years
     are linked through :class:`AreaCrosswalk` from the overlap of the shapes, weighed by the addresses
-    in each overlap where addresses are loaded (:data:`address_points_provider`), else by area.
+    in each overlap where addresses are loaded (:data:`address_counts_provider`: the addresses' stored buurt of either year), else by area.
     The same file (with the same gemeente filter) twice changes nothing.
     """
     from smaakmaker.access.audit import audit_record
@@ -698,8 +715,7 @@ def boundaries_import(
     year = boundaries.year
     notes = list(boundaries.notes)
     with transaction.atomic():
-        links, link_notes = _derive_links(boundaries, year, progress)
-        notes.extend(link_notes)
+        comparisons = _comparisons(boundaries, year)
         codes = [b.code for b in boundaries.boundaries]
         newer = set(Area.objects.filter(code__in=codes, last_year__gt=year).values_list("code", flat=True))
         rows = [
@@ -716,6 +732,11 @@ def boundaries_import(
             for b in boundaries.boundaries
         ]
         _areas_upsert(rows, progress)
+        for hook in after_boundaries_import:
+            notes.extend(hook(year))
+        # After the hooks: the addresses now also have this year's buurt, the weights of the links.
+        links, link_notes = _derive_links(comparisons, boundaries.source, progress)
+        notes.extend(link_notes)
         if links:
             AreaCrosswalk.objects.bulk_create(
                 links,
@@ -723,8 +744,6 @@ def boundaries_import(
                 unique_fields=["old_code", "new_code"],
                 update_fields=["old_year", "new_year", "source", "share_of_old", "share_of_new", "basis"],
             )
-        for hook in after_boundaries_import:
-            notes.extend(hook(year))
         batch = ImportBatch.objects.create(
             source=path.name[:300],
             sha256=sha,

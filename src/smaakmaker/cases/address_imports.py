@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from django.db import connection, transaction
-from django.db.models import TextField
+from django.db.models import Count, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from smaakmaker.access.audit import Origin, audit_record
 from smaakmaker.access.policies import IMPORT_ADDRESSES
 from smaakmaker.areas.models import Area, AreaLevel, ImportBatch
+from smaakmaker.areas.overlap import AddressCounts, CountAddresses
 from smaakmaker.areas.pointinpolygon import PolygonIndex, polygon_from_geojson_text, rd_to_wgs84
 from smaakmaker.cases.errors import NotPermitted
 from smaakmaker.cases.models import Address, AddressArea, AddressSource
@@ -598,19 +599,46 @@ def _list_rows_without_id(rows: list[AddressRecord], result: AddressImportResult
 # --- hooks for the areas domain (which imports no other domain) ----------------------------------
 
 
-def address_points(box: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 points of the current (not withdrawn) addresses in ``box`` (min lon, min lat, max lon,
-    max lat): the weights of a code crosswalk derived from the geometry. BAG points, no personal data."""
-    min_lon, min_lat, max_lon, max_lat = box
-    rows = Address.objects.filter(
-        withdrawn_on__isnull=True,
-        longitude__gte=min_lon,
-        longitude__lte=max_lon,
-        latitude__gte=min_lat,
-        latitude__lte=max_lat,
-    ).values_list("longitude", "latitude")
-    points = np.asarray(list(rows.iterator(chunk_size=20_000)), dtype=float).reshape(-1, 2)
-    return points[:, 0], points[:, 1]
+_LEVEL_FIELD = {"buurt": "buurt_code", "wijk": "wijk_code", "gemeente": "gemeente_code"}
+
+
+def address_counts(level: str, old_year: int, new_year: int) -> CountAddresses | None:
+    """The weights of a code crosswalk derived from the geometry: the current (not withdrawn)
+    addresses per area of ``old_year`` and of ``new_year`` and per pair of the two, from the stored
+    assignment of every address to the areas of every loaded year (one grouped query each).
+    ``None`` when no address has an assignment for both years. BAG addresses, no personal data."""
+    column = _LEVEL_FIELD[level]
+    current = AddressArea.objects.filter(address__withdrawn_on__isnull=True)
+    if not current.filter(year=old_year).exists() or not current.filter(year=new_year).exists():
+        return None
+
+    def count(old_codes: list[str], new_codes: list[str]) -> AddressCounts:
+        pairs = (
+            AddressArea.objects.filter(
+                Q(year=old_year)
+                & Q(address__withdrawn_on__isnull=True)
+                & Q(address__areas__year=new_year)
+                & (Q(**{f"{column}__in": old_codes}) | Q(**{f"address__areas__{column}__in": new_codes}))
+            )
+            .values_list(column, f"address__areas__{column}")
+            .annotate(n=Count("id"))
+        )
+
+        def totals(year: int, codes: list[str]) -> dict[str, int]:
+            rows = (
+                current.filter(year=year, **{f"{column}__in": codes})
+                .values_list(column)
+                .annotate(n=Count("id"))
+            )
+            return dict(rows)
+
+        return AddressCounts(
+            {(old, new): n for old, new, n in pairs if old and new},
+            totals(old_year, old_codes),
+            totals(new_year, new_codes),
+        )
+
+    return count
 
 
 def addresses_assign_year(year: int) -> list[str]:

@@ -9,11 +9,11 @@ class CasesConfig(AppConfig):
     verbose_name = _("Address register")
 
     def ready(self) -> None:
-        # The areas domain imports no other domain: the address register lends it its points (the
-        # weights of a crosswalk derived from the geometry) and assigns addresses to new boundaries.
+        # The areas domain imports no other domain: the address register lends it its address counts
+        # (the weights of a crosswalk derived from the geometry) and assigns addresses to new boundaries.
         from smaakmaker.areas import services as area_services
         from smaakmaker.cases import address_imports
 
-        area_services.address_points_provider = address_imports.address_points
+        area_services.address_counts_provider = address_imports.address_counts
         if address_imports.addresses_assign_year not in area_services.after_boundaries_import:
             area_services.after_boundaries_import.append(address_imports.addresses_assign_year)

@@ -152,7 +152,7 @@ def _shares():
 
 
 def test_a_split_a_merge_and_a_renumbering_give_crosswalk_weights_by_area(tmp_path, monkeypatch):
-    monkeypatch.setattr(services, "address_points_provider", None)  # no addresses: by area
+    monkeypatch.setattr(services, "address_counts_provider", None)  # no addresses: by area
     a, b = _two_years(tmp_path)
     services.boundaries_import(path=a)
     result = services.boundaries_import(path=b)
@@ -175,7 +175,7 @@ def test_the_panels_of_trends_kentering_and_synthetic_control_continue_across_th
 ):
     from smaakmaker.monitoring import selectors as monitoring_selectors
 
-    monkeypatch.setattr(services, "address_points_provider", None)
+    monkeypatch.setattr(services, "address_counts_provider", None)
     a, b = _two_years(tmp_path)
     services.boundaries_import(path=a)
     services.boundaries_import(path=b)
@@ -202,7 +202,7 @@ def test_the_panels_of_trends_kentering_and_synthetic_control_continue_across_th
 
 
 def test_years_imported_out_of_order_link_the_same_way_and_keep_the_newest_shape(tmp_path, monkeypatch):
-    monkeypatch.setattr(services, "address_points_provider", None)
+    monkeypatch.setattr(services, "address_counts_provider", None)
     a, b = _two_years(tmp_path)
     services.boundaries_import(path=b)
     services.boundaries_import(path=a)
