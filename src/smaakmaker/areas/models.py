@@ -107,6 +107,25 @@ class AreaCrosswalk(models.Model):
         return f"{self.old_code} ({self.old_year}) → {self.new_code} ({self.new_year})"
 
 
+class AreaShape(models.Model):
+    """The shape an area had in the classification years ``first_year``–``last_year`` where it differs
+    from its current shape (:attr:`Area.geometry`, the latest year loaded): a buurt that kept its code
+    while CBS redrew it. Used to place addresses in the buurten of those years."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="shapes", verbose_name=_("area"))
+    first_year = models.PositiveSmallIntegerField(_("first year"))
+    last_year = models.PositiveSmallIntegerField(_("last year"))
+    geometry = models.JSONField(_("geometry (GeoJSON, WGS84)"))
+
+    class Meta:
+        verbose_name = _("earlier shape")
+        verbose_name_plural = _("earlier shapes")
+        constraints = [models.UniqueConstraint(fields=["area", "first_year"], name="area_shape_first_year")]
+
+    def __str__(self) -> str:
+        return f"{self.area.code} {self.first_year}–{self.last_year}"
+
+
 class Theme(models.TextChoices):
     INKOMEN = "inkomen", _("Income & livelihood")
     WONEN = "wonen", _("Housing")

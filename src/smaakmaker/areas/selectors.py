@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext, ngettext
 
 from smaakmaker.areas.kentering import (
@@ -28,7 +29,15 @@ from smaakmaker.areas.kentering import (
     kentering_needs,
     kentering_reasons,
 )
-from smaakmaker.areas.models import Area, AreaCrosswalk, AreaLevel, ImportBatch, Indicator, IndicatorValue
+from smaakmaker.areas.models import (
+    Area,
+    AreaCrosswalk,
+    AreaLevel,
+    AreaShape,
+    ImportBatch,
+    Indicator,
+    IndicatorValue,
+)
 from smaakmaker.areas.scan import Panel, ScanConfig, ScanResult, format_nl, run_scan
 from smaakmaker.areas.sources.cbs_columns import IndicatorSpec
 
@@ -106,6 +115,19 @@ def one_to_one_crosswalk(*, new_codes: Sequence[str] | None = None) -> dict[str,
         wanted = set(new_codes)
         mapping = {old: new for old, new in mapping.items() if new in wanted}
     return mapping
+
+
+def earlier_shapes(*, level: str) -> list[tuple[str, int, int, Any]]:
+    """``(code, first year, last year, shape)`` of the areas of ``level`` whose shape in those years
+    differs from their current one (:class:`AreaShape`); shapes parsed by GEOS from the stored text."""
+    from smaakmaker.areas.pointinpolygon import polygon_from_geojson_text
+
+    rows = (
+        AreaShape.objects.filter(area__level=level)
+        .annotate(text=Cast("geometry", output_field=TextField()))
+        .values_list("area__code", "first_year", "last_year", "text")
+    )
+    return [(code, first, last, polygon_from_geojson_text(text)) for code, first, last, text in rows]
 
 
 def area_lineage(*, area: Area) -> dict[str, list[str]]:

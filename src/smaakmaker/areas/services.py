@@ -22,14 +22,16 @@ import shapely
 import shapely.geometry
 import structlog
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
+from smaakmaker.areas import selectors
 from smaakmaker.areas.models import (
     Area,
     AreaCrosswalk,
     AreaLevel,
+    AreaShape,
     CustomKind,
     ImportBatch,
     Indicator,
@@ -591,13 +593,66 @@ def _loaded_shapes(level: str, year: int, box) -> dict[str, Any]:
         .annotate(text=Cast("geometry", output_field=TextField()))
         .values_list("code", "text")
     )
-    shapes = {}
+    shapes: dict[str, Any] = {}
     for code, text in rows.iterator(chunk_size=500):
-        shape = polygon_from_geojson_text(text)
-        if not shapely.is_valid(shape):
-            shape = shapely.make_valid(shape)
-        if shapely.intersects(shape, box):
+        shapes[code] = polygon_from_geojson_text(text)
+    for code, first, last, shape in selectors.earlier_shapes(level=level):
+        if code in shapes and first <= year <= last:
             shapes[code] = shape
+    for code, shape in list(shapes.items()):
+        if not shapely.is_valid(shape):
+            shape = shapes[code] = shapely.make_valid(shape)
+        if not shapely.intersects(shape, box):
+            del shapes[code]
+    return shapes
+
+
+#: a kept code's shape counts as redrawn when the two shapes differ by more than this part of its area
+REDRAWN = 0.001
+
+
+def _earlier_shapes(boundaries, year: int) -> list[AreaShape]:
+    """For the codes this year keeps, the shapes to keep as an :class:`AreaShape` because they differ:
+    the current shape, for the years it stood for, when this year is newer; this year's shape when it
+    is older (or in between)."""
+    from smaakmaker.areas.pointinpolygon import polygon_from_geojson
+
+    by_code = {b.code: b for b in boundaries.boundaries}
+    areas = list(
+        Area.objects.filter(code__in=list(by_code), geometry__isnull=False).exclude(classification_year=None)
+    )
+    if not areas:
+        return []
+    current = np.asarray([polygon_from_geojson(a.geometry) for a in areas], dtype=object)
+    coming = np.asarray([by_code[a.code].geometry for a in areas], dtype=object)
+    same = shapely.equals_exact(current, coming, tolerance=1e-7)
+    changed = np.zeros(len(areas), dtype=bool)
+    rest = np.flatnonzero(~same)
+    if len(rest):
+        valid = shapely.make_valid(current[rest])
+        difference = shapely.area(shapely.symmetric_difference(valid, coming[rest]))
+        scale = np.maximum(shapely.area(valid), shapely.area(coming[rest]))
+        changed[rest] = difference > REDRAWN * scale
+    covered_until = dict(
+        AreaShape.objects.filter(area__in=[a for a, c in zip(areas, changed, strict=True) if c])
+        .values("area__code")
+        .annotate(last=models.Max("last_year"))
+        .values_list("area__code", "last")
+    )
+    shapes = []
+    for area, is_changed in zip(areas, changed, strict=True):
+        if not is_changed:
+            continue
+        if year == area.last_year:
+            continue  # a new edition of the latest year: its shape simply replaces the current one
+        if year > area.last_year:
+            first = max(area.classification_year, covered_until.get(area.code, 0) + 1)
+            shapes.append(
+                AreaShape(area=area, first_year=first, last_year=area.last_year, geometry=area.geometry)
+            )
+        else:
+            shape = json.loads(shapely.to_geojson(by_code[area.code].geometry))
+            shapes.append(AreaShape(area=area, first_year=year, last_year=year, geometry=shape))
     return shapes
 
 
@@ -731,6 +786,17 @@ def boundaries_import(
             )
             for b in boundaries.boundaries
         ]
+        shapes = _earlier_shapes(boundaries, year)
+        AreaShape.objects.bulk_create(
+            shapes,
+            update_conflicts=True,
+            unique_fields=["area", "first_year"],
+            update_fields=["last_year", "geometry"],
+        )
+        if shapes:
+            notes.append(
+                f"Gebieden met dezelfde code maar een andere vorm dan in een ander jaar: {len(shapes)}."
+            )
         _areas_upsert(rows, progress)
         for hook in after_boundaries_import:
             notes.extend(hook(year))

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from smaakmaker.access.audit import Origin, audit_record
 from smaakmaker.access.policies import IMPORT_ADDRESSES
+from smaakmaker.areas import selectors as area_selectors
 from smaakmaker.areas.models import Area, AreaLevel, ImportBatch
 from smaakmaker.areas.overlap import AddressCounts, CountAddresses
 from smaakmaker.areas.pointinpolygon import PolygonIndex, polygon_from_geojson_text, rd_to_wgs84
@@ -131,15 +132,21 @@ def boundary_years() -> list[_Year]:
     invalid = [code for code, shape in shapes.items() if not shapely.is_valid(shape)]
     for code in invalid:
         shapes[code] = shapely.make_valid(shapes[code])
+    # A buurt that kept its code while CBS redrew it has its shape of those years on record.
+    earlier = [
+        (code, first, last, shape if shapely.is_valid(shape) else shapely.make_valid(shape))
+        for code, first, last, shape in area_selectors.earlier_shapes(level=AreaLevel.BUURT)
+    ]
     result = []
     for year in years:
+        then = {code: shape for code, first, last, shape in earlier if first <= year <= last}
         codes, geometries, wijken, gemeenten = [], [], [], []
         for code, first, last, gemeente, parent, parent_level in rows:
             first, last = first or last, last or first
             if not first or not (first <= year <= last):
                 continue
             codes.append(code)
-            geometries.append(shapes[code])
+            geometries.append(then.get(code, shapes[code]))
             wijken.append(parent if parent_level == AreaLevel.WIJK else "")
             gemeenten.append(gemeente or "")
         if codes:

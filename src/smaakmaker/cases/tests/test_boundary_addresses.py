@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 
 from smaakmaker.areas import selectors, services
 from smaakmaker.areas.bundled import data_dir
-from smaakmaker.areas.models import AreaCrosswalk
+from smaakmaker.areas.models import AreaCrosswalk, AreaShape
 from smaakmaker.areas.overlap import BY_ADDRESSES, BY_AREA
 from smaakmaker.areas.sources.geometry import rd_to_wgs84
 from smaakmaker.areas.tests.cbs_gpkg import Feature, groningen_2017_layers, square, write_wijkbuurtkaart
+from smaakmaker.cases import address_imports
 from smaakmaker.cases.models import Address, AddressArea
 
 pytestmark = pytest.mark.django_db
@@ -106,3 +108,40 @@ def test_groningen_2017_end_to_end_from_the_cbs_geopackage_and_the_bundled_bag_a
     assert {a.gemeente_code for a in areas.exclude(buurt_code="")} == {"GM0014"}
     outside = Address.objects.filter(areas__year=2017, areas__buurt_code="")
     assert sorted(set(outside.values_list("city", flat=True))) == ["Eelderwolde", "Haren Gn"]
+
+
+def test_a_buurt_redrawn_under_the_same_code_keeps_its_earlier_shape_for_that_year(tmp_path):
+    # 2020: buurt 01 (8 addresses) and 02. 2021: 01 keeps its code but only its left half; the right
+    # half becomes the new buurt 06; 02 is unchanged.
+    for k in range(8):
+        _address(k + 1, X0 + 31.25 + k * 62.5, Y0 + 250)
+    old = [Feature("BU00140001", "Een", square(X0, Y0)), Feature("BU00140002", "Twee", square(X0 + 500, Y0))]
+    new = [
+        Feature("BU00140001", "Een", square(X0, Y0, width=250)),
+        Feature("BU00140006", "Zes", square(X0 + 250, Y0, width=250)),
+        Feature("BU00140002", "Twee", square(X0 + 500, Y0)),
+    ]
+    services.boundaries_import(
+        path=write_wijkbuurtkaart(tmp_path / "wijkenbuurten_2020.gpkg", 2020, {"buurten": old})
+    )
+    result = services.boundaries_import(
+        path=write_wijkbuurtkaart(tmp_path / "wijkenbuurten_2021.gpkg", 2021, {"buurten": new})
+    )
+    assert "Gebieden met dezelfde code maar een andere vorm dan in een ander jaar: 1." in result.lines()
+    shape = AreaShape.objects.get()
+    assert (shape.area.code, shape.first_year, shape.last_year) == ("BU00140001", 2020, 2020)
+    link = AreaCrosswalk.objects.get()
+    assert (link.old_code, link.new_code, link.share_of_old, link.share_of_new, link.basis) == (
+        "BU00140001",
+        "BU00140006",
+        0.5,
+        1.0,
+        BY_ADDRESSES,
+    )
+    # Placing addresses later (a new import) still uses each year's own shape.
+    years = {b.year: b for b in address_imports.boundary_years()}
+    lon, lat = rd_to_wgs84(np.array([X0 + 400.0]), np.array([Y0 + 250.0]))
+    for year, expected in ((2020, "BU00140001"), (2021, "BU00140006")):
+        assert years[year].index.codes[int(years[year].index.assign(lon, lat).index[0])] == expected
+    assert AddressArea.objects.filter(year=2020, buurt_code="BU00140001").count() == 8
+    assert AddressArea.objects.filter(year=2021, buurt_code="BU00140001").count() == 4
