@@ -17,6 +17,7 @@ from smaakmaker.areas import selectors, services
 from smaakmaker.areas.bundled import data_dir
 from smaakmaker.areas.models import Area, AreaCrosswalk, ImportBatch, Indicator, IndicatorValue
 from smaakmaker.areas.overlap import BY_AREA, derive_links
+from smaakmaker.areas.sources.geometry import rd_to_wgs84
 from smaakmaker.areas.sources.wijkbuurtkaart import WijkBuurtkaartError, read_boundaries
 from smaakmaker.areas.tests.cbs_gpkg import Feature, groningen_2017_layers, square, write_wijkbuurtkaart
 
@@ -215,3 +216,44 @@ def test_slivers_of_redrawn_edges_are_not_links():
     new = {"BU00140021": square(0, 0, width=502), "BU00140002": square(502, 0, width=498)}
     links = derive_links(old, new)
     assert [(link.old_code, link.new_code) for link in links] == [("BU00140001", "BU00140021")]
+
+
+def test_a_gemeente_with_a_land_row_and_a_water_row_becomes_one_area(tmp_path):
+    layers = groningen_2017_layers(data_dir())
+    land = layers["gemeenten"][0].geometry
+    minx, miny, _maxx, _maxy = land.bounds
+    water = square(minx - 400, miny - 400, 600, 600)  # a lake on the edge, partly outside the land
+    layers["gemeenten"].append(Feature("GM0014", "Groningen", water, water="JA"))
+    path = write_wijkbuurtkaart(tmp_path / "wijkenbuurten_2017.gpkg", 2017, layers)
+    result = services.boundaries_import(path=path)
+    assert "Land- en waterdeel onder één code samengevoegd: 1." in result.lines()
+    assert "Waterdelen (water = JA): 1; ze zijn als gebied ingelezen." in result.lines()
+    gemeente = Area.objects.get(code="GM0014")
+    shape = shapely.geometry.shape(gemeente.geometry)
+    lon, lat = rd_to_wgs84(minx - 350, miny - 350)
+    assert shape.contains(shapely.Point(float(lon), float(lat)))  # the water part is in the shape
+
+
+def test_a_wijken_layer_as_geojson_in_rd_new_with_its_crs_member(tmp_path):
+    layers = groningen_2017_layers(data_dir())
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "wijkcode": f.code,
+                "wijknaam": f.name,
+                "gemeentecode": "GM0014",
+                "water": "NEE",
+                "jaar": 2017,
+            },
+            "geometry": json.loads(shapely.to_geojson(f.geometry)),
+        }
+        for f in layers["wijken"]
+    ]
+    path = tmp_path / "wijken.geojson"
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": features}))
+    result = services.boundaries_import(path=path)
+    assert (result.year, result.counts["wijk"]) == (2017, 15)
+    shape = shapely.geometry.shape(Area.objects.get(code="WK001400").geometry)
+    assert 6.5 < shape.centroid.x < 6.6 and 53.2 < shape.centroid.y < 53.3
