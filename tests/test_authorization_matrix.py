@@ -439,6 +439,12 @@ ROUTES: dict[str, Route] = {
     "cases:address_new": Route(status=perm("cases.add_signal"), markers=lambda u: set()),
     "cases:agenda": Route(status=perm(REGISTER)),
     "cases:inzage": Route(status=perm("cases.export_inzage")),
+    # partner files: the upload page lists the user's own files only; a file's pages answer 404 to
+    # everyone but its uploader (tests in cases/tests/test_partner_files.py), 403 without add_signal
+    "cases:partner_files": Route(status=perm("cases.add_signal"), markers=lambda u: set()),
+    "cases:partner_file": Route(kwargs=K_MISSING, status=perm("cases.add_signal", yes=404)),
+    "cases:partner_file_commit": Route(kwargs=K_MISSING, methods=("POST",), status=PAGE_POST_ONLY),
+    "cases:partner_file_progress": Route(kwargs=K_MISSING, status=perm("cases.add_signal", yes=404)),
     "cases:dossier": Route(kwargs=K_A1, status=dossier_status, markers=lambda u: set()),  # the purpose form
     "cases:signal_create": Route(
         kwargs=K_A1,

@@ -252,3 +252,129 @@ class InzageForm(DesignSystemFormMixin, forms.Form):
         error_messages={"invalid": _("A BAG id has exactly 16 digits (leading zeros included).")},
     )
     purpose = forms.CharField(label=_("Reference of the request"), max_length=500, min_length=3)
+
+
+# --- partner files of signals --------------------------------------------------------------------------
+
+#: the labels of the fields of a partner file (``sources.partner_file.FIELDS``), for the mapping form
+PARTNER_FILE_FIELDS = {
+    "nummeraanduiding_id": _("BAG id of the address (nummeraanduiding)"),
+    "postcode": _("Postcode"),
+    "house_number": _("House number"),
+    "house_letter": _("House letter"),
+    "addition": _("House number addition"),
+    "kind": _("Signal kind"),
+    "date": _("Date"),
+    "text": _("Description"),
+    "reference": _("Your reference of the signal"),
+}
+
+
+class PartnerFileUploadForm(DesignSystemFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("File with signals"),
+        help_text=_(
+            "CSV (any delimiter, UTF-8 or Windows-1252) or Excel (XLSX); the first row names the columns."
+        ),
+    )
+    organisation = forms.ModelChoiceField(label=_("For organisation"), queryset=None)
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+        self.only = organisations[0] if len(organisations) == 1 else None
+        if self.only is not None:  # nothing to choose
+            self.fields["organisation"].required = False
+            self.fields["organisation"].widget = forms.HiddenInput()
+
+    def clean_organisation(self):
+        return self.cleaned_data.get("organisation") or self.only
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = upload.name.lower()
+        if not name.endswith((".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods")):
+            raise forms.ValidationError(_("Upload a CSV or Excel file (.csv or .xlsx)."), code="type")
+        return upload
+
+
+class PartnerFileMappingForm(DesignSystemFormMixin, forms.Form):
+    """Per field the column of the file that holds it; the kind for the whole file; the partner's own
+    words for signal kinds; the confirmation that descriptions name no resident."""
+
+    default_kind = forms.ChoiceField(
+        label=_("Signal kind for the whole file"),
+        required=False,
+        help_text=_("Only when the file has no column with the signal kind (or the cell is empty)."),
+    )
+    kind_values = forms.CharField(
+        label=_("Your own words for signal kinds"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: the word in your file = the code of the signal kind, e.g. Drugsoverlast = hennep-drugs."
+        ),
+    )
+    confirm_no_names = forms.BooleanField(
+        label=_("I confirm that the descriptions contain no names of residents"), required=False
+    )
+
+    def __init__(self, *args, headers: list[str], kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— not in the file —"))] + [(h, h) for h in headers]
+        fields = {}
+        for name, label in PARTNER_FILE_FIELDS.items():
+            fields[f"column_{name}"] = forms.ChoiceField(label=label, choices=choices, required=False)
+        self.fields = {**fields, **self.fields}
+        self.kinds = {k.code: k for k in kinds}
+        self.fields["default_kind"].choices = [("", _("— per row, from the file —"))] + [
+            (k.code, f"{k.label} ({k.code})") for k in kinds
+        ]
+        for name in fields:  # added after the mixin styled the others
+            self.fields[name].widget.attrs["class"] = "utrecht-select utrecht-select--html-select"
+
+    def clean_kind_values(self):
+        values = {}
+        for number, line in enumerate(self.cleaned_data["kind_values"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            word, sep, code = line.partition("=")
+            code = code.strip()
+            if not sep or not word.strip() or code not in self.kinds:
+                raise forms.ValidationError(
+                    _(
+                        "Line %(line)d: write the word, '=' and the code of a signal kind you may record (%(codes)s)."
+                    )
+                    % {"line": number, "codes": ", ".join(self.kinds)},
+                    code="invalid",
+                )
+            values[word.strip()] = code
+        return values
+
+    def clean(self):
+        data = super().clean()
+        column = lambda name: data.get(f"column_{name}")  # noqa: E731
+        if not column("nummeraanduiding_id") and not (column("postcode") and column("house_number")):
+            self.add_error(
+                "column_nummeraanduiding_id",
+                _("Choose the column with the BAG id, or the columns with postcode and house number."),
+            )
+        if not column("kind") and not data.get("default_kind"):
+            self.add_error(
+                "column_kind", _("Choose the column with the signal kind, or one kind for the whole file.")
+            )
+        if not column("date"):
+            self.add_error("column_date", _("Choose the column with the date."))
+        chosen = [column(name) for name in PARTNER_FILE_FIELDS if column(name)]
+        doubles = {c for c in chosen if chosen.count(c) > 1}
+        for name in PARTNER_FILE_FIELDS:
+            if column(name) in doubles:
+                self.add_error(f"column_{name}", _("This column is chosen for more than one field."))
+        return data
+
+    def columns(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[f"column_{name}"]
+            for name in PARTNER_FILE_FIELDS
+            if self.cleaned_data.get(f"column_{name}")
+        }

@@ -239,6 +239,13 @@ class Signal(BaseModel):
         indexes = [
             models.Index(fields=["address", "observed_on"], name="signal_address_date"),
             models.Index(fields=["observed_on"], name="signal_date"),
+            # A partner's own reference of a signal (or the key of a row of its file): a file read
+            # again adds nothing. Partial: signals without a reference cost nothing here.
+            models.Index(
+                fields=["source_organisation", "external_id"],
+                name="signal_org_reference",
+                condition=~models.Q(external_id=""),
+            ),
         ]
 
 
@@ -363,3 +370,80 @@ class IngestionBatch(BaseModel):
         constraints = [
             models.UniqueConstraint(fields=["organisation", "idempotency_key"], name="ingestion_key_unique")
         ]
+
+
+class PartnerFileMapping(BaseModel):
+    """How a partner organisation's files of signals are read: per field the column holding it, the
+    partner's own words for signal kinds, and the kind of a file without a kind column. Saved with every
+    checked file, offered for the next one."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="+")
+    #: field (``sources.partner_file.FIELDS``) -> column name in the file's header
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    #: a value in the kind column (lower case) -> the code of a signal kind
+    kind_values = models.JSONField(_("kind values"), default=dict, blank=True)
+    default_kind = models.CharField(_("kind for the whole file"), max_length=60, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("partner file mapping")
+        verbose_name_plural = _("partner file mappings")
+
+
+class PartnerFileStatus(models.TextChoices):
+    UPLOADED = "uploaded", _("uploaded")
+    CHECKED = "checked", _("checked")
+    REFUSED = "refused", _("refused")
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    COMMITTED = "committed", _("imported")
+    ALREADY = "already", _("imported before")
+    FAILED = "failed", _("failed")
+
+
+class PartnerFileImport(BaseModel):
+    """One file of signals a partner uploaded: its check (the dry run), and its import, all or nothing.
+
+    The file's content is kept only until the import ends (then emptied); its SHA-256 stays, so the
+    same file uploaded again adds nothing. Seen only by the user who uploaded it."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    file_size = models.PositiveIntegerField(_("size in bytes"), default=0)
+    content = models.BinaryField(_("content"), blank=True, default=b"", editable=False)
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    kind_values = models.JSONField(_("kind values"), default=dict, blank=True)
+    default_kind = models.CharField(_("kind for the whole file"), max_length=60, blank=True)
+    confirm_no_names = models.BooleanField(_("confirmed: no names of residents"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=PartnerFileStatus.choices, default=PartnerFileStatus.UPLOADED
+    )
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    progress = models.FloatField(_("progress"), default=0.0)
+    step = models.CharField(_("step"), max_length=80, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    signals_added = models.PositiveIntegerField(_("signals added"), default=0)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("partner file")
+        verbose_name_plural = _("partner files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "file_sha256"],
+                condition=models.Q(status="committed"),
+                name="partner_file_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def done(self) -> bool:
+        return self.status not in (PartnerFileStatus.QUEUED, PartnerFileStatus.RUNNING)

@@ -312,7 +312,9 @@ def _run_spans(tokens: list[_Token]) -> list[str]:
 
 def name_like_spans(text: str) -> list[str]:
     """The parts of ``text`` that look like a person's name (see the module docstring for the rules)."""
-    if not text or (not any(ch.isupper() for ch in text) and not _has_salutation(text)):
+    # A run needs two capitalised words, so two capital letters; without them only a salutation can
+    # make a name (a cheap test first: bulk files check every description).
+    if not text or (sum(map(str.isupper, text)) < 2 and not _has_salutation(text)):
         return []
     tokens = _tokens(text)
     return _salutation_spans(tokens) + _run_spans(tokens)

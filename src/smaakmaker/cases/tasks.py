@@ -1,13 +1,18 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""Scheduled work of the cases domain (declared in ``conf/schedule.py``; by hand: ``smaakmaker retention``)."""
+"""Background and scheduled work of the cases domain: the import of a partner file (run by ``smaakmaker
+worker``; see common/background.py) and retention (declared in ``conf/schedule.py``; by hand:
+``smaakmaker retention``)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
 from django.utils.translation import gettext as _
+from django_tasks import task
 
+from smaakmaker.cases import partner_files
 from smaakmaker.cases.services import retention_run
+from smaakmaker.common.background import durable
 
 
 def retention_job() -> dict:
@@ -24,3 +29,10 @@ def retention_job() -> dict:
         "held": report["held"],
     }
     return report
+
+
+@durable(attempts=2, abandoned=partner_files.partner_file_abandoned)
+@task()
+def partner_file_task(import_id: int) -> str:
+    """Import a checked partner file of signals, all or nothing (its progress on its row)."""
+    return partner_files.partner_file_execute(import_id=import_id).status

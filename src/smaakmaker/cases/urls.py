@@ -11,6 +11,12 @@ urlpatterns = [
     path("nieuw/", views.address_new, name="address_new"),
     path("casusoverleg/", views.agenda, name="agenda"),
     path("inzage/", views.inzage, name="inzage"),
+    path("partnerbestanden/", views.partner_file_list, name="partner_files"),
+    path("partnerbestanden/<uuid:uuid>/", views.partner_file, name="partner_file"),
+    path("partnerbestanden/<uuid:uuid>/inlezen/", views.partner_file_commit, name="partner_file_commit"),
+    path(
+        "partnerbestanden/<uuid:uuid>/voortgang/", views.partner_file_progress, name="partner_file_progress"
+    ),
     path("<uuid:uuid>/", views.dossier, name="dossier"),
     path("<uuid:uuid>/signaal/", views.signal_create, name="signal_create"),
     path("<uuid:uuid>/casus/", views.case_open, name="case_open"),

@@ -13,7 +13,7 @@ import time
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from smaakmaker.access.audit import origin_of
 from smaakmaker.access.models import Organisation
 from smaakmaker.access.policies import grants_for, writable_activity_ids
-from smaakmaker.cases import selectors, services
+from smaakmaker.cases import partner_files, selectors, services
 from smaakmaker.cases.errors import NotPermitted, NotVisible, RegisterError
 from smaakmaker.cases.forms import (
     STATUS_LABELS,
@@ -31,12 +31,14 @@ from smaakmaker.cases.forms import (
     CaseOpenForm,
     DecisionForm,
     InzageForm,
+    PartnerFileMappingForm,
+    PartnerFileUploadForm,
     PurposeForm,
     SearchForm,
     SignalForm,
     TransitionForm,
 )
-from smaakmaker.cases.models import Address, Case, SignalKind
+from smaakmaker.cases.models import Address, Case, PartnerFileStatus, SignalKind
 from smaakmaker.common.permissions import PermissionMissing, permission_required
 
 PURPOSE_SESSION_KEY = "smaakmaker_dossier_purpose"
@@ -345,3 +347,114 @@ def inzage(request: HttpRequest) -> HttpResponse:
             )
             return response
     return render(request, "cases/form.html", {"form": form, "title": _("Inzage export (AVG art. 15)")})
+
+
+# --- partner files of signals ----------------------------------------------------------------------------
+
+
+def _partner_file(request, uuid):
+    file_import = partner_files.import_visible(user=request.user, uuid=uuid)
+    if file_import is None:
+        raise Http404
+    return file_import
+
+
+@login_required
+@permission_required("cases.add_signal", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def partner_file_list(request: HttpRequest) -> HttpResponse:
+    """Upload a file of signals (CSV or XLSX); the user's earlier files with their results."""
+    organisations = partner_files.organisations_for_upload(request.user)
+    form = PartnerFileUploadForm(request.POST or None, request.FILES or None, organisations=organisations)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            file_import = partner_files.partner_file_upload(
+                actor=request.user,
+                organisation=form.cleaned_data["organisation"],
+                file_name=upload.name,
+                content=upload.read(),
+                origin=origin_of(request),
+            )
+        except NotPermitted as exc:
+            form.add_error("organisation", exc.message)
+        except RegisterError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return HttpResponseRedirect(reverse("cases:partner_file", args=[file_import.uuid]))
+    return render(
+        request,
+        "cases/partner_files.html",
+        {
+            "form": form,
+            "organisations": organisations,
+            "imports": partner_files.imports_visible(user=request.user).select_related("organisation")[:50],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@permission_required("cases.add_signal", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def partner_file(request: HttpRequest, uuid) -> HttpResponse:
+    """The column mapping and the dry run of one file; its progress and result once it is imported."""
+    file_import = _partner_file(request, uuid)
+    context = {"file_import": file_import, "statuses": PartnerFileStatus}
+    checkable = file_import.status in (PartnerFileStatus.UPLOADED, PartnerFileStatus.CHECKED)
+    if checkable:
+        try:
+            headers = partner_files.file_headers(file_import)
+        except partner_files.PartnerFileRefused as exc:
+            context["unreadable"] = exc.message
+            return render(request, "cases/partner_file.html", context, status=400)
+        kinds = partner_files.kinds_writable(actor=request.user, organisation=file_import.organisation)
+        initial = partner_files.mapping_initial(file_import, headers)
+        form = PartnerFileMappingForm(request.POST or None, headers=headers, kinds=kinds, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            file_import = partner_files.partner_file_check(
+                actor=request.user,
+                file_import=file_import,
+                columns=form.columns(),
+                kind_values=form.cleaned_data["kind_values"],
+                default_kind=form.cleaned_data["default_kind"],
+                confirm_no_names=form.cleaned_data["confirm_no_names"],
+                origin=origin_of(request),
+            )
+            return HttpResponseRedirect(
+                reverse("cases:partner_file", args=[file_import.uuid]) + "#proefinlezen"
+            )
+        context["form"] = form
+    if file_import.report:
+        context["report"] = partner_files.FileReport(**file_import.report)
+    return render(
+        request, "cases/partner_file.html", context, status=400 if request.method == "POST" else 200
+    )
+
+
+@require_http_methods(["POST"])
+@login_required
+@permission_required("cases.add_signal", raise_exception=True)
+def partner_file_commit(request: HttpRequest, uuid) -> HttpResponse:
+    file_import = _partner_file(request, uuid)
+    try:
+        partner_files.partner_file_commit_start(
+            actor=request.user, file_import=file_import, origin=origin_of(request)
+        )
+    except (NotPermitted, RegisterError) as exc:
+        messages.error(request, exc.message)
+    return HttpResponseRedirect(reverse("cases:partner_file", args=[file_import.uuid]))
+
+
+@login_required
+@permission_required("cases.add_signal", raise_exception=True)
+def partner_file_progress(request: HttpRequest, uuid) -> JsonResponse:
+    file_import = _partner_file(request, uuid)
+    return JsonResponse(
+        {
+            "status": file_import.status,
+            "progress": file_import.progress,
+            "step": file_import.step,
+            "done": file_import.done,
+        }
+    )

@@ -1,16 +1,15 @@
 # SPDX-License-Identifier: EUPL-1.2
 """A gemeente's own address list (CSV or XLSX) with a column mapping. No Django here.
 
-CSV: UTF-8 (with or without Excel's BOM) or Windows-1252, any of the usual delimiters. XLSX: the
-first sheet, read with openpyxl in read-only mode. The mapping names, per field, the column holding
+The file is read by ``tables.py`` (shared with the partner files of signals): CSV in UTF-8 (with or
+without Excel's BOM) or Windows-1252 with any of the usual delimiters, or the first sheet of an XLSX
+workbook. The mapping names, per field, the column holding
 it; without a mapping the usual BAG column names are recognised (see ``ALIASES``). Every row is
 checked; when any row is wrong, nothing is imported and the errors name the line and column.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyproj
 
+from smaakmaker.cases.sources import tables
 from smaakmaker.cases.sources.lvbag import WITHDRAWN_STATUSES, AddressRecord
 
 FIELDS = {
@@ -65,74 +65,21 @@ class AddressListError(ValueError):
     """The list cannot be imported; the message lists the first errors with line and column."""
 
 
-def _table(path: Path) -> tuple[list[str], list[list[str]]]:
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several types for a broken file
-            raise AddressListError(f"'{path.name}' is geen leesbaar XLSX-bestand ({exc}).") from exc
-        try:
-            rows = [
-                [
-                    "" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-                    for v in row
-                ]
-                for row in book.worksheets[0].iter_rows(values_only=True)
-            ]
-        finally:
-            book.close()
-        if not rows:
-            raise AddressListError(f"'{path.name}' is leeg.")
-        return [h.strip() for h in rows[0]], rows[1:]
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    try:
-        dialect = csv.Sniffer().sniff(text[:10_000], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
-    rows = list(reader)
-    if not rows:
-        raise AddressListError(f"'{path.name}' is leeg.")
-    return [h.strip() for h in rows[0]], rows[1:]
-
-
 def resolve_mapping(headers: list[str], mapping: dict[str, str] | None) -> dict[str, int]:
     """Field → column index; the mapping's columns must exist, unmapped fields are found by alias."""
-    lower = {h.lower(): i for i, h in enumerate(headers)}
-    result: dict[str, int] = {}
-    problems = []
-    for name, column in (mapping or {}).items():
-        if name not in FIELDS:
-            problems.append(f"onbekend veld '{name}' (velden: {', '.join(FIELDS)})")
-        elif column.lower() not in lower:
-            problems.append(f"kolom '{column}' voor {FIELDS[name]} staat niet in de kopregel")
-        else:
-            result[name] = lower[column.lower()]
-    for name, aliases in ALIASES.items():
-        if name not in result:
-            for alias in aliases:
-                if alias in lower:
-                    result[name] = lower[alias]
-                    break
-    for name in REQUIRED:
-        if name not in result:
-            problems.append(f"geen kolom voor {FIELDS[name]} (geef een koppeling op)")
-    if problems:
-        raise AddressListError("regel 1: " + "; ".join(problems) + ".")
-    return result
+    try:
+        return tables.resolve_columns(headers, mapping, fields=FIELDS, aliases=ALIASES, required=REQUIRED)
+    except tables.TableError as exc:
+        raise AddressListError(str(exc)) from exc
 
 
 def read_address_list(path: str | Path, mapping: dict[str, str] | None = None) -> list[AddressRecord]:
     path = Path(path)
-    if not path.exists():
-        raise AddressListError(f"'{path}' bestaat niet.")
-    headers, rows = _table(path)
+    try:
+        table = tables.read_table(path)
+    except tables.TableError as exc:
+        raise AddressListError(str(exc)) from exc
+    headers, rows = table.headers, table.rows
     try:
         columns = resolve_mapping(headers, mapping)
     except AddressListError as exc:
