@@ -353,6 +353,9 @@ ROUTES: dict[str, Route] = {
     "api:case-transitions": Route(api=True, kwargs=K_CASE, methods=("POST",), status=POST_ONLY),
     "api:case-decisions": Route(api=True, kwargs=K_CASE, methods=("POST",), status=POST_ONLY),
     "api:signals": Route(api=True, methods=("POST",), status=POST_ONLY),
+    # a partner file: visible to its uploader alone (cases/tests/test_partner_files.py); 404 for a missing one
+    "api:signal-files": Route(api=True, methods=("POST",), status=POST_ONLY),
+    "api:signal-file": Route(api=True, kwargs=K_MISSING, status=every(404)),
     "api:signal-kinds": Route(api=True, notes="published configuration"),
     "api:alert-rules": Route(api=True, notes="published configuration"),
     "api:agenda": Route(api=True, status=perm(REGISTER)),

@@ -67,10 +67,11 @@ NOT_BLANK_PATTERN = r"\S"
 
 
 def in_query(field: serializers.Field) -> bool:
-    """Whether ``field`` reads a query string (text only) rather than a JSON body."""
+    """Whether ``field`` reads a query string or form data (text only) rather than a JSON body; a form's
+    serializer says ``text_input = True``."""
     from smaakmaker.api.query import QuerySerializer
 
-    return isinstance(field.root, QuerySerializer)
+    return isinstance(field.root, QuerySerializer) or getattr(field.root, "text_input", False)
 
 
 def _is_json_integer(data) -> bool:

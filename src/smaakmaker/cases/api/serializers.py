@@ -511,3 +511,113 @@ class InzageRequestSerializer(serializers.Serializer):
         if bool(attrs.get("address")) == bool(attrs.get("resident")):
             raise serializers.ValidationError("Give either an address or a resident.", code="required")
         return attrs
+
+
+# --- partner files of signals ------------------------------------------------------------------------
+
+
+class FormBooleanField(serializers.BooleanField):
+    """A boolean of form data: ``true`` or ``false``; left out, its default (DRF would read a form without
+    it as an unticked checkbox, ``False``, before the strict check)."""
+
+    default_empty_html = serializers.empty
+
+
+class SignalFileUploadSerializer(serializers.Serializer):
+    """A partner file as ``multipart/form-data``: every value is text, as in a query string (booleans are
+    ``true`` or ``false``). A column not named here is taken from the mapping saved for the organisation,
+    else found by its usual name."""
+
+    #: form fields are text: booleans "true"/"false" (smaakmaker.api.fields.in_query)
+    text_input = True
+
+    file = serializers.FileField(help_text="The CSV or XLSX file; the first row names the columns.")
+    dry_run = FormBooleanField(
+        required=False,
+        default=False,
+        help_text="`true`: only check (the dry run), store nothing. `false`: check, then import when no row "
+        "is rejected (202; a file with a rejected row answers 400 and stores nothing).",
+    )
+    confirm_no_names = FormBooleanField(
+        required=False,
+        default=False,
+        help_text="Confirms that the descriptions contain no names of residents (recorded in the audit log).",
+    )
+    kind = serializers.CharField(
+        required=False,
+        max_length=60,
+        help_text="The code of one signal kind for every row without a kind (or for a file without a kind column).",
+    )
+    column_nummeraanduiding_id = serializers.CharField(required=False, max_length=200)
+    column_postcode = serializers.CharField(required=False, max_length=200)
+    column_house_number = serializers.CharField(required=False, max_length=200)
+    column_house_letter = serializers.CharField(required=False, max_length=200)
+    column_addition = serializers.CharField(required=False, max_length=200)
+    column_kind = serializers.CharField(required=False, max_length=200)
+    column_observed_on = serializers.CharField(
+        required=False, max_length=200, help_text="The column with the date of the signal."
+    )
+    column_text = serializers.CharField(required=False, max_length=200)
+    column_reference = serializers.CharField(required=False, max_length=200)
+
+    def columns(self) -> dict[str, str] | None:
+        renamed = {"observed_on": "date"}  # "column_date" would read as a date in the NL API rules
+        given = {
+            renamed.get(name.removeprefix("column_"), name.removeprefix("column_")): value
+            for name, value in self.validated_data.items()
+            if name.startswith("column_") and value
+        }
+        return given or None
+
+
+class SignalFileProblemSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The line as a spreadsheet numbers it (the header is line 1).")
+    column = serializers.CharField(help_text="The column's name in the file's header.")
+    reason = serializers.CharField()
+
+
+class SignalFileEarlierSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    at = serializers.CharField(help_text="When it was imported (DD-MM-YYYY HH:MM, local time).")
+    added = serializers.IntegerField()
+
+
+class SignalFileReportSerializer(serializers.Serializer):
+    read = serializers.IntegerField(help_text="Rows with data.")
+    accepted = serializers.IntegerField(help_text="Signals an import adds (or added).")
+    already_present = serializers.IntegerField(help_text="Rows whose signal the register holds already.")
+    duplicates = serializers.IntegerField(help_text="Rows identical to an earlier row of the file.")
+    not_found = serializers.IntegerField(
+        help_text="Rows whose address is not in the register, or not where your organisation may record "
+        "signals of that kind (not told apart)."
+    )
+    problem_count = serializers.IntegerField()
+    rejected_lines = serializers.IntegerField()
+    problems = SignalFileProblemSerializer(many=True, help_text="The first 1,000 problems, by line.")
+    kinds = serializers.DictField(child=serializers.IntegerField(), help_text="Signals per kind code.")
+    columns = serializers.DictField(child=serializers.CharField(), help_text="Field -> column used.")
+    headers = serializers.ListField(child=serializers.CharField())
+    earlier = SignalFileEarlierSerializer(allow_null=True, help_text="The earlier import of the same file.")
+    error = serializers.CharField(help_text="Why the file as a whole cannot be read (empty when it can).")
+
+
+class SignalFileSerializer(serializers.Serializer):
+    uuid = serializers.UUIDField()
+    file_name = serializers.CharField()
+    organisation = serializers.UUIDField(source="organisation.uuid")
+    status = serializers.ChoiceField(
+        choices=["uploaded", "checked", "queued", "running", "committed", "already", "refused", "failed"]
+    )
+    progress = serializers.FloatField()
+    step = serializers.CharField()
+    message = serializers.CharField()
+    signals_added = serializers.IntegerField()
+    created = UtcDateTimeField()
+    finished_at = UtcDateTimeField(allow_null=True)
+    report = SignalFileReportSerializer(allow_null=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not instance.report:
+            data["report"] = None
+        return data

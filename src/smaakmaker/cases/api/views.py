@@ -11,10 +11,12 @@ from __future__ import annotations
 from functools import partial
 
 from django.db import transaction
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.exceptions import ErrorDetail
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +25,7 @@ from smaakmaker.access.models import Organisation, ProcessingActivity
 from smaakmaker.api.pagination import fetched_page, paged
 from smaakmaker.api.problems import Conflict
 from smaakmaker.api.schema import conflict, stripped_min_length_pattern
-from smaakmaker.cases import selectors, services
+from smaakmaker.cases import partner_files, selectors, services
 from smaakmaker.cases.api import serializers as s
 from smaakmaker.cases.errors import (
     BatchError,
@@ -313,6 +315,14 @@ class DecisionCreateView(RegisterView):
         return Response(s.DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
+def _acting_organisation(request) -> Organisation | None:
+    """The organisation an API call acts for: the token's, else the user's first membership."""
+    token = getattr(request, "api_token", None)
+    if token is not None:
+        return token.organisation
+    return Organisation.objects.filter(memberships__in=request.user.memberships.all()).order_by("pk").first()
+
+
 class SignalIngestView(RegisterView):
     @extend_schema(
         summary="Bulk signal ingestion (all or nothing, per-item problem details)",
@@ -338,15 +348,7 @@ class SignalIngestView(RegisterView):
         if not key:
             raise _invalid("Idempotency-Key", "Send an Idempotency-Key header.", "required")
         data = self.valid(s.SignalBatchSerializer, request.data)
-        token = getattr(request, "api_token", None)
-        if token is not None:
-            organisation = token.organisation
-        else:
-            organisation = (
-                Organisation.objects.filter(memberships__in=request.user.memberships.all())
-                .order_by("pk")
-                .first()
-            )
+        organisation = _acting_organisation(request)
         if organisation is None:
             raise exceptions.PermissionDenied()
         result = services.signals_ingest(
@@ -434,3 +436,103 @@ class InzageView(RegisterView):
                 resident_uuid=data.get("resident"),
             )
         return Response(export)
+
+
+class SignalFileUploadView(RegisterView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="Upload a partner file of signals (CSV or XLSX): check it, and import it all or nothing",
+        description="The file is checked row by row against the register and your covenant grants, as "
+        "signals recorded one by one (the dry run). With `dry_run=true` the answer is that check (200). "
+        "Otherwise a file without rejected rows is put on the import queue (202; follow `Location` for its "
+        "progress and result), and a file with a rejected row stores nothing and answers 400 naming every "
+        "row (`rows.<line>`: column and reason). The column mapping is saved for your organisation and used "
+        "for fields you do not name. The same file twice adds nothing (status `already`), and a row whose "
+        "signal your organisation stored before is not stored again. An address the register does not know "
+        "and one outside the area where you may record signals of that kind are reported alike.",
+        request={"multipart/form-data": s.SignalFileUploadSerializer},
+        responses={
+            200: s.SignalFileSerializer,
+            202: s.SignalFileSerializer,
+            403: OpenApiResponse(
+                response=OpenApiTypes.OBJECT,
+                description="Problem details: your role may not record signals, or the covenant grants your "
+                "organisation no processing activity under which it may.",
+            ),
+        },
+        tags=TAGS,
+    )
+    def post(self, request):
+        if not request.user.has_perm("cases.add_signal"):
+            raise exceptions.PermissionDenied()
+        organisation = _acting_organisation(request)
+        if (
+            organisation is None
+            or not partner_files.organisations_for_upload(request.user).filter(pk=organisation.pk).exists()
+        ):
+            raise exceptions.PermissionDenied(
+                "The covenant grants your organisation no processing activity under which it may record signals."
+            )
+        serializer = s.SignalFileUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["file"]
+        origin = origin_of(request)
+        file_import = partner_files.partner_file_upload(
+            actor=request.user,
+            organisation=organisation,
+            file_name=upload.name,
+            content=upload.read(),
+            origin=origin,
+        )
+        file_import = partner_files.partner_file_check(
+            actor=request.user,
+            file_import=file_import,
+            columns=serializer.columns(),
+            default_kind=data.get("kind"),
+            confirm_no_names=data["confirm_no_names"],
+            origin=origin,
+        )
+        if data["dry_run"]:
+            return Response(s.SignalFileSerializer(file_import).data)
+        report = partner_files.FileReport(**file_import.report)
+        if report.error:
+            raise _invalid("file", report.error, "unreadable")
+        if report.problem_count:
+            errors: dict[str, list] = {}
+            for problem in report.problems:
+                where = f"kolom '{problem['column']}': " if problem["column"] else ""
+                errors.setdefault(f"rows.{problem['line']}", []).append(
+                    ErrorDetail(where + problem["reason"], code="rejected_row")
+                )
+            if report.problem_count > len(report.problems):
+                errors["file"] = [
+                    ErrorDetail(
+                        f"en nog {report.problem_count - len(report.problems)} problemen",
+                        code="rejected_rows",
+                    )
+                ]
+            raise exceptions.ValidationError(errors)
+        file_import = partner_files.partner_file_commit_start(
+            actor=request.user, file_import=file_import, origin=origin
+        )
+        response = Response(s.SignalFileSerializer(file_import).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = request.build_absolute_uri(
+            reverse("api:signal-file", kwargs={"uuid": file_import.uuid})
+        )
+        return response
+
+
+class SignalFileView(RegisterView):
+    @extend_schema(
+        summary="A partner file you uploaded: its check, progress and result",
+        description="Only the user who uploaded the file sees it (404 for everyone else).",
+        responses={200: s.SignalFileSerializer},
+        tags=TAGS,
+    )
+    def get(self, request, uuid):
+        file_import = partner_files.import_visible(user=request.user, uuid=uuid)
+        if file_import is None:
+            raise NotVisible(uuid)
+        return Response(s.SignalFileSerializer(file_import).data)

@@ -400,3 +400,74 @@ def test_web_pages_of_an_import_are_404_for_everyone_but_its_uploader(world, cli
         assert status == (
             302 if username == "wijkagent" else (404 if user.has_perm("cases.add_signal") else 403)
         )
+
+
+# --- the API -----------------------------------------------------------------------------------------
+
+
+def _form(content: bytes, name="meldingen.xlsx", **fields) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    api_names = {"date": "observed_on"}
+    data = {f"column_{api_names.get(k, k)}": v for k, v in MAPPING.items()}
+    data.update(fields)
+    data["file"] = SimpleUploadedFile(name, content)
+    return data
+
+
+@pytest.mark.django_db
+def test_api_dry_run_import_and_status(world, api):
+    police = api("wijkagent")
+    before = Signal.objects.count()
+    response = police.post("/api/v1/signal-files", _form(xlsx(police_rows()), dry_run="true"))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (
+        body["status"] == "checked" and body["report"]["accepted"] == 3 and body["report"]["problems"] == []
+    )
+    assert Signal.objects.count() == before
+    response = police.post("/api/v1/signal-files", _form(xlsx(police_rows())))
+    assert response.status_code == 202, response.content
+    assert response["Location"].endswith(f"/api/v1/signal-files/{response.json()['uuid']}")
+    status = police.get(response["Location"]).json()
+    assert (status["status"], status["signals_added"]) == ("committed", 3)
+    assert Signal.objects.count() == before + 3
+    # Nobody else sees the upload, not even a colleague of another organisation with the register.
+    for username in ("wijkteam", "professional", "regisseur"):
+        assert api(username).get(response["Location"]).status_code == 404
+
+
+@pytest.mark.django_db
+def test_api_a_file_with_three_bad_rows_answers_400_naming_them_and_stores_nothing(world, api):
+    rows = police_rows()
+    rows[0][5] = "morgen"
+    rows[1][4] = "vuurwerk"
+    rows[2][0] = "0363200000099999"
+    before = Signal.objects.count()
+    response = api("wijkagent").post("/api/v1/signal-files", _form(xlsx(rows)))
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    params = response.json()["invalidParams"]
+    assert [(p["name"], p["code"]) for p in params] == [
+        ("rows.2", "rejected_row"),
+        ("rows.3", "rejected_row"),
+        ("rows.4", "rejected_row"),
+    ]
+    assert params[0]["reason"].startswith("kolom 'Datum': ")
+    assert params[2]["reason"] == f"kolom 'BAG-id': {partner_files.NOT_FOUND}"
+    assert Signal.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_api_strict_form_input_and_who_may_upload(world, api):
+    police = api("wijkagent")
+    response = police.post("/api/v1/signal-files", _form(xlsx(police_rows()), dry_run="yes"))
+    assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "dry_run"
+    response = police.post("/api/v1/signal-files", {"dry_run": "true"})
+    assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
+    response = police.post("/api/v1/signal-files", _form(b"", dry_run="true"))
+    assert response.status_code == 400
+    response = police.post("/api/v1/signal-files", _form(b"PK\x03\x04 kapot", dry_run="false"))
+    assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
+    for username in ("analist", "bestuurder", "privacy", "beheerder"):
+        response = api(username).post("/api/v1/signal-files", _form(xlsx(police_rows()), dry_run="true"))
+        assert response.status_code == 403, username
