@@ -124,15 +124,16 @@ class SignalQuerySet(_Visible):
     def visible_to(self, user):
         return self._visible(grant_filter(user, permission="cases.view_signal"))
 
-    def hidden_compartments(self, *, address, visible_ids) -> list[str]:
-        """Compartments with signals at this address outside ``visible_ids`` (the ids ``visible_to(user)``
-        returned for it): the user sees them only as a coarse flag."""
-        return sorted(
-            set(
-                self.filter(address=address, anonymised__isnull=True)
-                .exclude(pk__in=visible_ids)
-                .values_list("activity__compartment", flat=True)
-            )
+    def hidden_compartments(self, user, *, address_id):
+        """The compartments of the signals at this address that ``visible_to(user)`` leaves out: the user
+        sees them only as a coarse flag (only these labels are read)."""
+        visible = self.model.objects.visible_to(user).filter(address_id=address_id).values("pk")
+        return (
+            self.filter(address_id=address_id, anonymised__isnull=True)
+            .exclude(pk__in=visible)
+            .order_by()
+            .values_list("activity__compartment", flat=True)
+            .distinct()
         )
 
 
@@ -184,13 +185,17 @@ class CaseEventQuerySet(_Visible):
 
 class AddressQuerySet(_Visible):
     def visible_to(self, user):
-        """Addresses with at least one visible signal, resident or case."""
+        """Addresses with at least one visible signal, resident or case.
+
+        Correlated EXISTS per address (index probes), not ``pk IN (every visible row's address)``: joined
+        by OR, those sub-selects are each computed whole, which on millions of signals takes seconds
+        even when the caller asks about eight addresses (a plan's)."""
         from smaakmaker.cases.models import Case, Resident, Signal
 
         return self.filter(
-            Q(pk__in=Signal.objects.visible_to(user).values("address_id"))
-            | Q(pk__in=Case.objects.visible_to(user).values("address_id"))
-            | Q(pk__in=Resident.objects.visible_to(user).values("address_id"))
+            Exists(Signal.objects.visible_to(user).filter(address_id=OuterRef("pk")))
+            | Exists(Case.objects.visible_to(user).filter(address_id=OuterRef("pk")))
+            | Exists(Resident.objects.visible_to(user).filter(address_id=OuterRef("pk")))
         )
 
     def visible_one(self, user, *, uuid):

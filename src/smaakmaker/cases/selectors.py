@@ -11,17 +11,19 @@ the write lock from its start; the embedded default is meant for one organisatio
 
 from __future__ import annotations
 
+import uuid as uuid_module
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from smaakmaker.access.audit import Origin, Processing, Result, audit_record, records_for_subject
 from smaakmaker.access.models import Compartment
+from smaakmaker.access.policies import policy_snapshot
 from smaakmaker.cases import alerts, workflow
 from smaakmaker.cases.errors import NotPermitted, NotVisible, PurposeMissing
 from smaakmaker.cases.models import (
@@ -29,11 +31,14 @@ from smaakmaker.cases.models import (
     AlertRule,
     Case,
     CaseEvent,
+    CaseParticipant,
     Decision,
     Resident,
     Signal,
     SignalKind,
 )
+from smaakmaker.common.compiled import CompiledQuery, Slot, prefetched
+from smaakmaker.common.snapshots import SnapshotCache
 
 MIN_PURPOSE_LENGTH = 3
 FLAG_LABELS = {
@@ -57,6 +62,7 @@ def register_required(user, *permissions: str) -> None:
     """Only roles with the register see its lists, searches and agenda: any of ``permissions`` opens the
     door (the covenant's grants decide what is behind it); without one the answer is 403, never an empty
     list that looks like "nothing here"."""
+    policy_snapshot(user)  # fills the permission caches: ``has_perm`` needs no query
     if not any(user.has_perm(permission) for permission in permissions):
         raise NotPermitted(_("Your role has no access to the address register."))
 
@@ -105,6 +111,7 @@ def _address_processing(address: Address, activity_codes: set[str], residents=()
 
 
 def rules_published() -> list[alerts.Rule]:
+    rules = _compiled(None, ("rules",), lambda: CompiledQuery(AlertRule.objects.filter(is_published=True)))
     return [
         alerts.Rule(
             code=r.code,
@@ -115,8 +122,83 @@ def rules_published() -> list[alerts.Rule]:
             compartments=tuple(r.compartments or ()),
             action=r.action,
         )
-        for r in AlertRule.objects.filter(is_published=True)
+        for r in rules.run()
     ]
+
+
+# --- Compiled reads ---------------------------------------------------------------------------------
+# The dossier and the case list run the same few visibility-filtered queries for every address and
+# buurt: they are built and compiled once per combination of what decides their SQL (the user's
+# covenant grants and register permissions, see ``querysets.grant_filter``) and run with the address
+# or buurt as a parameter (``common.compiled``). The visibility rule stays ``visible_to``: these are its
+# querysets, compiled.
+
+_COMPILED = SnapshotCache(max_entries=2_000, seconds=3_600)
+#: the permissions ``visible_to`` asks (``has_perm``) for the register's models
+_VISIBILITY_PERMISSIONS = ("cases.view_signal", "cases.view_address", "cases.view_case")
+_ADDRESS_ID = Slot(-7_301_113_001, Address._meta.pk)
+_ADDRESS_UUID = Slot(
+    uuid_module.UUID("00000000-0000-4000-8000-7301113001ff"), Address._meta.get_field("uuid")
+)
+
+
+def _compiled(user, shape: tuple, build) -> CompiledQuery:
+    """The compiled query for ``shape`` as ``user`` sees it (built by ``build`` the first time)."""
+    if user is None:
+        decides = ()
+    else:
+        snapshot = policy_snapshot(user)
+        decides = (
+            user.is_authenticated,
+            snapshot.grants,
+            tuple(user.has_perm(p) for p in _VISIBILITY_PERMISSIONS),
+        )
+    key = (shape, connection.alias, connection.vendor, decides)
+    query = _COMPILED.get(key)
+    if query is None:
+        query = build()
+        _COMPILED.put(key, query)
+    return query
+
+
+#: bookkeeping columns no list shows (loaded on access should a page ever show them)
+_UNSHOWN = ("created", "updated")
+
+
+def _participants_attach(cases: list[Case]) -> None:
+    """Each case's participations with their organisations (``case.participations.all()`` without a
+    query): one compiled query per number of cases."""
+    if not cases:
+        return
+    names = [f"case{i}" for i in range(len(cases))]
+
+    def build() -> CompiledQuery:
+        slots = {name: Slot(-7_301_113_100 - i, Case._meta.pk) for i, name in enumerate(names)}
+        return CompiledQuery(
+            CaseParticipant.objects.filter(case_id__in=[slot.sentinel for slot in slots.values()])
+            .select_related("organisation")
+            .defer(*_UNSHOWN, *(f"organisation__{name}" for name in _UNSHOWN))
+            .order_by("id"),
+            **slots,
+        )
+
+    query = _compiled(None, ("participants", len(cases)), build)
+    found: dict[int, list[CaseParticipant]] = {case.pk: [] for case in cases}
+    for participant in query.run(**{name: case.pk for name, case in zip(names, cases, strict=True)}):
+        found[participant.case_id].append(participant)
+    for case in cases:
+        prefetched(case, "participations", found[case.pk])
+
+
+def _address_slot(name: str, field_name: str) -> Slot:
+    """A slot for an address field of a search (a text no BAG value can be, or a negative number)."""
+    model_field = Address._meta.get_field(field_name)
+    sentinel = (
+        -7_301_113_000 - len(name)
+        if model_field.get_internal_type().endswith("IntegerField")
+        else f"~{name}~"
+    )
+    return Slot(sentinel, model_field)
 
 
 def _facts(signals) -> list[alerts.Fact]:
@@ -157,35 +239,66 @@ class Dossier:
         return sorted(items, key=lambda item: item["date"], reverse=True)
 
 
+def _dossier_queries(user) -> dict[str, CompiledQuery]:
+    """The dossier's reads as ``user`` sees them: ``visible_to`` per model, for one address."""
+    a = _ADDRESS_ID.sentinel
+    return {
+        "signals": CompiledQuery(
+            Signal.objects.visible_to(user)
+            .filter(address_id=a)
+            .select_related("kind", "activity", "source_organisation", "resident"),
+            address=_ADDRESS_ID,
+        ),
+        "residents": CompiledQuery(
+            Resident.objects.visible_to(user).filter(address_id=a).select_related("activity"),
+            address=_ADDRESS_ID,
+        ),
+        "cases": CompiledQuery(
+            Case.objects.visible_to(user)
+            .filter(address_id=a)
+            .select_related("regie_organisation", "activity"),
+            address=_ADDRESS_ID,
+        ),
+        # Decisions and events of the visible cases at the address (``visible_to`` keeps to them).
+        "decisions": CompiledQuery(
+            Decision.objects.visible_to(user)
+            .filter(case__address_id=a)
+            .select_related("decided_by", "organisation", "activity", "case"),
+            address=_ADDRESS_ID,
+        ),
+        "events": CompiledQuery(
+            CaseEvent.objects.visible_to(user).filter(case__address_id=a).select_related("actor"),
+            address=_ADDRESS_ID,
+        ),
+        "hidden": CompiledQuery(Signal.objects.hidden_compartments(user, address_id=a), address=_ADDRESS_ID),
+    }
+
+
 def _dossier_read(user, uuid) -> tuple[bool, Dossier | None]:
     """Whether the address exists, and its visible contents (None when it is absent or not visible)."""
-    address = Address.objects.filter(uuid=uuid).first()
-    if address is None:
+    by_uuid = _compiled(
+        None,
+        ("address",),
+        lambda: CompiledQuery(Address.objects.filter(uuid=_ADDRESS_UUID.sentinel), uuid=_ADDRESS_UUID),
+    )
+    found = by_uuid.run(uuid=uuid)
+    if not found:
         return False, None
-    signals = list(
-        Signal.objects.visible_to(user)
-        .filter(address=address)
-        .select_related("kind", "activity", "source_organisation", "resident")
-    )
-    residents = list(Resident.objects.visible_to(user).filter(address=address).select_related("activity"))
-    cases = list(
-        Case.objects.visible_to(user)
-        .filter(address=address)
-        .select_related("regie_organisation", "activity")
-        .prefetch_related("participations__organisation")
-    )
+    address = found[0]
+    queries = _compiled(user, ("dossier",), lambda: _dossier_queries(user))
+    signals = queries["signals"].run(address=address.pk)
+    residents = queries["residents"].run(address=address.pk)
+    cases = queries["cases"].run(address=address.pk)
     if not Address.objects.visible_through(signals, residents, cases):
         return True, None
     decisions, events = [], []
     if cases:
-        case_ids = [c.pk for c in cases]
-        decisions = list(
-            Decision.objects.visible_to(user)
-            .filter(case__in=case_ids)
-            .select_related("decided_by", "organisation", "activity", "case")
-        )
-        events = list(CaseEvent.objects.visible_to(user).filter(case__in=case_ids).select_related("actor"))
-    hidden = Signal.objects.hidden_compartments(address=address, visible_ids=[s.pk for s in signals])
+        for case in cases:
+            case.address = address
+        _participants_attach(cases)
+        decisions = queries["decisions"].run(address=address.pk)
+        events = queries["events"].run(address=address.pk)
+    hidden = sorted(row[0] for row in queries["hidden"].run(address=address.pk))
     return True, Dossier(
         address=address,
         residents=residents,
@@ -256,6 +369,37 @@ def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = 
     return dossier
 
 
+_CASE_FILTER_SLOTS = {
+    # By the addresses' ids (an index-only scan of the buurt), not by joining every address of the buurt.
+    "buurt": ("address__in", Slot("~buurt~", Address._meta.get_field("buurt_code"))),
+    "status": ("status", Slot("~status~", Case._meta.get_field("status"))),
+}
+
+
+def _case_list_queries(user, names: list[str], limit: int, offset: int) -> dict[str, CompiledQuery]:
+    """One page of the visible cases filtered on ``names`` (``_CASE_FILTER_SLOTS`` or an address field),
+    with the number of matches, and the participants of the page's cases."""
+    qs = Case.objects.visible_to(user)
+    slots = {}
+    for name in names:
+        lookup, slot = _CASE_FILTER_SLOTS.get(name) or (f"address__{name}", _address_slot(name, name))
+        if lookup == "address__in":
+            qs = qs.filter(address__in=Address.objects.filter(buurt_code=slot.sentinel).values("id"))
+        else:
+            qs = qs.filter(**{lookup: slot.sentinel})
+        slots[name] = slot
+    ordered = qs.order_by("-created", "-id")
+    rows = (
+        ordered.select_related("address", "regie_organisation", "activity")
+        .defer(*(f"{related}__{name}" for related in ("address", "regie_organisation") for name in _UNSHOWN))
+        .annotate(listed_total=Window(Count("pk")))
+    )
+    return {
+        "page": CompiledQuery(rows[offset : offset + limit], **slots),
+        "count": CompiledQuery(qs, count=True, **slots),
+    }
+
+
 def cases_list(
     *,
     user,
@@ -271,21 +415,17 @@ def cases_list(
     register_required(user, "cases.view_case")
     purpose = purpose_check(purpose)
     started = timezone.now()
-    qs = Case.objects.visible_to(user)
-    if buurt_code:
-        qs = qs.filter(address__buurt_code=buurt_code)
+    values = {"buurt": buurt_code} if buurt_code else {}
     if status:
-        qs = qs.filter(status=status)
-    for key, value in (address_filter or {}).items():
-        if value not in (None, ""):
-            qs = qs.filter(**{f"address__{key}": value})
+        values["status"] = status
+    values.update({key: value for key, value in (address_filter or {}).items() if value not in (None, "")})
+    shape = ("case.list", tuple(sorted(values)), limit, offset)
+    queries = _compiled(user, shape, lambda: _case_list_queries(user, sorted(values), limit, offset))
     with transaction.atomic():
-        total = qs.count()
-        page = list(
-            qs.select_related("address", "regie_organisation", "activity")
-            .prefetch_related("participations__organisation")
-            .order_by("-created", "-id")[offset : offset + limit]
-        )
+        page = queries["page"].run(**values)
+        # The page's rows carry the number of matches (a window count); past the last page, count them.
+        total = page[0].listed_total if page else queries["count"].run(**values)
+        _participants_attach(page)
         audit_record(
             actor=user,
             action="case.list",

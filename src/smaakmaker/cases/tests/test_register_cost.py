@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""The register's reads compiled once (issue 14, point 7): the same rows as the visibility querysets,
+a bounded number of statements however many rows, and the same answers from the serializers' direct
+representations as from their declared fields."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework import serializers as drf
+
+from smaakmaker.access.models import Organisation, ProcessingActivity
+from smaakmaker.cases import selectors
+from smaakmaker.cases.api import serializers as s
+from smaakmaker.cases.models import Address, Case, CaseEvent, CaseParticipant, Decision, Resident, Signal
+from smaakmaker.common.compiled import CompiledQuery, Slot
+
+pytestmark = pytest.mark.django_db
+
+USERS = ("regisseur", "professional", "consulent", "wijkagent", "wijkteam", "analist")
+
+
+def _ids(rows) -> list:
+    return [row.pk for row in rows]
+
+
+@pytest.mark.parametrize("username", USERS)
+def test_compiled_dossier_reads_are_the_visibility_querysets(world, username):
+    user = world.users[username]
+    queries = selectors._dossier_queries(user)
+    for address in world.addresses.values():
+        expected = {
+            "signals": Signal.objects.visible_to(user).filter(address=address),
+            "residents": Resident.objects.visible_to(user).filter(address=address),
+            "cases": Case.objects.visible_to(user).filter(address=address),
+            "decisions": Decision.objects.visible_to(user).filter(case__address=address),
+            "events": CaseEvent.objects.visible_to(user).filter(case__address=address),
+        }
+        for name, queryset in expected.items():
+            assert _ids(queries[name].run(address=address.pk)) == _ids(queryset), (username, name, address)
+        visible = set(Signal.objects.visible_to(user).filter(address=address).values_list("pk", flat=True))
+        hidden = {
+            signal.activity.compartment
+            for signal in Signal.objects.filter(address=address).select_related("activity")
+            if signal.pk not in visible
+        }
+        assert sorted(row[0] for row in queries["hidden"].run(address=address.pk)) == sorted(hidden)
+
+
+def test_dossier_and_case_list_cost_a_fixed_number_of_statements(world, api):
+    client = api("regisseur")
+    address = world.addresses["A1"]
+    assert client.get(f"/api/v1/addresses/{address.uuid}").status_code == 200  # compiles, fills caches
+    assert client.get("/api/v1/cases?buurtCode=BU0363FD04&pageSize=50").status_code == 200
+
+    def statements(path: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200, response.content[:300]
+        # the API rate limits' own statements (on in tests) and savepoints aside
+        return sum(
+            1
+            for query in queries.captured_queries
+            if "smaakmaker_api_limits" not in query["sql"] and "SAVEPOINT" not in query["sql"]
+        )
+
+    dossier = statements(f"/api/v1/addresses/{address.uuid}")
+    listed = statements("/api/v1/cases?buurtCode=BU0363FD04&pageSize=50")
+    # More cases, participants and decisions at the address and in the buurt: no more statements.
+    activity = ProcessingActivity.objects.get(code="casusoverleg")
+    organisations = list(Organisation.objects.all())
+    for _ in range(4):
+        case = Case.objects.create(
+            address=address,
+            activity=activity,
+            regie_organisation=world.case.regie_organisation,
+            summary="nog een casus",
+            opened_by=world.users["regisseur"],
+        )
+        for organisation in organisations[:3]:
+            CaseParticipant.objects.create(case=case, organisation=organisation)
+    assert statements(f"/api/v1/addresses/{address.uuid}") == dossier
+    assert (
+        statements("/api/v1/cases?buurtCode=BU0363FD04&pageSize=50") <= listed + 1
+    )  # one compile per page size
+    assert statements("/api/v1/cases?buurtCode=BU0363FD04&pageSize=50") == listed
+    # token, address, policy version, signals, residents, cases, participants, decisions, events,
+    # hidden compartments, alert rules, chain heads, audit record, processing log (+ the chain lock and
+    # the commit on PostgreSQL); the list: token, policy version, page, participants, audit (4)
+    assert dossier <= 16 and listed <= 10, (dossier, listed)
+
+
+def test_case_list_counts_past_the_last_page(world, api):
+    client = api("regisseur")
+    first = client.get("/api/v1/cases?buurtCode=BU0363FD04&pageSize=1").json()
+    assert first["count"] == 1 and len(first["results"]) == 1
+    assert client.get("/api/v1/cases?buurtCode=BU0363FD04&pageSize=1&page=2").status_code == 404
+
+
+def test_serializers_answer_what_their_declared_fields_give(world):
+    case = Case.objects.select_related("address", "activity", "regie_organisation").get(pk=world.case.pk)
+    closed = Case.objects.select_related("address", "activity", "regie_organisation").get(pk=world.case.pk)
+    from django.utils import timezone
+
+    closed.closed_at = timezone.now()
+    for instance in (case, closed):
+        serializer = s.CaseSerializer()
+        assert serializer.to_representation(instance) == drf.Serializer.to_representation(
+            serializer, instance
+        )
+    address = Address.objects.get(pk=world.addresses["A1"].pk)
+    serializer = s.AddressSerializer()
+    assert serializer.to_representation(address) == drf.ModelSerializer.to_representation(serializer, address)
+
+
+def test_a_compiled_query_refuses_a_value_it_cannot_place(world):
+    with pytest.raises(ValueError, match="sentinel"):
+        CompiledQuery(Address.objects.filter(pk=1), address=Slot(-5, Address._meta.pk))
+    query = CompiledQuery(Address.objects.filter(pk=-5), address=Slot(-5, Address._meta.pk))
+    with pytest.raises(TypeError):
+        query.run()
+    assert _ids(query.run(address=world.addresses["A2"].pk)) == [world.addresses["A2"].pk]

@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Querysets compiled once and run many times with other values.
+
+Building and compiling a queryset costs Python time that grows with its filter: the register's
+visibility filter (``cases.querysets.grant_filter``: grants OR'ed, correlated EXISTS, joins) costs
+about 1–2 ms per query to build and compile, several times what the database needs to answer it for one
+address. What the SQL depends on (the user's grants and permissions) changes rarely; what changes per
+request (an address id, a buurt code) is a parameter. So the caller builds the queryset once with a
+*sentinel* value in each varying place, :class:`CompiledQuery` compiles it and remembers which
+parameters held the sentinel, and :meth:`CompiledQuery.run` executes the same SQL with the real
+values and builds the model instances (with their ``select_related`` objects) exactly as iterating the
+queryset would.
+
+The sentinel must be a value no real filter would use (a negative id, a text no code can be); the
+compiled query refuses a sentinel that does not occur in the parameters, or occurs where another
+slot's does, so a queryset that moved the value into its SQL text fails loudly instead of running
+with a stale value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Field, Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A varying value: the sentinel the queryset was built with, and the field that prepares values
+    for the database (a UUID becomes text on SQLite)."""
+
+    sentinel: object
+    field: Field
+
+
+def _prepared(slot: Slot, value, connection):
+    return slot.field.get_db_prep_value(value, connection, prepared=False)
+
+
+def _same(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
+class CompiledQuery:
+    """One queryset's SQL, with named slots for the values that vary (see the module docstring)."""
+
+    def __init__(self, queryset: QuerySet, *, count: bool = False, **slots: Slot):
+        self.alias = queryset.db
+        connection = connections[self.alias]
+        self.count = count
+        self.slots = slots
+        if count:
+            compiler = queryset.order_by().values("pk").query.get_compiler(using=self.alias)
+        else:
+            compiler = queryset.query.get_compiler(using=self.alias)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:  # ``none()``: nothing is visible, whatever the values
+            self.empty = True
+            return
+        self.empty = False
+        self.sql = f"SELECT COUNT(*) FROM ({sql}) counted" if count else sql  # noqa: S608 - compiled SQL
+        self.params = list(params)
+        self.positions: dict[str, list[int]] = {}
+        for name, slot in slots.items():
+            sentinel = _prepared(slot, slot.sentinel, connection)
+            found = [i for i, param in enumerate(self.params) if _same(param, sentinel)]
+            if not found:
+                raise ValueError(f"slot {name!r}: its sentinel {slot.sentinel!r} is not among the parameters")
+            self.positions[name] = found
+        taken = [i for found in self.positions.values() for i in found]
+        if len(taken) != len(set(taken)):
+            raise ValueError("two slots share a sentinel value")
+        self.compiler = compiler
+        models = not count and queryset._iterable_class is ModelIterable  # else values_list: tuples
+        self.klass_info = compiler.klass_info if models else None
+        if self.klass_info is not None:
+            select = compiler.select
+            fields = self.klass_info["select_fields"]
+            self.model_cls: type[Model] = self.klass_info["model"]
+            self.model_slice = slice(fields[0], fields[-1] + 1)
+            self.init_list = [column[0].target.attname for column in select[self.model_slice]]
+            self.related_populators = get_related_populators(self.klass_info, select, self.alias)
+            self.annotation_col_map = compiler.annotation_col_map
+        if not count:
+            self.converters = compiler.get_converters([s[0] for s in compiler.select[0 : compiler.col_count]])
+
+    def _rows(self, values: dict) -> list[tuple]:
+        connection = connections[self.alias]
+        params = list(self.params)
+        for name, value in values.items():
+            prepared = _prepared(self.slots[name], value, connection)
+            for i in self.positions[name]:
+                params[i] = prepared
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if self.count:
+            return rows
+        if self.compiler.has_extra_select:
+            rows = [row[: self.compiler.col_count] for row in rows]
+        if self.converters:
+            rows = list(self.compiler.apply_converters(rows, self.converters))
+        return rows
+
+    def run(self, **values) -> list:
+        """The rows for these slot values: model instances (as iterating the queryset gives them), or
+        plain tuples for a ``values_list`` queryset, or the number of rows for ``count=True``."""
+        if set(values) != set(self.slots):
+            raise TypeError(f"give exactly these values: {', '.join(sorted(self.slots))}")
+        if self.empty:
+            return 0 if self.count else []
+        rows = self._rows(values)
+        if self.count:
+            return rows[0][0]
+        if self.klass_info is None:
+            return [tuple(row) for row in rows]
+        objects = []
+        seen: dict = {}
+        for row in rows:
+            obj = self.model_cls.from_db(self.alias, self.init_list, row[self.model_slice])
+            for populator in self.related_populators:
+                _populate(populator, row, obj, seen)
+            for name, position in (self.annotation_col_map or {}).items():
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+
+def _populate(populator, row, from_obj, seen: dict) -> None:
+    """``RelatedPopulator.populate``, except that rows naming the same related object (the same
+    organisation on fifty cases) share one instance, as ``prefetch_related`` shares them: fewer
+    instances to build. (A one-to-one object is never shared: its key is unique.)"""
+    if populator.reorder_for_init:
+        data = populator.reorder_for_init(row)
+    else:
+        data = row[populator.cols_start : populator.cols_end]
+    obj = None
+    if data[populator.pk_idx] is not None:
+        key = (id(populator), data[populator.pk_idx])
+        obj = seen.get(key)
+        if obj is None:
+            obj = populator.model_cls.from_db(populator.db, populator.init_list, data)
+            for nested in populator.related_populators:
+                _populate(nested, row, obj, seen)
+            seen[key] = obj
+    populator.local_setter(from_obj, obj)
+    if obj is not None:
+        populator.remote_setter(obj, from_obj)
+
+
+def prefetched(instance: Model, related_name: str, objects: list[Model]) -> None:
+    """Hand ``instance.<related_name>.all()`` these objects, as ``prefetch_related`` would (no query)."""
+    relation = getattr(instance.__class__, related_name).rel
+    queryset = relation.related_model._base_manager.get_queryset()  # no filter to build: it is never run
+    queryset._result_cache = list(objects)
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[relation.cache_name] = queryset
