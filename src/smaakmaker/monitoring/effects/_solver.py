@@ -37,7 +37,7 @@ Stata fit (pre-RMSPE 1.754) where Nelder-Mead and gradient methods stop in local
 
 from __future__ import annotations
 
-import dataclasses
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -67,6 +67,7 @@ class WeightSolution:
     kkt_violation: float  # max(0, r'r - min_j a_j'r) relative to c^2; ~0 at the optimum
     support: np.ndarray | None = None  # indices of the donors with positive weight
     zero_optimum: bool = False  # the objective is 0 (treated unit inside the donors' convex hull)
+    seed: np.ndarray | None = None  # the cold seed of column generation (a hint for the next solve)
 
 
 def scale_predictors(x_all: FloatArray) -> FloatArray:
@@ -81,27 +82,78 @@ def scale_predictors(x_all: FloatArray) -> FloatArray:
     return np.where(np.isfinite(sd) & (sd > 0), sd, 1.0)
 
 
+def _nnls_augmented(mat: FloatArray, rhs: FloatArray) -> FloatArray:
+    """Lawson-Hanson NNLS on the augmented matrix ``mat`` ((k+1, m), last row ``c``); ``u``, not yet
+    normalised. ``mat`` is not modified (the compiled routine works on its own copy)."""
+    maxiter = max(50 * mat.shape[1], 1000)
+    if _nnls_core is not None:
+        u, _, info = _nnls_core(mat, rhs, maxiter)
+        if info == 3:  # pragma: no cover - iteration cap, as scipy.optimize.nnls reports it
+            raise RuntimeError("Maximum number of iterations reached.")
+        return u
+    return nnls(mat, rhs, maxiter=maxiter)[0]  # pragma: no cover
+
+
+def _normalise_u(u: FloatArray, a: FloatArray) -> FloatArray:
+    """``w = u / 1'u``; the closest column as a vertex if ``u`` is degenerate (cannot happen for c > 0)."""
+    total = float(np.add.reduce(u))
+    if not math.isfinite(total) or total <= 0:  # pragma: no cover
+        u = np.zeros(a.shape[1])
+        u[int(np.argmin(np.einsum("ij,ij->j", a, a)))] = 1.0
+        return u
+    return u / total
+
+
+def _rhs(k: int, c: float) -> FloatArray:
+    rhs = np.zeros(k + 1)
+    rhs[k] = c
+    return rhs
+
+
 def _nnls_simplex(a: FloatArray, c: float) -> FloatArray:
     """Exact minimum-norm point of conv(columns of ``a``) via one augmented NNLS (see module doc)."""
     k, j = a.shape
     mat = np.empty((k + 1, j))
     mat[:k] = a
     mat[k] = c
-    rhs = np.zeros(k + 1)
-    rhs[k] = c
-    maxiter = max(50 * j, 1000)
-    if _nnls_core is not None:
-        u, _, info = _nnls_core(mat, rhs, maxiter)
-        if info == 3:  # pragma: no cover - iteration cap, as scipy.optimize.nnls reports it
-            raise RuntimeError("Maximum number of iterations reached.")
-    else:  # pragma: no cover
-        u, _ = nnls(mat, rhs, maxiter=maxiter)
-    total = u.sum()
-    if not np.isfinite(total) or total <= 0:  # pragma: no cover - cannot happen for c > 0
-        u = np.zeros(j)
-        u[int(np.argmin(np.einsum("ij,ij->j", a, a)))] = 1.0
-        return u
-    return u / total
+    return _normalise_u(_nnls_augmented(mat, _rhs(k, c)), a)
+
+
+def smallest_indices(values: FloatArray, count: int, hint: FloatArray | None = None) -> FloatArray:
+    """Indices of the ``count`` smallest ``values`` (as ``np.argpartition(values, count - 1)[:count]``,
+    in another order; the same set unless values tie at the boundary).
+
+    ``hint``: any ``count`` distinct indices (e.g. the previous answer for nearby values). The ``count``
+    smallest values are then at most the largest value at ``hint``, so only the indices at or below it
+    need partitioning: with a good hint a few dozen instead of all (exact, whatever the hint)."""
+    n = values.shape[0]
+    if count >= n:
+        return np.arange(n)
+    if hint is not None and hint.shape[0] == count:
+        candidates = (values <= np.maximum.reduce(values[hint])).nonzero()[0]
+        if candidates.shape[0] < n // 4:
+            if candidates.shape[0] == count:
+                return candidates
+            return candidates[values[candidates].argpartition(count - 1)[:count]]
+    return np.argpartition(values, count - 1)[:count]
+
+
+def solve_direct(d: FloatArray, sqrt_v: FloatArray) -> WeightSolution:
+    """The same problem as :func:`solve_simplex_lsq` by one NNLS over all donors (no working set).
+
+    Used for small pools, and as the reference the column-generation path is tested against."""
+    n_donors = d.shape[1]
+    a = d * sqrt_v[:, None]
+    col_norm2 = np.einsum("ij,ij->j", a, a)
+    c2 = float(col_norm2.mean())
+    c = float(np.sqrt(c2)) if c2 > 0 else 1.0
+    order = np.argsort(col_norm2, kind="stable")
+    w_full = np.zeros(n_donors)
+    w_full[order] = _nnls_simplex(a[:, order], c)
+    r = a @ w_full
+    rr = float(r @ r)
+    viol = max(0.0, float(rr - (r @ a).min())) / (c * c)
+    return WeightSolution(w_full, rr, 1, viol, np.flatnonzero(w_full), rr <= 1e-10 * c * c)
 
 
 def solve_simplex_lsq(
@@ -109,6 +161,7 @@ def solve_simplex_lsq(
     sqrt_v: FloatArray,
     warm_support: FloatArray | None = None,
     d_squared: FloatArray | None = None,
+    seed_hint: FloatArray | None = None,
 ) -> WeightSolution:
     """Solve ``min ||diag(sqrt_v) d w||^2`` over the simplex exactly.
 
@@ -127,20 +180,12 @@ def solve_simplex_lsq(
             and (generically) so are the weights, whatever the seed. If the optimum is zero the
             problem is re-solved from the deterministic cold seed.
         d_squared: optional precomputed ``d**2`` (saves work when ``d`` is re-used across many V).
+        seed_hint: optional previous cold seed (``WeightSolution.seed``); it only makes finding the
+            cold seed cheaper (:func:`smallest_indices`), never changes it.
     """
     k, n_donors = d.shape
     if n_donors <= DIRECT_SOLVE_MAX_DONORS:
-        a = d * sqrt_v[:, None]
-        col_norm2 = np.einsum("ij,ij->j", a, a)
-        c2 = float(col_norm2.mean())
-        c = float(np.sqrt(c2)) if c2 > 0 else 1.0
-        order = np.argsort(col_norm2, kind="stable")
-        w_full = np.zeros(n_donors)
-        w_full[order] = _nnls_simplex(a[:, order], c)
-        r = a @ w_full
-        rr = float(r @ r)
-        viol = max(0.0, float(rr - (r @ a).min())) / (c * c)
-        return WeightSolution(w_full, rr, 1, viol, np.flatnonzero(w_full), rr <= 1e-10 * c * c)
+        return solve_direct(d, sqrt_v)
 
     # Column generation on a working set; optimality is verified for every donor.
     batch = min(n_donors, 4 * (k + 1))
@@ -156,9 +201,8 @@ def solve_simplex_lsq(
     col_norm2 = v @ d_squared if d_squared is not None else np.einsum("ij,i,ij->j", d, v, d)
     c2 = float(col_norm2.mean())
     c = float(np.sqrt(c2)) if c2 > 0 else 1.0
-    seed = np.argpartition(col_norm2, batch - 1)[:batch]
-    cold = _column_generation(d, sqrt_v, c, seed, batch, col_norm2)
-    return dataclasses.replace(cold, zero_optimum=cold.objective <= 1e-10 * c * c)
+    seed = smallest_indices(col_norm2, batch, seed_hint)
+    return _column_generation(d, sqrt_v, c, seed, batch, col_norm2, zero_below=1e-10 * c * c)
 
 
 def _column_generation(
@@ -168,37 +212,54 @@ def _column_generation(
     work: FloatArray,
     batch: int,
     col_norm2: FloatArray | None,
+    zero_below: float | None = None,
 ) -> WeightSolution:
     """Column generation for :func:`solve_simplex_lsq` from the working set ``work``.
 
     With ``col_norm2`` the working set is presented to NNLS sorted by column norm (order-invariant
-    answer also when the optimum is not unique)."""
-    n_donors = d.shape[1]
+    answer also when the optimum is not unique). With ``zero_below`` the result's ``zero_optimum``
+    says whether the objective is at most that."""
+    k, n_donors = d.shape
+    cold_seed = work if col_norm2 is not None else None
     tol = 1e-12 * c * c
     viol = 0.0
+    sv_col = sqrt_v[:, None]
+    rhs = _rhs(k, c)
     for iteration in range(1, 200):
         if col_norm2 is not None:
-            work = work[np.argsort(col_norm2[work], kind="stable")]
-        a_w = d[:, work] * sqrt_v[:, None]
-        w_s = _nnls_simplex(a_w, c)
+            work = work[col_norm2[work].argsort(kind="stable")]
+        a_w = d[:, work]
+        a_w *= sv_col
+        mat = np.empty((k + 1, work.shape[0]))
+        mat[:k] = a_w
+        mat[k] = c
+        w_s = _normalise_u(_nnls_augmented(mat, rhs), a_w)
         r = a_w @ w_s
         rr = float(r @ r)
         margin = (r * sqrt_v) @ d - rr  # (J,) vectorised KKT check for all donors
-        lowest = float(margin.min())
+        lowest = float(np.minimum.reduce(margin))
         viol = max(0.0, -lowest) / (c * c)
         limit = -tol - 1e-9 * abs(rr)
-        if lowest >= limit:  # no violator at all (the common last round): skip the scan
-            bad = work[:0]
-        else:
-            margin[work] = np.inf
-            bad = np.flatnonzero(margin < limit)
-        if bad.size == 0:
+        positive = w_s > 0
+        if lowest >= limit:  # no violator at all (the common last round): done
             w_full = np.zeros(n_donors)
             w_full[work] = w_s
-            return WeightSolution(w_full, rr, iteration, viol, np.sort(work[w_s > 0]))
+            support = work[positive]
+            support.sort()
+            zero = zero_below is not None and rr <= zero_below
+            return WeightSolution(w_full, rr, iteration, viol, support, zero, cold_seed)
+        margin[work] = np.inf
+        bad = (margin < limit).nonzero()[0]
+        if bad.size == 0:  # only working-set donors were (numerically) below the limit
+            w_full = np.zeros(n_donors)
+            w_full[work] = w_s
+            support = work[positive]
+            support.sort()
+            zero = zero_below is not None and rr <= zero_below
+            return WeightSolution(w_full, rr, iteration, viol, support, zero, cold_seed)
         if bad.size > batch:
-            bad = bad[np.argpartition(margin[bad], batch - 1)[:batch]]
-        work = np.concatenate([work[w_s > 0], bad])
+            bad = bad[margin[bad].argpartition(batch - 1)[:batch]]
+        work = np.concatenate([work[positive], bad])
     # Fallback (not expected): solve the full problem directly.
     a = d * sqrt_v[:, None]  # pragma: no cover
     w_full = _nnls_simplex(a, c)  # pragma: no cover
@@ -243,6 +304,7 @@ class NestedProblem:
         self.n_inner_solves = 0
         self._support: FloatArray | None = None
         self._last_zero = False
+        self._seed: FloatArray | None = None
 
     @property
     def n_predictors(self) -> int:
@@ -256,9 +318,11 @@ class NestedProblem:
         where the warm attempt would have ended anyway (same answer, one round less)."""
         self.n_inner_solves += 1
         warm = None if self._last_zero else self._support
-        sol = solve_simplex_lsq(self.d, np.sqrt(v), warm, self.d_squared)
+        sol = solve_simplex_lsq(self.d, np.sqrt(v), warm, self.d_squared, self._seed)
         self._support = sol.support if sol.support is not None else np.flatnonzero(sol.weights)
         self._last_zero = sol.zero_optimum
+        if sol.seed is not None:
+            self._seed = sol.seed
         return sol
 
     def weights(self, v: FloatArray) -> FloatArray:
