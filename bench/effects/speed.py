@@ -15,13 +15,15 @@ predictors):
 3. SDID with its placebo standard error (200 draws) over 1,000 donors, and over a Prop 99-sized pool
    of 38 donors beside the Python ``synthdid`` package.
 
-The baseline is the code of ``--baseline-rev`` (default: main before issue 15 points 2-3), taken
-from git into a temporary directory and run in a child process exactly like the current code, so
-both are measured in the same run on the same machine state. The baseline has no SDID; the third row
-compares with the Python ``synthdid`` package (PyPI 0.10.1, placebo standard error with its fixed
-50 draws) when an interpreter that has it is given (``--synthdid-python``; it is never installed in
-the project's environment). Every row reports the median over ``--repeats`` (wall and CPU time; CPU
-includes worker processes).
+The baselines are the code of each ``--baseline-rev`` (default: main just before the last speed
+work, and main before issue 15 points 2-3), taken from git into a temporary directory and run in a
+child process exactly like the current code, so all are measured in the same run on the same
+machine state. SDID is compared with the Python ``synthdid`` package (PyPI 0.10.1, placebo standard
+error with its fixed 50 draws) when an interpreter that has it is given (``--synthdid-python``; it is
+never installed in the project's environment). Every row reports the median over ``--repeats`` (wall
+and CPU time; CPU includes worker processes). The refit placebo row is estimated for every version
+from the same ``--refit-sample`` placebos run one after another (CPU per placebo times 1,000, halved
+for two cores); ``--refit-full`` also runs all 1,000 placebos of the current code in 2 processes.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-BASELINE_REV = "5fa01ac"
+BASELINE_REVS = ("cc3a7ad", "5fa01ac")
+BASELINE_NOTES = {"cc3a7ad": "main before this work", "5fa01ac": "before issue 15 points 2-3"}
 sys.path.insert(0, str(HERE))
 from panel import cpu_seconds, machine  # noqa: E402
 
@@ -75,9 +78,11 @@ def child(task: str, src: str, n: int, repeats: int, jobs: int, sample: int) -> 
                 import numpy as np
 
                 picks = np.random.default_rng(0).choice(data.n_donors, sample, replace=False)
-                for j in picks:
-                    fx.fit_data(data.with_treated_donor(int(j)), options, check_hull=False)
-                extra = {"estimated_from": sample}
+                losses = [
+                    fx.fit_data(data.with_treated_donor(int(j)), options, check_hull=False).loss
+                    for j in picks
+                ]
+                extra = {"estimated_from": sample, "mean_loss": float(np.mean(losses))}
             else:
                 placebo = fx.placebo_in_space(
                     data, result=main, variant="refit_v", n_jobs=jobs, options=options
@@ -149,7 +154,8 @@ def cell(result: dict, what: str = "") -> str:
     if "estimated_from" in result:
         text = (
             f"about {result['wall']:.0f} s on 2 idle cores (CPU {result['cpu']:.0f} s; estimated from "
-            f"{result['estimated_from']} placebos, {result['wall_sample']:.1f} s here)"
+            f"{result['estimated_from']} placebos, {result['wall_sample']:.1f} s here; their mean loss "
+            f"{result['mean_loss']:.6g})"
         )
     if what and what in result:
         text += f"; {what} {result[what]:.4g}"
@@ -162,7 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--baseline-rev", default=BASELINE_REV)
+    parser.add_argument("--baseline-rev", nargs="*", default=list(BASELINE_REVS))
+    parser.add_argument(
+        "--refit-full", action="store_true", help="also run all 1,000 placebos (ours, 2 processes)"
+    )
     parser.add_argument(
         "--refit-sample",
         type=int,
@@ -184,40 +193,44 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args.child, args.src, args.n, args.repeats, args.jobs, args.sample)))
         return 0
     rows = []
+    revs = list(args.baseline_rev)
     with tempfile.TemporaryDirectory() as tmp:
-        old = str(baseline_source(args.baseline_rev, Path(tmp)))
+        olds = [str(baseline_source(rev, Path(tmp) / rev)) for rev in revs]
         new = str(ROOT / "src")
         py = sys.executable
+
+        def versions(task: str, a: argparse.Namespace, **kw) -> list[dict]:
+            return [run_child(py, task, src, a, **kw) for src in [new, *olds]]
+
+        def show(row: list[str]) -> None:
+            rows.append(row)
+            print(row, file=sys.stderr, flush=True)
+
         if "fit" not in args.skip:
-            ours, base = run_child(py, "fit", new, args), run_child(py, "fit", old, args)
-            rows.append(
-                ["one SC fit, 14,000 donors (target <= 1 s)", cell(ours, "loss"), cell(base, "loss"), "-"]
-            )
-            print(rows[-1], file=sys.stderr, flush=True)
-        if "refit" not in args.skip:
-            refit_args = argparse.Namespace(**{**vars(args), "repeats": 1})
-            ours = run_child(py, "refit", new, refit_args, sample=args.refit_sample)
-            base = run_child(py, "refit", old, refit_args, sample=args.refit_sample)
-            rows.append(
+            show(
                 [
-                    "placebo in space, 1,000 donors, V refitted per placebo, 2 processes (target <= 60 s)",
-                    cell(ours, "p"),
-                    cell(base, "p"),
+                    "one SC fit, 14,000 donors (target <= 1 s)",
+                    *(cell(r, "loss") for r in versions("fit", args)),
                     "-",
                 ]
             )
-            print(rows[-1], file=sys.stderr, flush=True)
+        if "refit" not in args.skip:
+            once = argparse.Namespace(**{**vars(args), "repeats": 1})
+            label = "placebo in space, 1,000 donors, V refitted per placebo, 2 processes (target <= 60 s)"
+            show([label, *(cell(r) for r in versions("refit", once, sample=args.refit_sample)), "-"])
+            if args.refit_full:
+                full = run_child(py, "refit", new, once, sample=0)
+                show([label + ", all 1,000 run", cell(full, "p"), *("not run" for _ in revs), "-"])
         if "sdid" not in args.skip:
             ours = run_child(py, "sdid", new, args)
-            rows.append(
+            show(
                 [
-                    "SDID + placebo SE, 1,000 donors (target <= 30 s)",
+                    "SDID + placebo SE (200 draws), 1,000 donors (target <= 30 s)",
                     cell(ours, "se") + (f"; estimate {ours['estimate']:.3f}" if "estimate" in ours else ""),
-                    "(no SDID before)",
+                    *("SDID code unchanged by this work" if rev == revs[0] else "(no SDID)" for rev in revs),
                     "not run at this size (see the next row)",
                 ]
             )
-            print(rows[-1], file=sys.stderr, flush=True)
             small = args.synthdid_donors
             ours = run_child(py, "sdid", new, args, n=small)
             once = argparse.Namespace(**{**vars(args), "repeats": 1})
@@ -226,20 +239,20 @@ def main(argv: list[str] | None = None) -> int:
                 if args.synthdid_python
                 else {"error": "not run (no --synthdid-python)"}
             )
-            rows.append(
+            show(
                 [
                     f"SDID + placebo SE, {small} donors",
                     cell(ours, "se") + (f"; estimate {ours['estimate']:.3f}" if "estimate" in ours else ""),
-                    "(no SDID before)",
+                    *("-" for _ in revs),
                     cell(theirs, "se")
                     + (f"; estimate {theirs['estimate']:.3f}" if "estimate" in theirs else ""),
                 ]
             )
-            print(rows[-1], file=sys.stderr, flush=True)
     stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}, medians of {args.repeats}"
     print("\n" + stamp)
-    print(f"| measurement | ours | baseline ({args.baseline_rev}) | PyPI synthdid 0.10.1 |")
-    print("|---|---|---|---|")
+    heads = [f"`{rev}` ({BASELINE_NOTES.get(rev, 'baseline')})" for rev in revs]
+    print("| measurement | ours (this code) | " + " | ".join(heads) + " | PyPI synthdid 0.10.1 |")
+    print("|---" * (len(revs) + 3) + "|")
     for row in rows:
         print("| " + " | ".join(row) + " |")
     return 0
