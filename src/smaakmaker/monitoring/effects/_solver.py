@@ -241,16 +241,12 @@ def _column_generation(
         viol = max(0.0, -lowest) / (c * c)
         limit = -tol - 1e-9 * abs(rr)
         positive = w_s > 0
-        if lowest >= limit:  # no violator at all (the common last round): done
-            w_full = np.zeros(n_donors)
-            w_full[work] = w_s
-            support = work[positive]
-            support.sort()
-            zero = zero_below is not None and rr <= zero_below
-            return WeightSolution(w_full, rr, iteration, viol, support, zero, cold_seed)
-        margin[work] = np.inf
-        bad = (margin < limit).nonzero()[0]
-        if bad.size == 0:  # only working-set donors were (numerically) below the limit
+        if lowest >= limit:  # no violator at all (the common last round): skip the scan
+            bad = work[:0]
+        else:
+            margin[work] = np.inf
+            bad = (margin < limit).nonzero()[0]
+        if bad.size == 0:
             w_full = np.zeros(n_donors)
             w_full[work] = w_s
             support = work[positive]
