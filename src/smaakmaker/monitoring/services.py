@@ -614,7 +614,11 @@ def bbga_perceived_import(*, directory, actor=None) -> PerceivedImport | None:
         return None
     tidy = tidy[tidy["code"].isin(list(areas))]
     with transaction.atomic():
-        batch = PerceivedImport.objects.create(source=path.name, sha256=sha, rows=len(tidy), actor=actor)
+        # named for the reader (the pages list earlier imports), not by its file name: the file is the
+        # bundled one, known by its content hash and data/bbga_amsterdam/README.md
+        batch = PerceivedImport.objects.create(
+            source=bbga.SURVEY_SOURCE, sha256=sha, rows=len(tidy), actor=actor
+        )
         PerceivedValue.objects.bulk_create(
             [
                 PerceivedValue(

@@ -19,9 +19,10 @@ import re
 from dataclasses import dataclass, field
 
 STANDARD_VERSION = "1.0.0"
+#: as the pages show it: in words (the file's path, with its snake_case name, is in this docstring)
 STANDARD_SOURCE = (
     "Algoritmeregister publicatiestandaard 1.0.0 — github.com/MinBZK/Algoritmeregister, "
-    "backend/app/schemas/config/v1_0_0.json"
+    "de veldconfiguratie van versie 1.0.0 in de backend"
 )
 
 #: HTML that the standard allows in its long text fields (``allowed_html_tags``).

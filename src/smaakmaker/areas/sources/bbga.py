@@ -35,6 +35,8 @@ GEMEENTE = "GM0363"
 STADSDEEL_PREFIX = "SD0363"
 LEFT_OUT = frozenset({"ZX99", "Z", "B", "STAD"})
 SOURCE = "Bron: Gemeente Amsterdam, OIS, Basisbestand Gebieden Amsterdam (stand eind 2018)"
+#: the survey file as the pages name it (earlier imports of perceived values)
+SURVEY_SOURCE = "Gemeente Amsterdam, OIS, Basisbestand Gebieden (stand eind 2018): bewonersenquête en indices"
 
 
 @dataclass(frozen=True)
