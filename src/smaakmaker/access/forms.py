@@ -85,3 +85,140 @@ class OidcRoleMappingForm(DesignSystemFormMixin, forms.Form):
         if not value:
             raise ValidationError(_("Enter the group as the identity provider sends it."))
         return value
+
+
+# --- The beheerder's screens (issue 16, point 5): parse and check; the services decide and write ----------
+
+
+class OrganisationForm(DesignSystemFormMixin, forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=200,
+        error_messages={"required": _("Enter the name of the organisation.")},
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), error_messages={"required": _("Choose the kind of organisation.")}
+    )
+
+    def __init__(self, *args, **kwargs):
+        from smaakmaker.access.models import OrganisationKind
+        from smaakmaker.common.forms import EMPTY_CHOICE
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", EMPTY_CHOICE), *OrganisationKind.choices]
+
+    def clean_name(self) -> str:
+        value = " ".join(self.cleaned_data["name"].split())
+        if not value:
+            raise ValidationError(_("Enter the name of the organisation."))
+        return value
+
+
+def _role_choices():
+    from smaakmaker.access.policies import ROLES
+
+    return [(role.name, role.label) for role in ROLES]
+
+
+class UserForm(DesignSystemFormMixin, forms.Form):
+    username = forms.RegexField(
+        label=_("User name"),
+        regex=r"^[\w.@+-]+$",
+        max_length=150,
+        help_text=_("Letters, digits and . @ + - _ only; used to sign in."),
+        error_messages={
+            "required": _("Enter a user name."),
+            "invalid": _("Use letters, digits and . @ + - _ only."),
+        },
+    )
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        error_messages={"invalid": _("Enter an e-mail address such as naam@organisatie.nl.")},
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Partner organisation"),
+        queryset=None,
+        error_messages={"required": _("Choose the organisation this person works for.")},
+    )
+    function_title = forms.CharField(label=_("Function title"), max_length=200, required=False)
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "utrecht-checkbox utrecht-checkbox--html-input"}),
+        help_text=_("A role opens screens; what a role sees of personal data is decided by the covenant."),
+        error_messages={"required": _("Choose at least one role.")},
+    )
+    password = forms.CharField(
+        label=_("First password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "Leave empty for someone who signs in through your organisation's identity provider. A password "
+            "set here is for the first sign-in; a second factor is set up then."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from smaakmaker.access.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.all()
+        self.fields["roles"].choices = _role_choices()
+
+    def clean(self):
+        from django.contrib.auth import password_validation
+        from django.contrib.auth.models import User
+
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password and cleaned.get("username"):
+            probe = User(
+                username=cleaned["username"],
+                first_name=cleaned.get("first_name", ""),
+                last_name=cleaned.get("last_name", ""),
+                email=cleaned.get("email", ""),
+            )
+            try:
+                password_validation.validate_password(password, user=probe)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class MembershipForm(DesignSystemFormMixin, forms.Form):
+    user = forms.ModelChoiceField(
+        label=_("User"), queryset=None, error_messages={"required": _("Choose the user.")}
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Partner organisation"),
+        queryset=None,
+        error_messages={"required": _("Choose the organisation this person works for.")},
+    )
+    function_title = forms.CharField(label=_("Function title"), max_length=200, required=False)
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty to start today."),
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty for a membership without an end date."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        from smaakmaker.access.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = get_user_model().objects.order_by("username")
+        self.fields["user"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name() else u.get_username()
+        )
+        self.fields["organisation"].queryset = Organisation.objects.all()

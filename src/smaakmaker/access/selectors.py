@@ -84,3 +84,35 @@ def oidc_mappings_list():
         role = ROLES_BY_NAME.get(mapping.role.name)
         mapping.role_label = str(role.label) if role else mapping.role.name
     return mappings
+
+
+def users_list() -> list[dict]:
+    """Every account for the beheerder's overview: name, roles (Dutch labels) and active memberships.
+
+    People who work with the product, not data subjects: no covenant applies, the page needs
+    ``auth.view_user``."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Prefetch
+
+    active = Membership.objects.active().select_related("organisation")
+    users = (
+        get_user_model()
+        .objects.order_by("username")
+        .prefetch_related("groups", Prefetch("memberships", queryset=active, to_attr="active_memberships"))
+    )
+    return [
+        {
+            "username": user.get_username(),
+            "name": user.get_full_name(),
+            "is_active": user.is_active,
+            "roles": [
+                str(ROLES_BY_NAME[g.name].label) if g.name in ROLES_BY_NAME else g.name
+                for g in user.groups.all()
+            ],
+            "memberships": [
+                {"organisation": m.organisation.name, "function_title": m.function_title}
+                for m in user.active_memberships
+            ],
+        }
+        for user in users
+    ]

@@ -954,3 +954,129 @@ def oidc_mapping_delete(*, actor, mapping, origin=None) -> None:
         reason = f"{mapping.group} -> {mapping.role.name} @ {mapping.organisation.name}"[:500]
         audit_record(actor=actor, action="oidc_mapping.delete", obj=mapping, reason=reason, origin=origin)
         mapping.delete()
+
+
+# --- The beheerder's screens: partner organisations, users and memberships (issue 16, point 5) -----------
+
+
+class AccountError(ValueError):
+    """Input the beheerder's screens refuse; ``field`` names the form field the Dutch message belongs to."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def organisation_add(*, actor, name: str, kind: str, origin=None) -> Organisation:
+    """A partner organisation added by the beheerder; audited in the same transaction."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+
+    name = " ".join(name.split())
+    with transaction.atomic():
+        if Organisation.objects.filter(name__iexact=name).exists():
+            raise AccountError(gettext("A partner organisation with this name exists already."), field="name")
+        organisation = organisation_create(name=name, kind=kind)
+        audit_record(
+            actor=actor,
+            action="organisation.create",
+            obj=organisation,
+            reason=f"{name} ({kind})",
+            origin=origin,
+        )
+    return organisation
+
+
+def user_add(
+    *,
+    actor,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    roles: list[str],
+    organisation: Organisation,
+    function_title: str = "",
+    password: str | None,
+    origin=None,
+) -> AbstractBaseUser:
+    """A user with roles and a first membership, added by the beheerder; audited in the same transaction.
+
+    Without a password the account has none that works: its holder signs in through the identity provider
+    (a sign-in mapping of the organisation), or gets one from the beheerder later."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+
+    username = username.strip()
+    with transaction.atomic():
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise AccountError(gettext("This user name is taken; choose another."), field="username")
+        user = user_create(
+            username=username,
+            password=password or None,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email=email.strip(),
+            roles=roles,
+            organisation=organisation,
+            function_title=function_title.strip(),
+        )
+        audit_record(
+            actor=actor,
+            action="user.create",
+            obj=user,
+            reason=f"{username}: {', '.join(roles)} @ {organisation.name}"[:500],
+            origin=origin,
+        )
+    return user
+
+
+def membership_add(
+    *,
+    actor,
+    user: AbstractBaseUser,
+    organisation: Organisation,
+    function_title: str = "",
+    valid_from: datetime | None = None,
+    valid_until: datetime | None = None,
+    origin=None,
+) -> Membership:
+    """A membership (this user works for this organisation in this period), added by the beheerder; a
+    period that overlaps an existing membership of the same organisation is refused. Audited."""
+    from django.db.models import Q
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+
+    start = valid_from or timezone.now()
+    if valid_until is not None and valid_until <= start:
+        raise AccountError(gettext("The end must come after the start."), field="valid_until")
+    with transaction.atomic():
+        overlap = Membership.objects.filter(user=user, organisation=organisation).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=start)
+        )
+        if valid_until is not None:
+            overlap = overlap.filter(valid_from__lt=valid_until)
+        if overlap.exists():
+            raise AccountError(
+                gettext("This user already has a membership of this organisation in this period."),
+                field="organisation",
+            )
+        membership = membership_create(
+            user=user,
+            organisation=organisation,
+            function_title=function_title.strip(),
+            valid_from=start,
+            valid_until=valid_until,
+        )
+        audit_record(
+            actor=actor,
+            action="membership.create",
+            obj=membership,
+            reason=f"{user.get_username()} @ {organisation.name}"[:500],
+            origin=origin,
+        )
+    return membership

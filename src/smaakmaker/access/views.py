@@ -199,3 +199,116 @@ def oidc_mapping_delete(request: HttpRequest, uuid) -> HttpResponse:
     services.oidc_mapping_delete(actor=request.user, mapping=mapping, origin=origin_of(request))
     messages.success(request, _("The sign-in mapping is removed."))
     return HttpResponseRedirect(reverse("access:oidc_mappings"))
+
+
+# --- The beheerder's screens: partner organisations, users and memberships (issue 16, point 5) -----------
+
+
+def _account_form_page(
+    request, form, *, save, template: str, success: str, done: str = "access:users"
+) -> HttpResponse:
+    """GET shows the form; POST checks it, lets ``save`` write through the service and returns to Toegang
+    with a message, or shows the Dutch errors next to their fields (status 400)."""
+    from smaakmaker.access import services
+
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                save(form.cleaned_data)
+            except services.AccountError as exc:
+                form.add_error(exc.field, exc.message)
+            else:
+                messages.success(request, success)
+                return HttpResponseRedirect(reverse(done))
+        status = 400
+    return render(request, template, {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required(["access.add_organisation"], raise_exception=True)
+def organisation_new(request: HttpRequest) -> HttpResponse:
+    from smaakmaker.access import services
+    from smaakmaker.access.audit import origin_of
+    from smaakmaker.access.forms import OrganisationForm
+
+    form = OrganisationForm(request.POST or None)
+    return _account_form_page(
+        request,
+        form,
+        save=lambda data: services.organisation_add(actor=request.user, origin=origin_of(request), **data),
+        template="access/organisation_new.html",
+        success=_("The partner organisation is added."),
+        done="access:index",
+    )
+
+
+@require_safe
+@login_required
+@permission_required("auth.view_user", raise_exception=True)
+def users(request: HttpRequest) -> HttpResponse:
+    """The beheerder's overview of accounts, their roles and memberships, with the ways to add them."""
+    return render(
+        request,
+        "access/users.html",
+        {"users": selectors.users_list(), "organisations": selectors.organisations_list()},
+    )
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required(["auth.add_user", "access.add_membership"], raise_exception=True)
+def user_new(request: HttpRequest) -> HttpResponse:
+    from smaakmaker.access import services
+    from smaakmaker.access.audit import origin_of
+    from smaakmaker.access.forms import UserForm
+
+    form = UserForm(request.POST or None)
+    return _account_form_page(
+        request,
+        form,
+        save=lambda data: services.user_add(actor=request.user, origin=origin_of(request), **data),
+        template="access/user_new.html",
+        success=_("The user is added."),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+@permission_required(["access.add_membership"], raise_exception=True)
+def membership_new(request: HttpRequest) -> HttpResponse:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from smaakmaker.access import services
+    from smaakmaker.access.audit import origin_of
+    from smaakmaker.access.forms import MembershipForm
+
+    def moment(day):
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if day else None
+
+    def save(data):
+        today = timezone.localdate()
+        start = data["valid_from"]
+        services.membership_add(
+            actor=request.user,
+            origin=origin_of(request),
+            user=data["user"],
+            organisation=data["organisation"],
+            function_title=data["function_title"],
+            valid_from=None if start is None or start == today else moment(start),
+            valid_until=moment(data["valid_until"]),
+        )
+
+    chosen = request.GET.get("gebruiker", "")  # the users overview links here per user
+    form = MembershipForm(request.POST or None, initial={"user": chosen} if chosen.isdigit() else None)
+    return _account_form_page(
+        request,
+        form,
+        save=save,
+        template="access/membership_new.html",
+        success=_("The membership is added."),
+    )

@@ -222,6 +222,8 @@ def test_new_address_with_its_first_signal(world, signed_in, monkeypatch):  # no
 
 def test_the_beheerder_adds_partners_users_and_memberships_from_toegang(signed_in):
     html = signed_in("beheerder").get(reverse("access:index")).content.decode()
-    for name in ("admin:access_organisation_add", "admin:auth_user_add", "admin:access_membership_add"):
+    # the product's own screens, not Django's admin
+    for name in ("access:organisation_new", "access:users", "access:user_new", "access:membership_new"):
         assert f'href="{reverse(name)}"' in html
+    assert 'href="/beheer/' not in html
     assert 'data-testid="day-one"' not in signed_in("regisseur").get(reverse("access:index")).content.decode()

@@ -64,6 +64,11 @@ PAGES = (
     "/toegang/convenanten/",
     "/toegang/audit/",
     "/toegang/onderhoud/",
+    "/toegang/gebruikers/",
+    "/toegang/gebruikers/nieuw/",
+    "/toegang/lidmaatschappen/nieuw/",
+    "/toegang/organisaties/nieuw/",
+    "/toegang/inlogkoppelingen/",
     "/toegankelijkheid/",
 )
 #: detail pages found by following the first link of this shape on that list
@@ -193,7 +198,8 @@ def test_every_main_page_every_role_wide_and_narrow(page, axe, demo_world, live_
                 response = page.goto(path)
                 status = response.status
                 if status not in (200, 403):
-                    problems.append(f"{username} {width} {path}: status {status}")
+                    body = page.evaluate("document.body ? document.body.innerText : ''")[:300]
+                    problems.append(f"{username} {width} {path}: status {status}: {body!r}")
                     continue
                 if width == 390:
                     scroll = page.evaluate("document.documentElement.scrollWidth")
