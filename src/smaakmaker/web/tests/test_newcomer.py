@@ -164,12 +164,12 @@ def test_a_refused_page_says_who_can(signed_in):
     assert response.status_code == 403
     html = response.content.decode()
     who = [str(r.label) for r in roles_with("areas.add_area")]
-    assert who and f"Dit doet: {', '.join(who)}." in html
+    assert who and f"Wie dit wel mag: {', '.join(who)}." in html
     assert "Uw rollen:" in html
     response = signed_in("analist").get(reverse("cases:index"))  # the register's own refusal
-    assert response.status_code == 403 and "Dit doet:" in response.content.decode()
+    assert response.status_code == 403 and "Wie dit wel mag:" in response.content.decode()
     response = signed_in("analist").get(reverse("plans:approach_new"))
-    assert response.status_code == 403 and "Dit doet:" in response.content.decode()
+    assert response.status_code == 403 and "Wie dit wel mag:" in response.content.decode()
 
 
 def test_new_address_with_its_first_signal(world, signed_in, monkeypatch):  # noqa: F811
@@ -217,7 +217,7 @@ def test_new_address_with_its_first_signal(world, signed_in, monkeypatch):  # no
     assert not Address.objects.filter(bag_nummeraanduiding_id="0363200000077778").exists()
     # a role without the register's write permission is told who can
     refused = signed_in("analist").get(reverse("cases:address_new"))
-    assert refused.status_code == 403 and "Dit doet:" in refused.content.decode()
+    assert refused.status_code == 403 and "Wie dit wel mag:" in refused.content.decode()
 
 
 def test_the_beheerder_adds_partners_users_and_memberships_from_toegang(signed_in):
