@@ -410,6 +410,15 @@ ROUTES: dict[str, Route] = {
     "access:oidc_mappings": Route(status=perm("access.view_oidcrolemapping"), markers=lambda u: set()),
     "access:oidc_mapping_delete": Route(kwargs=K_MISSING, methods=("POST",), status=PAGE_POST_ONLY),
     "access:index": Route(),
+    # the beheerder's screens for partner organisations, users and memberships: accounts of the people who
+    # work with the product, never data of residents
+    "access:organisation_new": Route(status=perm("access.add_organisation"), markers=lambda u: set()),
+    "access:users": Route(status=perm("auth.view_user"), markers=lambda u: set()),
+    "access:user_new": Route(
+        status=lambda u: 200 if has(u, "auth.add_user") and has(u, "access.add_membership") else 403,
+        markers=lambda u: set(),
+    ),
+    "access:membership_new": Route(status=perm("access.add_membership"), markers=lambda u: set()),
     "access:covenants": Route(status=perm(VIEW_COVENANT)),
     "access:covenant_new": Route(status=perm("access.add_covenant")),
     "access:covenant_detail": Route(kwargs=K_COVENANT, status=perm(VIEW_COVENANT)),
