@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 from smaakmaker.access import selectors as access_selectors
 from smaakmaker.access.policies import roles_with
 from smaakmaker.api.problems import problem_response
+from smaakmaker.common.numbers import nl_number
 from smaakmaker.common.schedule import failed_alerts
 
 
@@ -63,7 +64,7 @@ def _steps(user) -> list[Step]:
             [
                 (
                     ngettext("%(n)s area with statistics", "%(n)s areas with statistics", areas)
-                    % {"n": areas},
+                    % {"n": nl_number(areas)},
                     None,
                 )
             ],
@@ -82,7 +83,7 @@ def _steps(user) -> list[Step]:
             [
                 (
                     ngettext("%(n)s covenant in force", "%(n)s covenants in force", covenants)
-                    % {"n": covenants},
+                    % {"n": nl_number(covenants)},
                     None,
                 )
             ]
@@ -102,14 +103,14 @@ def _steps(user) -> list[Step]:
             [
                 (
                     ngettext("%(n)s open case", "%(n)s open cases", register.open_cases)
-                    % {"n": register.open_cases},
+                    % {"n": nl_number(register.open_cases)},
                     reverse("cases:index"),
                 ),
                 (
                     ngettext(
                         "%(n)s address on the agenda", "%(n)s addresses on the agenda", register.agenda_items
                     )
-                    % {"n": register.agenda_items},
+                    % {"n": nl_number(register.agenda_items)},
                     reverse("cases:agenda"),
                 ),
             ]
@@ -122,13 +123,17 @@ def _steps(user) -> list[Step]:
     plan_counts: list[tuple[str, str | None]] = []
     if plans:
         plan_counts.append(
-            (ngettext("%(n)s approach", "%(n)s approaches", plans.approaches) % {"n": plans.approaches}, None)
+            (
+                ngettext("%(n)s approach", "%(n)s approaches", plans.approaches)
+                % {"n": nl_number(plans.approaches)},
+                None,
+            )
         )
         if plans.first is not None:
             plan_counts.append(
                 (
                     ngettext("%(n)s coherence warning", "%(n)s coherence warnings", plans.warnings)
-                    % {"n": plans.warnings},
+                    % {"n": nl_number(plans.warnings)},
                     reverse("plans:approach", args=[plans.first.uuid]) + "#warnings-heading"
                     if plans.approaches == 1
                     else reverse("plans:index"),
@@ -157,7 +162,7 @@ def _steps(user) -> list[Step]:
             [
                 (
                     ngettext("%(n)s effect evaluation", "%(n)s effect evaluations", evaluations)
-                    % {"n": evaluations},
+                    % {"n": nl_number(evaluations)},
                     None,
                 )
             ]

@@ -19,7 +19,9 @@ from smaakmaker.areas import selectors
 
 register = template.Library()
 
-_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*\b")
+#: an indicator key as code: snake_case. Keys that are plain Dutch words (inwoners) are left alone, or the
+#: word "inwoners" in a label ("per 1.000 inwoners") became "per 1.000 Aantal inwoners".
+_WORD = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _CODE = re.compile(r"\b(?:BU\d{4}[0-9A-Z]{4}|WK\d{4}[0-9A-Z]{2}|GM\d{4})\b")
 #: an English decimal in a computed sentence ("p = 0.455", "1.58 keer"); not part of a code, date or version
 _DECIMAL = re.compile(r"(?<![\w.,])(-?\d+)\.(\d+)(?![\w.]|,\d)")

@@ -227,3 +227,18 @@ def test_the_beheerder_adds_partners_users_and_memberships_from_toegang(signed_i
         assert f'href="{reverse(name)}"' in html
     assert 'href="/beheer/' not in html
     assert 'data-testid="day-one"' not in signed_in("regisseur").get(reverse("access:index")).content.decode()
+
+
+def test_notices_name_indicators_and_leave_plain_words_alone(db):
+    """Issue 16: keys become catalogue labels; a key that is a plain word (inwoners) is not replaced inside
+    a label, which made "per 1.000 Aantal inwoners"."""
+    from smaakmaker.areas.models import Indicator
+    from smaakmaker.areas.templatetags.area_labels import indicator_words
+
+    Indicator.objects.update_or_create(key="inwoners", defaults={"label": "Aantal inwoners"})
+    Indicator.objects.update_or_create(
+        key="bijstand_per_1000", defaults={"label": "Personen met bijstandsuitkering per 1.000 inwoners"}
+    )
+    assert indicator_words("Geen cijfers voor: bijstand_per_1000.") == (
+        "Geen cijfers voor: Personen met bijstandsuitkering per 1.000 inwoners."
+    )
