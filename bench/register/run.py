@@ -599,6 +599,12 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=5, help="--rate-limits compare: rounds per setting")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="gunicorn: run the measures this many times (alternating their order); the table holds medians",
+    )
+    parser.add_argument(
         "--reuse",
         metavar="VAR_DIR",
         help="PostgreSQL only: measure again on the loaded database (skip the load)",
@@ -655,14 +661,26 @@ def main() -> None:
     for server_kind, workers in runs:
         server = start_server(env, args.port, server_kind, workers, args.threads)
         try:
-            found = {}
-            for key in measures:
-                if key == "ingestion":
-                    batches = args.batches if server_kind == "gunicorn" else 3
-                    found[key] = ingest(base, {"Authorization": f"Bearer {token}"}, bag_addresses, batches)
-                else:
-                    probe = CpuProbe(server.pid, PG_DB if args.db == "postgres" else None)
-                    found[key] = measure(base, *reads[key], probe=probe)
+            rounds: dict[str, list[dict]] = {}
+            for number in range(args.rounds if server_kind == "gunicorn" else 1):
+                # alternate the order, so drift (the machine's other work) falls on every measure alike
+                for key in measures if number % 2 == 0 else measures[::-1]:
+                    if key == "ingestion":
+                        batches = args.batches if server_kind == "gunicorn" else 3
+                        one = ingest(base, {"Authorization": f"Bearer {token}"}, bag_addresses, batches)
+                    else:
+                        probe = CpuProbe(server.pid, PG_DB if args.db == "postgres" else None)
+                        one = measure(base, *reads[key], probe=probe)
+                    rounds.setdefault(key, []).append(one)
+                if args.rounds > 1:
+                    print(
+                        f"  round {number + 1}/{args.rounds}, load average {os.getloadavg()[0]:.1f}",
+                        flush=True,
+                    )
+            found = {
+                key: {name: statistics.median(r[name] for r in runs) for name in runs[0]}
+                for key, runs in rounds.items()
+            }
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -677,7 +695,8 @@ def main() -> None:
     print()
     print(
         f"{args.db}: {args.addresses:,} addresses, {args.signals:,} signals; load client: {client}; "
-        f"medians over {args.seconds} s closed-loop runs; API rate limits {args.rate_limits}"
+        f"{args.seconds} s closed-loop runs (floor and 1 client: {max(5, args.seconds // 2)} s), "
+        f"gunicorn: medians over {args.rounds} round(s); API rate limits {args.rate_limits}"
     )
     print()
     print(

@@ -37,7 +37,7 @@ from smaakmaker.cases.models import (
     Signal,
     SignalKind,
 )
-from smaakmaker.common.compiled import CompiledQuery, Slot, prefetched
+from smaakmaker.common.compiled import CompiledQuery, Slot, plans, prefetched
 from smaakmaker.common.snapshots import SnapshotCache
 
 MIN_PURPOSE_LENGTH = 3
@@ -337,6 +337,7 @@ def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = 
     """
     started = timezone.now()
     with transaction.atomic():
+        plans("generic")  # one address: the same plan whichever (common.compiled.plans)
         exists, dossier = _dossier_read(user, uuid)
         if dossier is None:
             _denied(
@@ -422,6 +423,7 @@ def cases_list(
     shape = ("case.list", tuple(sorted(values)), limit, offset)
     queries = _compiled(user, shape, lambda: _case_list_queries(user, sorted(values), limit, offset))
     with transaction.atomic():
+        plans("custom")  # a generic plan cannot use the grants' activities (common.compiled.plans)
         page = queries["page"].run(**values)
         # The page's rows carry the number of matches (a window count); past the last page, count them.
         total = page[0].listed_total if page else queries["count"].run(**values)
