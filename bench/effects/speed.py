@@ -12,8 +12,8 @@ predictors):
 1. one synthetic-control fit over 14,000 donors (``fit_data``, default options);
 2. placebo in space over 1,000 donors with V refitted for every placebo (2 starts per placebo, as
    ``run.py``), in 2 worker processes;
-3. SDID with its placebo standard error (200 draws) over 1,000 donors, and over a Prop 99-sized pool
-   of 38 donors beside the Python ``synthdid`` package.
+3. SDID with its placebo standard error (200 draws) over 1,000 donors and over a Prop 99-sized pool
+   of 38 donors, both beside the Python ``synthdid`` package.
 
 The baselines are the code of each ``--baseline-rev`` (default: main just before the last speed
 work, and main before issue 15 points 2-3), taken from git into a temporary directory and run in a
@@ -222,30 +222,31 @@ def main(argv: list[str] | None = None) -> int:
                 full = run_child(py, "refit", new, once, sample=0)
                 show([label + ", all 1,000 run", cell(full, "p"), *("not run" for _ in revs), "-"])
         if "sdid" not in args.skip:
+            once = argparse.Namespace(**{**vars(args), "repeats": 1})
+
+            def theirs(n: int) -> str:
+                if not args.synthdid_python:
+                    return "not run (no --synthdid-python)"
+                out = run_child(args.synthdid_python, "pysynthdid", new, once, n=n)
+                return cell(out, "se") + (f"; estimate {out['estimate']:.3f}" if "estimate" in out else "")
+
             ours = run_child(py, "sdid", new, args)
             show(
                 [
                     "SDID + placebo SE (200 draws), 1,000 donors (target <= 30 s)",
                     cell(ours, "se") + (f"; estimate {ours['estimate']:.3f}" if "estimate" in ours else ""),
                     *("SDID code unchanged by this work" if rev == revs[0] else "(no SDID)" for rev in revs),
-                    "not run at this size (see the next row)",
+                    theirs(1000),
                 ]
             )
             small = args.synthdid_donors
             ours = run_child(py, "sdid", new, args, n=small)
-            once = argparse.Namespace(**{**vars(args), "repeats": 1})
-            theirs = (
-                run_child(args.synthdid_python, "pysynthdid", new, once, n=small)
-                if args.synthdid_python
-                else {"error": "not run (no --synthdid-python)"}
-            )
             show(
                 [
                     f"SDID + placebo SE, {small} donors",
                     cell(ours, "se") + (f"; estimate {ours['estimate']:.3f}" if "estimate" in ours else ""),
                     *("-" for _ in revs),
-                    cell(theirs, "se")
-                    + (f"; estimate {theirs['estimate']:.3f}" if "estimate" in theirs else ""),
+                    theirs(small),
                 ]
             )
     stamp = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {machine()}, medians of {args.repeats}"
