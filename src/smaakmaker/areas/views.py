@@ -37,6 +37,11 @@ def _number(value: Any, decimals: int = 1) -> str:
     return format_nl(float(value), decimals)
 
 
+def _percent(value: Any) -> str:
+    text = _number(value, 0)
+    return text if text == "–" else f"{text}%"
+
+
 def _colour_choices() -> list[tuple[str, str]]:
     choices = [("composite", _("Vulnerability index (composite)"))]
     choices += [
@@ -313,7 +318,8 @@ def area_profile_context(
                 "raw": value,
                 "band": label,
                 "colour": band_colour(_band_index(label)),
-                "coverage": _number(100 * result.theme_coverage.at[code, theme], 0),
+                # a theme with no indicator expected at this level has no share: a dash, not "–%"
+                "coverage": _percent(100 * result.theme_coverage.at[code, theme]),
             }
         )
     theme_chart = bar_chart(

@@ -154,6 +154,8 @@ def _words_problems(path: str, text: str, indicator_keys: set[str], names: dict[
         problems.append(f"{path}: indicator keys in the text: {keys[:5]}")
     if snakes := sorted(set(SNAKE.findall(text))):
         problems.append(f"{path}: snake_case words in the text: {snakes[:5]}")
+    if "–%" in text:  # a missing share written as a share ("–%" for a theme without expected indicators)
+        problems.append(f"{path}: a dash with a percent sign")
     for line in text.splitlines():
         for code in set(CBS_CODE.findall(line)):
             name = names.get(code)
