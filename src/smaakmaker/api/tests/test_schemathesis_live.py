@@ -141,6 +141,7 @@ EXPECTED_REFUSALS = {
     ("valid_until", "invalid"),  # covenants: the end before the start
     ("dpia_date", "invalid"),  # covenants: a DPIA dated in the future
     ("observed_on", "future"),  # signals
+    ("address", "inconsistent"),  # signals: two items of one batch give one BAG id other address data
     ("decided_on", "future"),  # decisions
 }
 
