@@ -10,6 +10,8 @@ from datetime import date, timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from hypothesis import example, given
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from smaakmaker.access.models import AuditRecord, Organisation, ProcessingLogRecord
@@ -142,6 +144,33 @@ def test_a_missing_column_is_named_on_line_one():
 )
 def test_dates_are_read_day_first(text, expected):
     assert partner_file.parse_date(text) == expected
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+@example(date(2024, 2, 29))
+def test_every_date_reads_back_as_written_in_each_form(day):
+    for text in (
+        day.isoformat(),
+        f"{day.isoformat()} 00:00:00",
+        f"{day.day}-{day.month}-{day.year}",
+        f"{day.day:02d}/{day.month:02d}/{day.year}",
+        f"{day.day:02d}.{day.month:02d}.{day.year}",
+    ):
+        assert partner_file.parse_date(text) == day, text
+
+
+@given(st.text(alphabet="abcdeJKLMvander .,'-ÉéÖ\n", max_size=40))
+@example("mevrouw jansen belde")
+@example("Jan Jansen")
+@example("É Ö")
+def test_the_cheap_test_for_names_decides_as_the_whole_heuristic(text):
+    """``name_like_spans`` skips texts with fewer than two capitals and no salutation: never a change."""
+    from smaakmaker.cases import names
+
+    tokens = names._tokens(text)
+    assert names.name_like_spans(text) == (
+        names._salutation_spans(tokens) + names._run_spans(tokens) if text else []
+    )
 
 
 # --- the register ------------------------------------------------------------------------------------
