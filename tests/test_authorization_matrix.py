@@ -138,10 +138,35 @@ def matrix_world(world):  # noqa: F811
     )
     world.approach = approach
     world.ivs = ivs
+    # A partner file of the police, checked (not imported): its name and the text of its rejected row are
+    # seen by its uploader alone.
+    from smaakmaker.cases import partner_files
+
+    police = world.users["wijkagent"]
+    world.partner_file = partner_files.partner_file_import(
+        actor=police,
+        organisation=partner_files.organisations_for_upload(police)[0],
+        file_name=f"{PARTNER_FILE_MARKER}.csv",
+        content=f"nummeraanduiding;soort;datum\n{world.addresses['A1'].bag_nummeraanduiding_id};"
+        f"{PARTNER_FILE_ROW_MARKER};2024-06-01\n".encode(),
+    )
     return world
 
 
 # --- markers ------------------------------------------------------------------------------------------
+
+
+#: the name of a partner file of the police, and a value in its rejected row (shown in the reason)
+PARTNER_FILE_MARKER = "partnerbestand-politie"
+PARTNER_FILE_ROW_MARKER = "soort-uit-partnerbestand"
+PARTNER_FILE_UPLOADER = "wijkagent"
+
+
+def partner_file_markers(username: str, *, listed: bool = False) -> set[str]:
+    """What a role sees of the partner file: its uploader sees it (the list shows only its name)."""
+    if username != PARTNER_FILE_UPLOADER:
+        return set()
+    return {PARTNER_FILE_MARKER} if listed else {PARTNER_FILE_MARKER, PARTNER_FILE_ROW_MARKER}
 
 
 def signal_marker(key: str) -> str:
@@ -155,6 +180,7 @@ ALL_MARKERS = (
     | {"Bewoner Een (demo)", "Bewoner Twee (demo)"}
     | set(INTERVENTIONS)
     | {f"exit-{m}" for m in INTERVENTIONS}
+    | {PARTNER_FILE_MARKER, PARTNER_FILE_ROW_MARKER}
 )
 
 
@@ -169,7 +195,7 @@ def visible_markers(username: str) -> set[str]:
     }
     for marker in EXPECTED_FULL.get(username, set()) if username in ADDRESS_READERS else ():
         out |= {marker, f"exit-{marker}"}
-    return out
+    return out | partner_file_markers(username)
 
 
 def plan_markers(username: str) -> set[str]:
@@ -226,6 +252,14 @@ K_IV_ZORG = lambda w: {"uuid": w.approach.uuid, "ref": w.ivs["iv-zorg-A1"].ref} 
 K_RUN = lambda w: {"uuid": w.approach.uuid, "run_uuid": w.run.uuid}  # noqa: E731
 K_DEPENDENCY = lambda w: {"uuid": w.approach.uuid, "dependency_uuid": MISSING}  # noqa: E731
 K_SLUG = lambda w: {"slug": "signaleringsregels"}  # noqa: E731
+K_PARTNER_FILE = lambda w: {"uuid": w.partner_file.uuid}  # noqa: E731
+
+
+def partner_file_status(u: str) -> int:
+    """A partner file's pages: its uploader; 404 for others who record signals; 403 for other roles."""
+    if u == PARTNER_FILE_UPLOADER:
+        return 200
+    return 404 if has(u, "cases.add_signal") else 403
 
 
 @dataclass
@@ -355,7 +389,12 @@ ROUTES: dict[str, Route] = {
     "api:signals": Route(api=True, methods=("POST",), status=POST_ONLY),
     # a partner file: visible to its uploader alone (cases/tests/test_partner_files.py); 404 for a missing one
     "api:signal-files": Route(api=True, methods=("POST",), status=POST_ONLY),
-    "api:signal-file": Route(api=True, kwargs=K_MISSING, status=every(404)),
+    "api:signal-file": Route(
+        api=True,
+        kwargs=K_PARTNER_FILE,
+        status=lambda u: 200 if u == PARTNER_FILE_UPLOADER else 404,
+        markers=lambda u: partner_file_markers(u),
+    ),
     "api:signal-kinds": Route(api=True, notes="published configuration"),
     "api:alert-rules": Route(api=True, notes="published configuration"),
     "api:agenda": Route(api=True, status=perm(REGISTER)),
@@ -453,10 +492,16 @@ ROUTES: dict[str, Route] = {
     "cases:inzage": Route(status=perm("cases.export_inzage")),
     # partner files: the upload page lists the user's own files only; a file's pages answer 404 to
     # everyone but its uploader (tests in cases/tests/test_partner_files.py), 403 without add_signal
-    "cases:partner_files": Route(status=perm("cases.add_signal"), markers=lambda u: set()),
-    "cases:partner_file": Route(kwargs=K_MISSING, status=perm("cases.add_signal", yes=404)),
-    "cases:partner_file_commit": Route(kwargs=K_MISSING, methods=("POST",), status=PAGE_POST_ONLY),
-    "cases:partner_file_progress": Route(kwargs=K_MISSING, status=perm("cases.add_signal", yes=404)),
+    "cases:partner_files": Route(
+        status=perm("cases.add_signal"), markers=lambda u: partner_file_markers(u, listed=True)
+    ),
+    "cases:partner_file": Route(
+        kwargs=K_PARTNER_FILE, status=partner_file_status, markers=lambda u: partner_file_markers(u)
+    ),
+    "cases:partner_file_commit": Route(kwargs=K_PARTNER_FILE, methods=("POST",), status=PAGE_POST_ONLY),
+    "cases:partner_file_progress": Route(
+        kwargs=K_PARTNER_FILE, status=partner_file_status, markers=lambda u: set()
+    ),
     "cases:dossier": Route(kwargs=K_A1, status=dossier_status, markers=lambda u: set()),  # the purpose form
     "cases:signal_create": Route(
         kwargs=K_A1,

@@ -17,6 +17,9 @@ organisation stores nothing (status ``already``), and every signal carries a nat
 ``Signal.external_id`` (the partner's own reference when the file has one, else a hash of address,
 kind, date and text), so a later file that repeats rows adds only the new ones.
 
+The audit records name a file by its SHA-256 and size, never by its name (a file name can name a
+person; the audit log is read by the privacy officer).
+
 Covenant: every row is checked like a signal recorded by hand (``services.signal_record``): the
 uploading user and organisation need a write grant for the kind's processing activity in the
 address's buurt, and free text under an activity without names is checked for residents' names.
@@ -253,7 +256,7 @@ def partner_file_upload(
             actor=actor,
             action="signal.import_file.upload",
             obj=file_import,
-            reason=f"{file_import.file_name} ({file_import.file_size} bytes, sha256 {file_import.file_sha256[:16]})",
+            reason=f"{file_import.file_size} bytes, sha256 {file_import.file_sha256[:16]}",
             origin=origin,
         )
     return file_import
@@ -635,7 +638,7 @@ def _execute(file_import: PartnerFileImport, *, origin: Origin) -> None:
                 actor=actor,
                 action=ACTION_IMPORT,
                 obj=file_import,
-                reason=f"{file_import.file_name}: al ingelezen, 0 signalen",
+                reason=f"sha256 {file_import.file_sha256[:16]}: al ingelezen, 0 signalen",
                 origin=origin,
             )
         return
@@ -699,7 +702,7 @@ def _execute(file_import: PartnerFileImport, *, origin: Origin) -> None:
             )
             if not finished:
                 raise transaction.TransactionManagementError("the import was taken over")
-            reason = f"{file_import.file_name} (sha256 {file_import.file_sha256[:16]}): {len(rows)} signalen"
+            reason = f"sha256 {file_import.file_sha256[:16]}: {len(rows)} signalen"
             if evaluation.confirmed_names:
                 reason += (
                     f"; Bevestigd: geen naam van een bewoner ({evaluation.confirmed_names} omschrijvingen)"
