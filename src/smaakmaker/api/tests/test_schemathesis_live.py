@@ -143,6 +143,27 @@ EXPECTED_REFUSALS = {
     ("observed_on", "future"),  # signals
     ("address", "inconsistent"),  # signals: two items of one batch give one BAG id other address data
     ("decided_on", "future"),  # decisions
+    ("address", "inconsistent"),  # signals: two items give other address data for one BAG id
+    # partner files: what a file holds is not in the document (a binary part); its rows are checked
+    # against the register and the covenant (rows.<line>.<field>)
+    ("file", "empty"),
+    ("file", "unreadable"),
+    ("file", "rejected_rows"),
+    *(
+        (name, "rejected_row")
+        for name in (
+            "nummeraanduiding_id",
+            "postcode",
+            "house_number",
+            "house_letter",
+            "addition",
+            "kind",
+            "date",
+            "text",
+            "reference",
+            "row",
+        )
+    ),
 }
 
 

@@ -447,7 +447,7 @@ class SignalFileUploadView(RegisterView):
         "signals recorded one by one (the dry run). With `dry_run=true` the answer is that check (200). "
         "Otherwise a file without rejected rows is put on the import queue (202; follow `Location` for its "
         "progress and result), and a file with a rejected row stores nothing and answers 400 naming every "
-        "row (`rows.<line>`: column and reason). The column mapping is saved for your organisation and used "
+        "rejected row and field (`rows.<line>.<field>`, e.g. `rows.12.date`; the reason names the column). The column mapping is saved for your organisation and used "
         "for fields you do not name. The same file twice adds nothing (status `already`), and a row whose "
         "signal your organisation stored before is not stored again. An address the register does not know "
         "and one outside the area where you may record signals of that kind are reported alike.",
@@ -501,9 +501,11 @@ class SignalFileUploadView(RegisterView):
             raise _invalid("file", report.error, "unreadable")
         if report.problem_count:
             errors: dict[str, list] = {}
+            field_of = {column: name for name, column in report.columns.items()}
             for problem in report.problems:
                 where = f"kolom '{problem['column']}': " if problem["column"] else ""
-                errors.setdefault(f"rows.{problem['line']}", []).append(
+                name = field_of.get(problem["column"], "row")
+                errors.setdefault(f"rows.{problem['line']}.{name}", []).append(
                     ErrorDetail(where + problem["reason"], code="rejected_row")
                 )
             if report.problem_count > len(report.problems):

@@ -205,6 +205,10 @@ def test_dry_run_then_import_all_under_the_covenant_with_audit_and_processing_lo
     assert audit.object_id == str(done.uuid) and "3 signalen" in audit.reason
     logged = ProcessingLogRecord.objects.order_by("id")[log_before:]
     assert {r.activity_id for r in logged} == {"politie-informatie"} and len(logged) == 3
+    from smaakmaker.access.audit import pseudonym
+
+    subjects = {pseudonym("address", str(world.addresses[key].uuid)) for key in ("A1", "A2", "A4")}
+    assert {r.data_subject_id for r in logged} == subjects  # the pseudonyms an inzage looks for
 
     # Visible only where the covenant grants the police activity: the police itself, not the care
     # partner, the corporation or the gemeente's regisseur.
@@ -477,9 +481,9 @@ def test_api_a_file_with_three_bad_rows_answers_400_naming_them_and_stores_nothi
     assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
     params = response.json()["invalidParams"]
     assert [(p["name"], p["code"]) for p in params] == [
-        ("rows.2", "rejected_row"),
-        ("rows.3", "rejected_row"),
-        ("rows.4", "rejected_row"),
+        ("rows.2.date", "rejected_row"),
+        ("rows.3.kind", "rejected_row"),
+        ("rows.4.nummeraanduiding_id", "rejected_row"),
     ]
     assert params[0]["reason"].startswith("kolom 'Datum': ")
     assert params[2]["reason"] == f"kolom 'BAG-id': {partner_files.NOT_FOUND}"
