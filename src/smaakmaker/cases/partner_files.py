@@ -51,10 +51,10 @@ from smaakmaker.cases.models import (
     PartnerFileImport,
     PartnerFileMapping,
     PartnerFileStatus,
-    Resident,
     Signal,
     SignalKind,
 )
+from smaakmaker.cases.services import resident_names_index
 from smaakmaker.cases.sources import partner_file, tables
 from smaakmaker.common.background import enqueue
 from smaakmaker.common.bulk import insert_values
@@ -419,9 +419,7 @@ def _evaluate(*, actor, file_import: PartnerFileImport, progress: Progress = _no
             continue
         if row.text and not kind.activity.allows_names:
             if resident_index is None:
-                resident_index = names.ResidentNames(
-                    Resident.objects.exclude(name="").values_list("name", flat=True)
-                )
+                resident_index = resident_names_index()
             if resident_index.in_text(row.text):
                 problems.append(
                     partner_file.Problem(
@@ -431,7 +429,9 @@ def _evaluate(*, actor, file_import: PartnerFileImport, progress: Progress = _no
                     )
                 )
                 continue
-            if name_like.setdefault(row.text, names.looks_like_name(row.text)):
+            if row.text not in name_like:  # descriptions repeat in a file
+                name_like[row.text] = names.looks_like_name(row.text)
+            if name_like[row.text]:
                 if not file_import.confirm_no_names:
                     problems.append(
                         partner_file.Problem(
