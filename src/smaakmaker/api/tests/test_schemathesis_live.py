@@ -143,7 +143,6 @@ EXPECTED_REFUSALS = {
     ("observed_on", "future"),  # signals
     ("address", "inconsistent"),  # signals: two items of one batch give one BAG id other address data
     ("decided_on", "future"),  # decisions
-    ("address", "inconsistent"),  # signals: two items give other address data for one BAG id
     # partner files: what a file holds is not in the document (a binary part); its rows are checked
     # against the register and the covenant (rows.<line>.<field>)
     ("file", "empty"),
