@@ -20,8 +20,17 @@ from smaakmaker.areas.overlap import BY_AREA, derive_links
 from smaakmaker.areas.sources.geometry import rd_to_wgs84
 from smaakmaker.areas.sources.wijkbuurtkaart import WijkBuurtkaartError, read_boundaries
 from smaakmaker.areas.tests.cbs_gpkg import Feature, groningen_2017_layers, square, write_wijkbuurtkaart
+from smaakmaker.areas.tests.support import remove_all_area_data
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_areas_yet(db):
+    """Each test starts from an instance without areas, as a new gemeente does: the bundled data that
+    earlier tests of this package keep loaded (``bundled_areas``) are removed inside the test's
+    transaction, so they are back afterwards."""
+    remove_all_area_data()
 
 
 @pytest.fixture
