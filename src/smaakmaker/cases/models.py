@@ -406,7 +406,8 @@ class PartnerFileStatus(models.TextChoices):
 class PartnerFileImport(BaseModel):
     """One file of signals a partner uploaded: its check (the dry run), and its import, all or nothing.
 
-    The file's content is kept only until the import ends (then emptied); its SHA-256 stays, so the
+    The file's content is kept only until the import ends (then emptied), and for at most a week when it
+    is not imported (retention, ``partner_files.uploads_expire``); its SHA-256 stays, so the
     same file uploaded again adds nothing. Seen only by the user who uploaded it."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")

@@ -34,6 +34,7 @@ import uuid as uuid_module
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import NamedTuple
 
 import structlog
@@ -62,6 +63,8 @@ from smaakmaker.common.bulk import insert_values
 log = structlog.get_logger(__name__)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: an upload not imported within this many days loses its content (retention)
+UPLOAD_DAYS = 7
 #: problems kept in the report (the count is always exact)
 MAX_PROBLEMS = 1000
 CHUNK = 5000
@@ -296,12 +299,12 @@ def partner_file_check(
     """The dry run: what an import would do, stored on the import; the mapping is saved for the
     organisation. Nothing is written to the register. ``None`` keeps what the import has."""
     _require(actor, file_import.organisation)
-    if file_import.status not in (
-        PartnerFileStatus.UPLOADED,
-        PartnerFileStatus.CHECKED,
-        PartnerFileStatus.REFUSED,
-    ):
-        raise RegisterError(_("This file has been imported already."), field="file", code="done")
+    if file_import.status not in (PartnerFileStatus.UPLOADED, PartnerFileStatus.CHECKED):
+        raise RegisterError(
+            _("This file's import has ended; upload the file again to check it anew."),
+            field="file",
+            code="done",
+        )
     if columns is not None:
         file_import.columns = {k: v for k, v in columns.items() if v}
     if kind_values is not None:
@@ -558,6 +561,28 @@ def _present_keys(organisation: Organisation, keys: list[str]) -> set[str]:
         Signal, "external_id", keys, ("external_id",), also=("source_organisation", organisation.pk)
     )
     return {key for (key,) in rows}
+
+
+def uploads_expire(*, now=None, dry_run: bool = False) -> int:
+    """Uploads checked but not imported within ``UPLOAD_DAYS`` lose their content (it holds personal
+    data); they end as failed with the reason. Run by retention (``services.retention_run``)."""
+    now = now or timezone.now()
+    stale = PartnerFileImport.objects.filter(
+        status__in=[PartnerFileStatus.UPLOADED, PartnerFileStatus.CHECKED],
+        created__lt=now - timedelta(days=UPLOAD_DAYS),
+    )
+    if dry_run:
+        return stale.count()
+    return stale.update(
+        status=PartnerFileStatus.FAILED,
+        content=b"",
+        progress=1.0,
+        step="verlopen",
+        message=f"Niet ingelezen binnen {UPLOAD_DAYS} dagen na het uploaden: het bestand is verwijderd. "
+        "Upload het opnieuw om het in te lezen.",
+        finished_at=now,
+        updated=now,
+    )
 
 
 # --- the import -----------------------------------------------------------------------------------------

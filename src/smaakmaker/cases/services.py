@@ -770,6 +770,8 @@ class RetentionReport:
     residents_deleted: int = 0
     cases_anonymised: int = 0
     held: int = 0
+    #: uploaded partner files not imported in time whose content was removed
+    partner_files_emptied: int = 0
 
 
 def retention_run(*, actor=None, now: datetime | None = None, dry_run: bool = False) -> RetentionReport:
@@ -782,6 +784,7 @@ def retention_run(*, actor=None, now: datetime | None = None, dry_run: bool = Fa
       history notes and decision texts are removed, status and dates stay for the bookkeeping.
     * A resident without remaining signals is deleted once their activity's period has passed.
     * Anything with a legal hold is skipped. The purge itself is logged (audit + processing log).
+    * An uploaded partner file not imported within ``partner_files.UPLOAD_DAYS`` loses its content.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -852,13 +855,19 @@ def retention_run(*, actor=None, now: datetime | None = None, dry_run: bool = Fa
                 report.residents_deleted += residents.delete()[0]
             else:
                 report.residents_deleted += residents.count()
+        from smaakmaker.cases.partner_files import uploads_expire
+
+        report.partner_files_emptied = uploads_expire(now=now, dry_run=dry_run)
         if not dry_run:
+            reason = "Bewaartermijn verstreken"
+            if report.partner_files_emptied:
+                reason += f"; {report.partner_files_emptied} niet ingelezen partnerbestand(en) geleegd"
             audit_record(
                 actor=actor,
                 action="retention.purge",
                 object_type="cases",
                 object_id=f"d{report.signals_deleted}/a{report.signals_anonymised}/c{report.cases_anonymised}/r{report.residents_deleted}",
-                reason="Bewaartermijn verstreken",
+                reason=reason,
                 origin=Origin(channel="task" if actor is None else "cli"),
                 processing=processing,
             )

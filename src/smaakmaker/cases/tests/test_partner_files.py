@@ -504,3 +504,25 @@ def test_api_strict_form_input_and_who_may_upload(world, api):
     for username in ("analist", "bestuurder", "privacy", "beheerder"):
         response = api(username).post("/api/v1/signal-files", _form(xlsx(police_rows()), dry_run="true"))
         assert response.status_code == 403, username
+
+
+@pytest.mark.django_db
+def test_retention_empties_an_upload_not_imported_within_a_week(world):
+    from smaakmaker.cases.models import PartnerFileImport
+    from smaakmaker.cases.services import retention_run
+
+    police = world.users["wijkagent"]
+    stale = _run(police, xlsx(police_rows()), commit=False)
+    fresh = _run(police, xlsx(police_rows()[:1]), commit=False)
+    done = _run(police, xlsx(police_rows()[1:]), commit=True)
+    week_ago = timezone.now() - timedelta(days=partner_files.UPLOAD_DAYS, minutes=1)
+    PartnerFileImport.objects.filter(pk__in=[stale.pk, done.pk]).update(created=week_ago)
+    assert retention_run(dry_run=True).partner_files_emptied == 1
+    assert retention_run().partner_files_emptied == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.status, bytes(stale.content)) == ("failed", b"") and "7 dagen" in stale.message
+    assert fresh.status == "checked" and bytes(fresh.content)
+    assert AuditRecord.objects.filter(action="retention.purge", reason__contains="1 niet ingelezen").exists()
+    with pytest.raises(partner_files.RegisterError):
+        partner_files.partner_file_check(actor=police, file_import=stale)
