@@ -526,3 +526,87 @@ def test_retention_empties_an_upload_not_imported_within_a_week(world):
     assert AuditRecord.objects.filter(action="retention.purge", reason__contains="1 niet ingelezen").exists()
     with pytest.raises(partner_files.RegisterError):
         partner_files.partner_file_check(actor=police, file_import=stale)
+
+
+@pytest.mark.django_db
+def test_kinds_by_the_partners_own_words_or_one_kind_for_the_whole_file(world):
+    police = world.users["wijkagent"]
+    header = ["BAG-id", "Wat", "Datum"]
+    rows = [[bag(1), "Drugs", _day(1)], [bag(2), "", _day(2)], [bag(4), "Ondermijning", _day(3)]]
+    columns = {"nummeraanduiding_id": "BAG-id", "kind": "Wat", "date": "Datum"}
+    report = _run(police, xlsx(rows, header=header), commit=False, columns=columns).report
+    assert [(p["line"], p["reason"]) for p in report["problems"]] == [
+        (2, "onbekende soort signaal 'Drugs'"),
+        (3, "de soort signaal ontbreekt"),
+        (4, "onbekende soort signaal 'Ondermijning'"),
+    ]
+    done = _run(
+        police,
+        xlsx(rows, header=header),
+        commit=True,
+        columns=columns,
+        kind_values={"Drugs": "hennep-drugs", "ondermijning": "criminele-uitstraling"},
+        default_kind="hennep-drugs",  # the empty cell of line 3
+    )
+    assert done.status == PartnerFileStatus.COMMITTED
+    assert done.report["kinds"] == {"hennep-drugs": 2, "criminele-uitstraling": 1}
+    saved = PartnerFileMapping.objects.get(organisation=done.organisation)
+    assert saved.kind_values == {"drugs": "hennep-drugs", "ondermijning": "criminele-uitstraling"}
+    assert saved.default_kind == "hennep-drugs"
+
+
+@pytest.mark.django_db
+def test_an_address_by_postcode_number_letter_and_addition_matches_exactly(world):
+    from smaakmaker.cases.models import Address
+
+    Address.objects.create(
+        bag_nummeraanduiding_id="0363200000000077",
+        street="Fictiefstraat",
+        house_number=7,
+        house_letter="A",
+        house_number_addition="2",
+        postcode="1064XA",
+        city="Amsterdam",
+        buurt_code="BU0363FD04",
+    )
+    header = ["Postcode", "Huisnummer", "Huisletter", "Toevoeging", "Soort", "Datum"]
+    rows = [
+        ["1064 xa", 7, "a", "2", "hennep-drugs", _day(1)],  # found: letter and addition in any case
+        ["1064XA", 7, "", "", "hennep-drugs", _day(1)],  # 7 without letter is another address: not found
+        ["1064XA", 7, "A", "", "hennep-drugs", _day(1)],  # 7A without addition: not found
+    ]
+    report = _run(world.users["wijkagent"], xlsx(rows, header=header), commit=False, columns={}).report
+    assert report["columns"] == {
+        "postcode": "Postcode",
+        "house_number": "Huisnummer",
+        "house_letter": "Huisletter",
+        "addition": "Toevoeging",
+        "kind": "Soort",
+        "date": "Datum",
+    }
+    assert report["accepted"] == 1 and report["not_found"] == 2
+    assert [p["line"] for p in report["problems"]] == [3, 4]
+
+
+def test_the_mapping_form_reads_the_partners_words_and_names_a_bad_line():
+    from smaakmaker.cases.forms import PartnerFileMappingForm
+
+    class Kind:
+        def __init__(self, code, label):
+            self.code, self.label = code, label
+
+    kinds = [Kind("hennep-drugs", "Hennep / drugs")]
+    data = {"column_nummeraanduiding_id": "BAG", "column_date": "Datum", "default_kind": "hennep-drugs"}
+    form = PartnerFileMappingForm(
+        {**data, "kind_values": "Drugs = hennep-drugs\n\nWiet=vuurwerk"},
+        headers=["BAG", "Datum"],
+        kinds=kinds,
+    )
+    assert not form.is_valid()
+    assert form.errors["kind_values"][0].startswith("Regel 3: schrijf het woord")
+    form = PartnerFileMappingForm(
+        {**data, "kind_values": "Drugs = hennep-drugs"}, headers=["BAG", "Datum"], kinds=kinds
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["kind_values"] == {"Drugs": "hennep-drugs"}
+    assert form.columns() == {"nummeraanduiding_id": "BAG", "date": "Datum"}
