@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
 from smaakmaker.access.models import Organisation
-from smaakmaker.access.policies import LEVEL_WRITE, grant_to_write, grants_for, organisation_ids_of
+from smaakmaker.access.policies import LEVEL_WRITE, area_covers, grants_for, organisation_ids_of
 from smaakmaker.cases import names
 from smaakmaker.cases.errors import NotPermitted, RegisterError
 from smaakmaker.cases.models import (
@@ -383,18 +383,19 @@ def _evaluate(*, actor, file_import: PartnerFileImport, progress: Progress = _no
     addresses = _addresses(parsed.rows)
     progress(0.45, "convenant en namen controleren")
     kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
-    writable = {
-        g.activity_id
-        for g in grants_for(actor)
-        if g.level == LEVEL_WRITE and organisation.pk in g.organisation_ids
-    }
+    # The grants of this user that this organisation holds (a user may work for several).
+    grants = [
+        g for g in grants_for(actor) if g.level == LEVEL_WRITE and organisation.pk in g.organisation_ids
+    ]
+    writable = {g.activity_id for g in grants}
     grant_cache: dict[tuple[int, str], bool] = {}
 
     def may_write(activity_id: int, buurt: str) -> bool:
         key = (activity_id, buurt)
         if key not in grant_cache:
-            grant = grant_to_write(actor, activity_id=activity_id, buurt_code=buurt)
-            grant_cache[key] = grant is not None and organisation.pk in grant.organisation_ids
+            grant_cache[key] = any(
+                g.activity_id == activity_id and area_covers(g.area_prefixes, buurt) for g in grants
+            )
         return grant_cache[key]
 
     columns = parsed.columns

@@ -610,3 +610,26 @@ def test_the_mapping_form_reads_the_partners_words_and_names_a_bad_line():
     assert form.is_valid(), form.errors
     assert form.cleaned_data["kind_values"] == {"Drugs": "hennep-drugs"}
     assert form.columns() == {"nummeraanduiding_id": "BAG", "date": "Datum"}
+
+
+@pytest.mark.django_db
+def test_a_user_of_two_organisations_records_each_kind_only_for_the_organisation_granted_it(world):
+    from django.contrib.auth import get_user_model
+
+    from smaakmaker.access.models import Membership
+
+    user = get_user_model().objects.get(username="wijkagent")
+    Membership.objects.create(user=user, organisation=Organisation.objects.get(name=WIJKTEAM))
+    user = get_user_model().objects.get(pk=user.pk)  # a fresh policy snapshot
+    organisations = {o.name for o in partner_files.organisations_for_upload(user)}
+    assert organisations == {POLITIE, WIJKTEAM}
+    content = xlsx(police_rows()[:1])
+    for name, refused in ((WIJKTEAM, True), (POLITIE, False)):
+        report = partner_files.partner_file_import(
+            actor=user,
+            organisation=Organisation.objects.get(name=name),
+            file_name="m.xlsx",
+            content=content,
+            columns=MAPPING,
+        ).report
+        assert bool(report["problems"]) == refused, (name, report["problems"])
