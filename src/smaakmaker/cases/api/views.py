@@ -444,7 +444,9 @@ class SignalFileUploadView(RegisterView):
     @extend_schema(
         summary="Upload a partner file of signals (CSV or XLSX): check it, and import it all or nothing",
         description="The file is checked row by row against the register and your covenant grants, as "
-        "signals recorded one by one (the dry run). With `dry_run=true` the answer is that check (200). "
+        "signals recorded one by one (the dry run). A file that cannot be read (empty, not CSV or XLSX, a column "
+        "named that is not in its first row) answers 400 (`file`), also in a dry run. "
+        "With `dry_run=true` the answer is that check (200). "
         "Otherwise a file without rejected rows is put on the import queue (202; follow `Location` for its "
         "progress and result), and a file with a rejected row stores nothing and answers 400 naming every "
         "rejected row and field (`rows.<line>.<field>`, e.g. `rows.12.date`; the reason names the column). The column mapping is saved for your organisation and used "
@@ -494,11 +496,11 @@ class SignalFileUploadView(RegisterView):
             confirm_no_names=data["confirm_no_names"],
             origin=origin,
         )
+        report = partner_files.FileReport(**file_import.report)
+        if report.error:  # nothing could be read: a client error, in a dry run too
+            raise _invalid("file", report.error, "unreadable")
         if data["dry_run"]:
             return Response(s.SignalFileSerializer(file_import).data)
-        report = partner_files.FileReport(**file_import.report)
-        if report.error:
-            raise _invalid("file", report.error, "unreadable")
         if report.problem_count:
             errors: dict[str, list] = {}
             field_of = {column: name for name, column in report.columns.items()}

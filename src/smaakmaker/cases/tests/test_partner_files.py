@@ -499,6 +499,10 @@ def test_api_strict_form_input_and_who_may_upload(world, api):
     assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
     response = police.post("/api/v1/signal-files", _form(b"", dry_run="true"))
     assert response.status_code == 400
+    response = police.post(
+        "/api/v1/signal-files", _form(b'"', dry_run="true")
+    )  # a dry run of nothing readable
+    assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
     response = police.post("/api/v1/signal-files", _form(b"PK\x03\x04 kapot", dry_run="false"))
     assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
     for username in ("analist", "bestuurder", "privacy", "beheerder"):
