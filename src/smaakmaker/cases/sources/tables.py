@@ -75,11 +75,15 @@ def _workbook_rows(name: str, content: bytes) -> list[list[str]]:
     return [[cell_text(v) for v in row] for row in values]
 
 
-def _csv_rows(content: bytes) -> list[list[str]]:
+def _csv_rows(name: str, content: bytes) -> list[list[str]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
+    if "\x00" in text:  # a binary file (an image, a PDF …); no text file holds NUL characters
+        raise TableError(
+            f"'{name}' is geen CSV- of Excel-bestand (het bevat NUL-tekens, zoals een afbeelding of PDF)."
+        )
     try:
         dialect = csv.Sniffer().sniff(text[:10_000], delimiters=",;\t|")
     except csv.Error:
@@ -97,7 +101,7 @@ def read_table(path: str | Path | None = None, *, content: bytes | None = None, 
             raise TableError(f"'{path}' bestaat niet.")
         content = path.read_bytes()
         name = name or path.name
-    rows = _workbook_rows(name, content) if is_workbook(name, content[:4]) else _csv_rows(content)
+    rows = _workbook_rows(name, content) if is_workbook(name, content[:4]) else _csv_rows(name, content)
     while rows and not any(v.strip() for v in rows[-1]):
         rows.pop()
     if not rows:

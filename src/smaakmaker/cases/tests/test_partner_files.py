@@ -499,10 +499,13 @@ def test_api_strict_form_input_and_who_may_upload(world, api):
     assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
     response = police.post("/api/v1/signal-files", _form(b"", dry_run="true"))
     assert response.status_code == 400
-    response = police.post(
-        "/api/v1/signal-files", _form(b'"', dry_run="true")
-    )  # a dry run of nothing readable
+    # a dry run of nothing readable
+    response = police.post("/api/v1/signal-files", _form(b'"', dry_run="true"))
     assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
+    # NUL characters: not a text file (it was a 500 on PostgreSQL)
+    image = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00,;\n\x00\x01"
+    response = police.post("/api/v1/signal-files", _form(image, name="file.jpg", dry_run="true"))
+    assert response.status_code == 400 and "NUL" in response.json()["invalidParams"][0]["reason"]
     response = police.post("/api/v1/signal-files", _form(b"PK\x03\x04 kapot", dry_run="false"))
     assert response.status_code == 400 and response.json()["invalidParams"][0]["name"] == "file"
     for username in ("analist", "bestuurder", "privacy", "beheerder"):
