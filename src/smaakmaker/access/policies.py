@@ -412,13 +412,19 @@ def writable_activity_ids(user) -> set[int]:
     return {grant.activity_id for grant in grants_for(user) if grant.level == LEVEL_WRITE}
 
 
-def grant_to_write(user, *, activity_id: int, buurt_code: str) -> Grant | None:
-    """The grant that lets this user record data under an activity at an address, or None."""
+def grant_to_write(
+    user, *, activity_id: int, buurt_code: str, organisation_id: int | None = None
+) -> Grant | None:
+    """The grant that lets this user record data under an activity at an address, or None.
+
+    With ``organisation_id``, only a grant held by that organisation counts: a user who works for two
+    organisations records for the one named, whichever of their grants happens to come first."""
     for grant in grants_for(user):
         if (
             grant.activity_id == activity_id
             and grant.level == LEVEL_WRITE
             and area_covers(grant.area_prefixes, buurt_code)
+            and (organisation_id is None or organisation_id in grant.organisation_ids)
         ):
             return grant
     return None

@@ -49,8 +49,20 @@ MAX_DESCRIPTION = 500
 MAX_BATCH = 5000
 
 
-def _write_grant(actor, *, activity: ProcessingActivity, address: Address, field: str = "kind"):
-    grant = grant_to_write(actor, activity_id=activity.pk, buurt_code=address.buurt_code)
+def _write_grant(
+    actor,
+    *,
+    activity: ProcessingActivity,
+    address: Address,
+    field: str = "kind",
+    organisation: Organisation | None = None,
+):
+    grant = grant_to_write(
+        actor,
+        activity_id=activity.pk,
+        buurt_code=address.buurt_code,
+        organisation_id=organisation.pk if organisation is not None else None,
+    )
     if grant is None:
         raise RegisterError(
             _(
@@ -243,7 +255,9 @@ def resident_record(
     confirm_no_names: bool = False,
     origin: Origin | None = None,
 ) -> Resident:
-    grant = _write_grant(actor, activity=activity, address=address, field="activity")
+    grant = _write_grant(
+        actor, activity=activity, address=address, field="activity", organisation=organisation
+    )
     if name and not activity.allows_names:
         raise RegisterError(_("This processing activity does not allow names of residents."), field="name")
     confirmed = names_check(
@@ -292,7 +306,7 @@ def signal_record(
     reason: str = "",
 ) -> Signal:
     _check_signal_fields(kind=kind, observed_on=observed_on, description=description)
-    grant = _write_grant(actor, activity=kind.activity, address=address)
+    grant = _write_grant(actor, activity=kind.activity, address=address, organisation=organisation)
     if resident is not None and resident.address_id != address.pk:
         raise RegisterError(_("This resident does not live at this address."), field="resident")
     confirmed = names_check(
@@ -420,8 +434,12 @@ def signals_ingest(
     def may_write(activity_id: int, buurt: str) -> bool:
         key = (activity_id, buurt)
         if key not in grant_cache:
-            grant = grant_to_write(actor, activity_id=activity_id, buurt_code=buurt)
-            grant_cache[key] = grant is not None and organisation.pk in grant.organisation_ids
+            grant_cache[key] = (
+                grant_to_write(
+                    actor, activity_id=activity_id, buurt_code=buurt, organisation_id=organisation.pk
+                )
+                is not None
+            )
         return grant_cache[key]
 
     address_data: dict[str, dict] = {}  # BAG id -> the address data of its first item

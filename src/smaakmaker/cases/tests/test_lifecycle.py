@@ -301,3 +301,38 @@ def test_no_scores_and_no_forbidden_fields():
     for model in [*apps.get_app_config("cases").get_models(), *apps.get_app_config("access").get_models()]:
         for field in model._meta.get_fields():
             assert not any(word in field.name.lower() for word in forbidden), (model, field.name)
+
+
+@pytest.mark.django_db
+def test_a_user_of_two_organisations_records_for_either_when_both_hold_the_grant(world):
+    """Each organisation's own grant counts: not only the first grant of the user's that matches."""
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+
+    from smaakmaker.access.models import Membership, Organisation
+    from smaakmaker.cases import services
+    from smaakmaker.cases.models import Signal, SignalKind
+    from smaakmaker.cases.tests.conftest import POLITIE, WIJKTEAM
+
+    user = get_user_model().objects.get(username="wijkagent")
+    Membership.objects.create(user=user, organisation=Organisation.objects.get(name=WIJKTEAM))
+    user = get_user_model().objects.get(pk=user.pk)  # a fresh policy snapshot
+    overlast = SignalKind.objects.get(code="overlast")
+    for name in (POLITIE, WIJKTEAM):
+        organisation = Organisation.objects.get(name=name)
+        result = services.signals_ingest(
+            actor=user,
+            organisation=organisation,
+            items=[_item(world, observed_on=date(2024, 6, 1))],
+            idempotency_key=f"two-{name}",
+        )
+        assert Signal.objects.get(uuid=result.signal_uuids[0]).source_organisation == organisation
+        signal = services.signal_record(
+            actor=user,
+            address=world.addresses["A2"],
+            kind=overlast,
+            observed_on=date(2024, 6, 2),
+            organisation=organisation,
+        )
+        assert signal.source_organisation == organisation
