@@ -480,6 +480,7 @@ ROUTES: dict[str, Route] = {
     "areas:map_data": Route(status=every(400), notes="needs its query (level, year): aggregate"),
     "areas:method": Route(status=every(301), notes="moved to the public web:method"),
     "areas:custom_new": Route(status=perm("areas.add_area")),
+    "areas:upload": Route(status=perm("areas.add_homegemeente"), markers=lambda u: set()),
     "areas:detail": Route(kwargs=K_AREA),
     "areas:detail_csv": Route(kwargs=K_AREA, status=NO_FIGURES),
     "areas:report": Route(kwargs=K_AREA, status=NO_FIGURES),
@@ -501,6 +502,14 @@ ROUTES: dict[str, Route] = {
     "cases:partner_file_commit": Route(kwargs=K_PARTNER_FILE, methods=("POST",), status=PAGE_POST_ONLY),
     "cases:partner_file_progress": Route(
         kwargs=K_PARTNER_FILE, status=partner_file_status, markers=lambda u: set()
+    ),
+    # BAG addresses uploaded by the beheerder (public data, counts): the importer of addresses only
+    "cases:address_upload": Route(status=perm("cases.import_addresses"), markers=lambda u: set()),
+    "cases:address_upload_status": Route(
+        kwargs=K_MISSING, status=perm("cases.import_addresses", yes=404), markers=lambda u: set()
+    ),
+    "cases:address_upload_progress": Route(
+        kwargs=K_MISSING, status=perm("cases.import_addresses", yes=404), markers=lambda u: set()
     ),
     "cases:dossier": Route(kwargs=K_A1, status=dossier_status, markers=lambda u: set()),  # the purpose form
     "cases:signal_create": Route(
@@ -576,6 +585,8 @@ ROUTES: dict[str, Route] = {
     ),
     # web shell
     "web:dashboard": Route(),
+    # the first run (no personal data: the own gemeente and its public files): the beheerder only
+    "web:first_run": Route(status=perm("areas.add_homegemeente"), markers=lambda u: set()),
     "web:accessibility": Route(),
     # the public method page and the Algoritmeregister export: published rules, never data about persons
     "web:method": Route(markers=lambda u: set(), notes="public: no personal data for anyone"),

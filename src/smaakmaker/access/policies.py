@@ -65,6 +65,8 @@ IMPORT_ADDRESSES = "cases.import_addresses"
 EXPORT_INZAGE = "cases.export_inzage"
 # Areas hold aggregate statistics only: every role may read them.
 VIEW_AREAS = ("areas.view_area", "areas.view_indicator", "areas.view_indicatorvalue")
+#: the first run of an instance without the demo: name the own gemeente, upload its files in the web
+SET_UP_INSTANCE = ("areas.view_homegemeente", "areas.add_homegemeente", "areas.change_homegemeente")
 IMPORT_AREAS = ("areas.view_importbatch", "areas.add_importbatch", "areas.add_area", "areas.change_indicator")
 # Plans: everyone with a plan role reads approaches and aggregates; address-level interventions
 # additionally need VIEW_PLAN_ADDRESSES and the register's covenant visibility (plans/selectors.py).
@@ -179,6 +181,7 @@ ROLES: tuple[Role, ...] = (
             VIEW_ORGANISATIONS,
             *VIEW_AREAS,
             *IMPORT_AREAS,
+            *SET_UP_INSTANCE,
             *MANAGE_ORGANISATIONS,
             VIEW_MEMBERSHIPS,
             *MANAGE_MEMBERSHIPS,

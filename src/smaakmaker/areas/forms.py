@@ -119,3 +119,75 @@ class CustomAreaForm(DesignSystemFormMixin, forms.Form):
         if not self.errors and not data.get("geojson") and not data.get("buurt_codes"):
             raise forms.ValidationError(_("Give a boundary file or one or more buurt codes."))
         return data
+
+
+class HomeGemeenteForm(DesignSystemFormMixin, forms.Form):
+    """The gemeente this installation serves (the first step of the first run)."""
+
+    name = forms.CharField(label=_("Name of the municipality"), max_length=200)
+    code = forms.RegexField(
+        label=_("CBS code of the municipality"),
+        regex=r"^GM\d{4}$",
+        max_length=6,
+        help_text=_("GM and four digits, e.g. GM0014 for Groningen (CBS, Gemeentelijke indeling)."),
+        error_messages={"invalid": _("A municipality code looks like GM0363.")},
+    )
+
+
+def _year_field():
+    return forms.IntegerField(
+        label=_("Year"),
+        required=False,
+        min_value=1995,
+        max_value=2100,
+        help_text=_("Only when the file does not say it (in its name or a column)."),
+    )
+
+
+class BoundaryUploadForm(DesignSystemFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("File with the boundaries"),
+        help_text=_(
+            "The CBS Wijk- en buurtkaart of one year: the GeoPackage (wijkenbuurten_2023.gpkg) or one layer "
+            "(wijken or buurten) as GeoJSON. Only the areas of your municipality are read."
+        ),
+    )
+    year = _year_field()
+
+    def clean_file(self):
+        from smaakmaker.common.uploads import upload_check
+
+        return upload_check(
+            self.cleaned_data["file"],
+            suffixes=(".gpkg", ".geojson", ".json"),
+            kinds=_("a GeoPackage or GeoJSON file"),
+        )
+
+
+class FiguresUploadForm(DesignSystemFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("File with the CBS figures"),
+        help_text=_(
+            "Kerncijfers wijken en buurten as CSV, as CBS StatLine exports it (any delimiter), or the attribute "
+            "table of the Wijk- en buurtkaart with CBS's short column names (AANT_INW …)."
+        ),
+    )
+    year = _year_field()
+
+    def clean_file(self):
+        from smaakmaker.common.uploads import upload_check
+
+        return upload_check(self.cleaned_data["file"], suffixes=(".csv", ".txt"), kinds=_("a CSV file"))
+
+
+class OdataForm(DesignSystemFormMixin, forms.Form):
+    table = forms.ChoiceField(label=_("CBS table"), choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from smaakmaker.areas.sources.cbs_odata import KWB_TABLES
+
+        super().__init__(*args, **kwargs)
+        self.fields["table"].choices = [
+            (table, _("Kerncijfers wijken en buurten %(year)s (%(table)s)") % {"year": year, "table": table})
+            for table, year in sorted(KWB_TABLES.items(), key=lambda item: -item[1])
+        ]

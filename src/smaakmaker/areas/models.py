@@ -210,3 +210,22 @@ class IndicatorValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area.code} {self.indicator.key} {self.year}"
+
+
+class HomeGemeente(BaseModel):
+    """The gemeente this installation serves, named by the beheerder on the first-run page (one row).
+
+    Its CBS code is the default of the map and the filter of the boundary and address uploads."""
+
+    code = models.CharField(_("municipality code"), max_length=6)
+    name = models.CharField(_("name"), max_length=200)
+    named_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("own municipality")
+        verbose_name_plural = _("own municipality")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"

@@ -760,6 +760,22 @@ def run_scan(
             "indicatoren tellen niet mee en worden niet aangevuld met een ander jaar; de dekking zegt "
             "hoeveel er ontbreken."
         )
+    # A year whose loaded figures hold nothing that counts for the index (the 2017 Wijk- en buurtkaart
+    # carries only population and household figures): no index, said plainly, with what there is.
+    index_data = bool(np.isfinite(x[:, scored]).any()) if scored.any() else False
+    context_only = has_data & ~scored
+    if not index_data and context_only.any():
+        labels = [
+            specs[all_ind[j]].label if all_ind[j] in specs else all_ind[j]
+            for j in np.flatnonzero(context_only)
+        ]
+        notes.append(
+            f"Voor {year} zijn hier alleen cijfers geladen die niet in de kwetsbaarheidsindex tellen "
+            f"({len(labels)}: {'; '.join(labels)}). Daarom is er geen index, geen band en geen rangorde: geen "
+            "gebied wordt kwetsbaar genoemd zonder cijfers over inkomen, wonen, veiligheid, voorzieningen of "
+            "zorg en jeugd. Kleur de kaart naar een van deze cijfers om ze per gebied te zien (100 = de "
+            "referentie; bij deze cijfers betekent hoger niet kwetsbaarder)."
+        )
     scored_themes = np.where(scored, ind_themes, None)
     weights = np.array([config.theme_weights[t] for t in theme_ids], dtype=float)
 
@@ -804,7 +820,11 @@ def run_scan(
     reason_text = np.select(
         [no_composite, incomplete, too_small, pop_unknown],
         [
-            "geen gegevens",
+            np.where(
+                np.isfinite(x).any(axis=1),
+                "geen index: geen van de cijfers van dit jaar telt mee",
+                "geen gegevens",
+            ).astype(object),
             "onvolledig: " + pct + " % van de verwachte indicatoren",
             "te klein om te rangschikken: " + pop_text + f" inwoners (minimum {format_nl(min_pop, 0)})",
             "niet gerangschikt: aantal inwoners onbekend",

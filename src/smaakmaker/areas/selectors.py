@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
+from django.db import models
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext, ngettext
@@ -34,6 +35,7 @@ from smaakmaker.areas.models import (
     AreaCrosswalk,
     AreaLevel,
     AreaShape,
+    HomeGemeente,
     ImportBatch,
     Indicator,
     IndicatorValue,
@@ -387,3 +389,35 @@ def kentering_explain(
             % {**numbers, "year": int(float(info["turn_year"]))}
         )
     return {**needs, "reasons": reasons, "lines": lines}
+
+
+# --- the first run ---------------------------------------------------------------------------------
+
+
+def home_gemeente() -> HomeGemeente | None:
+    """The gemeente this installation serves, once the beheerder named it."""
+    return HomeGemeente.objects.order_by("created").first()
+
+
+def boundary_years_of(*, gemeente_code: str) -> dict[int, dict[str, int]]:
+    """Per classification year: how many wijken and buurten of the gemeente have a boundary."""
+    years: dict[int, dict[str, int]] = {}
+    spans = Area.objects.filter(
+        gemeente_code=gemeente_code, level__in=[AreaLevel.WIJK, AreaLevel.BUURT], geometry__isnull=False
+    ).values_list("level", "classification_year", "last_year")
+    for level, first, last in spans:
+        first, last = first or last, last or first
+        if not first:
+            continue
+        for year in range(first, last + 1):
+            years.setdefault(year, {"wijk": 0, "buurt": 0})[level] += 1
+    return dict(sorted(years.items()))
+
+
+def figure_years_of(*, gemeente_code: str) -> dict[int, int]:
+    """Per year: how many indicator values the gemeente and its wijken and buurten have."""
+    values = IndicatorValue.objects.filter(
+        Q(area__gemeente_code=gemeente_code) | Q(area__code=gemeente_code), value__isnull=False
+    )
+    counts = values.values_list("year").annotate(n=models.Count("pk")).order_by("year")
+    return {year: n for year, n in counts}

@@ -23,7 +23,7 @@ import shapely.geometry
 import structlog
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
 from smaakmaker.areas import selectors
@@ -33,6 +33,7 @@ from smaakmaker.areas.models import (
     AreaLevel,
     AreaShape,
     CustomKind,
+    HomeGemeente,
     ImportBatch,
     Indicator,
     IndicatorValue,
@@ -828,3 +829,137 @@ def boundaries_import(
         )
     log.info("boundaries_imported", source=path.name, year=year, areas=len(rows), links=len(links))
     return BoundaryImportResult(batch, year, boundaries.counts(), links, notes=notes)
+
+
+# --- the first run: the own gemeente and its files, uploaded in the web -------------------------------
+
+
+def home_gemeente_set(*, actor, name: str, code: str, origin=None) -> HomeGemeente:
+    """Name the gemeente this installation serves (its CBS code filters the uploads), audited."""
+    from smaakmaker.access.audit import audit_record
+
+    _require_areas(actor)
+    if actor is not None and not actor.has_perm("areas.add_homegemeente"):
+        raise PermissionDenied("Uw rol mag de gemeente van deze installatie niet instellen.")
+    code = area_code(code)
+    if not code.startswith("GM"):
+        raise ImportError_("Een gemeentecode ziet eruit als GM0014.")
+    with transaction.atomic():
+        home = HomeGemeente.objects.order_by("created").first() or HomeGemeente()
+        home.code, home.name = code, name.strip()
+        home.named_by = actor if getattr(actor, "is_authenticated", False) else None
+        home.save()
+        HomeGemeente.objects.exclude(pk=home.pk).delete()
+        audit_record(
+            actor=actor,
+            action="areas.home_gemeente",
+            obj=home,
+            reason=f"{home.name} ({home.code})",
+            origin=origin,
+        )
+    return home
+
+
+@dataclass
+class FiguresImportResult:
+    batch: ImportBatch
+    already: bool
+    years: list[int]
+    #: areas of the own gemeente (and the gemeente itself) with at least one value from this file
+    own_areas: int
+
+    def lines(self) -> list[str]:
+        if self.already:
+            return [f"{self.batch.source}: dit bestand is al eerder ingelezen; er is niets gewijzigd."]
+        years = ", ".join(str(y) for y in self.years) or "geen"
+        return [
+            f"{self.batch.source}: {self.batch.rows} rijen, {self.batch.values} indicatorwaarden "
+            f"(jaar {years}); {self.own_areas} gebieden van de eigen gemeente kregen cijfers."
+        ]
+
+
+def _figures_result(batch: ImportBatch, *, already: bool, gemeente: str, actor, origin, action: str):
+    from smaakmaker.access.audit import audit_record
+
+    values = IndicatorValue.objects.filter(batch=batch)
+    years = sorted(set(values.values_list("year", flat=True)))
+    own = values.filter(Q(area__gemeente_code=gemeente) | Q(area__code=gemeente)) if gemeente else values
+    result = FiguresImportResult(batch, already, years, own.values("area").distinct().count())
+    audit_record(actor=actor, action=action, obj=batch, reason=result.lines()[0][:500], origin=origin)
+    return result
+
+
+def figures_import(
+    *,
+    path: str | Path,
+    year: int | None = None,
+    gemeente: str = "",
+    actor,
+    origin=None,
+    progress: Progress = _noop,
+) -> FiguresImportResult:
+    """A Kerncijfers wijken en buurten file (CBS StatLine CSV, any dialect), uploaded by the beheerder:
+    all or nothing, audited; the same file twice changes nothing."""
+    from smaakmaker.areas.sources.cbs_csv import CbsCsvError
+
+    _require_areas(actor)
+    path = Path(path)
+    sha = _sha256(path.read_bytes())
+    with transaction.atomic():
+        existing = _existing_batch(sha, "cbs_csv")
+        batch = existing
+        if existing is None:
+            try:
+                table = read_cbs_csv(path, year=year)
+            except CbsCsvError as exc:
+                raise ImportError_(str(exc)) from exc
+            if table.indicators().empty:
+                raise ImportError_(
+                    f"'{path.name}': geen kolom met Kerncijfers herkend (kolommen: "
+                    f"{', '.join(map(str, [*table.values.columns, *table.dropped_columns])) or 'geen'}); "
+                    "er is niets ingelezen."
+                )
+            batch = _table_import(
+                table=table, source=path.name, sha=sha, kind="cbs_csv", actor=actor, progress=progress
+            )
+        return _figures_result(
+            batch,
+            already=existing is not None,
+            gemeente=gemeente,
+            actor=actor,
+            origin=origin,
+            action="areas.figures_import",
+        )
+
+
+def figures_load_odata(
+    *, table_id: str, gemeente: str, actor, origin=None, session=None, progress: Progress = _noop
+) -> FiguresImportResult:
+    """The same from the CBS open-data API (needs internet), for the own gemeente only."""
+    from smaakmaker.areas.sources.cbs_odata import CbsApiError
+
+    _require_areas(actor)
+    try:
+        table, text = fetch_kwb_table(
+            table_id,
+            gemeente=gemeente or None,
+            session=session,
+            progress=lambda n: progress("CBS-API: rijen", n, 0),
+        )
+    except CbsApiError as exc:
+        raise ImportError_(str(exc)) from exc
+    sha = _sha256(text.encode())
+    with transaction.atomic():
+        existing = _existing_batch(sha, "cbs_odata")
+        source = f"CBS OData {table_id}" + (f" ({gemeente})" if gemeente else "")
+        batch = existing or _table_import(
+            table=table, source=source, sha=sha, kind="cbs_odata", actor=actor, progress=progress
+        )
+        return _figures_result(
+            batch,
+            already=existing is not None,
+            gemeente=gemeente,
+            actor=actor,
+            origin=origin,
+            action="areas.figures_import",
+        )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("kaart/", views.map_view, name="map"),
     path("kaart/gegevens.geojson", views.map_data, name="map_data"),
     path("methode/", views.method, name="method"),
+    path("inlezen/", views.upload, name="upload"),
     path("eigen-gebied/nieuw/", views.custom_area_new, name="custom_new"),
     path("<str:code>/", views.detail, name="detail"),
     path("<str:code>/indicatoren.csv", views.detail_csv, name="detail_csv"),

@@ -15,10 +15,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from smaakmaker.areas import selectors, services
 from smaakmaker.areas.forms import CustomAreaForm, ScanForm, SearchForm
-from smaakmaker.areas.models import Area, AreaLevel, Theme
+from smaakmaker.areas.models import Area, AreaLevel, ImportBatch, Theme
 from smaakmaker.areas.scan import DEFAULT_BAND_LABELS, band_of, format_nl
 from smaakmaker.common.charts import BAND_COLOURS, Bar, Series, band_colour, bar_chart, line_chart, sparkline
 from smaakmaker.common.permissions import permission_required
@@ -62,7 +63,22 @@ def index(request: HttpRequest) -> HttpResponse:
         results = selectors.areas_search(query=form.cleaned_data["q"], level=form.cleaned_data["niveau"])[
             :100
         ]
-    return render(request, "areas/index.html", {"form": form, "results": results})
+    home = selectors.home_gemeente()
+    loaded = set(
+        Area.objects.filter(code__in=["GM0363", home.code if home else "GM0363"]).values_list(
+            "code", flat=True
+        )
+    )
+    context = {
+        "form": form,
+        "results": results,
+        "home": home,
+        "home_loaded": home is not None and Area.objects.filter(gemeente_code=home.code).exists(),
+        "amsterdam": "GM0363" in loaded and (home is None or home.code != "GM0363"),
+        "gemeenten": Area.objects.filter(level=AreaLevel.GEMEENTE).exists(),
+        "empty": not Area.objects.exists(),
+    }
+    return render(request, "areas/index.html", context)
 
 
 @dataclass
@@ -74,12 +90,15 @@ class MapState:
     reference: str = "group"
     base_year: int | None = None
     colour: str = "composite"
+    #: the map is coloured by an indicator without a direction (context: higher is not more vulnerable)
+    context: bool = False
 
 
 def _map_state(request: HttpRequest) -> MapState:
     params = request.GET.copy()
     params.setdefault("niveau", "wijk")
-    params.setdefault("gemeente", "GM0363" if params["niveau"] != "gemeente" else "")
+    home = selectors.home_gemeente()
+    params.setdefault("gemeente", (home.code if home else "GM0363") if params["niveau"] != "gemeente" else "")
     years = selectors.scan_years(
         level=params["niveau"] if params["niveau"] in {"gemeente", "wijk", "buurt"} else "wijk",
         gemeente_code=params.get("gemeente", ""),
@@ -118,6 +137,8 @@ def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
             scores = values = profile["composite"] * np.nan
         else:
             scores, values = result.scores[state.colour], result.values[state.colour]
+            spec = result.config.specs.get(state.colour)
+            state.context = spec is None or spec.direction == "context"
             estimates = result.estimates[state.colour].where(result.shrinkage[state.colour].notna())
         unit = "waarde"
     bands = band_of(scores.to_numpy(dtype=float), result.config.bands, result.config.band_labels)
@@ -179,6 +200,9 @@ def map_view(request: HttpRequest) -> HttpResponse:
             "with_geometry": with_geometry,
             "basemap_url": settings.BASEMAP_URL,
             "colour_label": dict(state.form.fields["kleur"].choices).get(state.colour, ""),
+            "context_colour": state.context,
+            # nothing to scan yet for this level and gemeente: say what to do instead of a bare error
+            "no_figures": not state.form.fields["jaar"].choices,
         },
     )
 
@@ -570,3 +594,99 @@ def custom_area_new(request: HttpRequest) -> HttpResponse:
 def method(request: HttpRequest) -> HttpResponse:
     """The method page is public now (``/methode/``); the old address keeps working."""
     return redirect("web:method", permanent=True)
+
+
+#: what the beheerder needs to upload area files in the web (access/policies.py: SET_UP_INSTANCE, IMPORT_AREAS)
+IMPORT_PERMISSIONS = [
+    "areas.add_homegemeente",
+    "areas.add_importbatch",
+    "areas.add_area",
+    "areas.change_indicator",
+]
+
+
+@login_required
+@permission_required(IMPORT_PERMISSIONS, raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    """The first run: upload the boundaries and the CBS figures of the own gemeente (or load the figures
+    from the CBS API). Each import is all or nothing and audited; a bad file names file, line and field."""
+    from django.contrib import messages
+
+    from smaakmaker.access.audit import origin_of
+    from smaakmaker.areas.forms import BoundaryUploadForm, FiguresUploadForm, OdataForm
+    from smaakmaker.common.uploads import request_too_large, too_large_message, upload_saved
+
+    home = selectors.home_gemeente()
+    # which form: in the address (?soort=), so that a body over the limit is refused unread
+    action = request.GET.get("soort", "") if request.method == "POST" else ""
+    too_large = request.method == "POST" and request_too_large(request)
+    data = files = None
+    if request.method == "POST" and not too_large:
+        data, files = request.POST, request.FILES
+    forms_ = {
+        "grenzen": BoundaryUploadForm(
+            data if action == "grenzen" else None, files if action == "grenzen" else None, prefix="grenzen"
+        ),
+        "cijfers": FiguresUploadForm(
+            data if action == "cijfers" else None, files if action == "cijfers" else None, prefix="cijfers"
+        ),
+        "cbs-api": OdataForm(data if action == "cbs-api" else None, prefix="api"),
+    }
+    status, refused = 200, ""
+    if too_large:
+        refused, status = too_large_message(), 413
+    elif request.method == "POST":
+        form = forms_.get(action)
+        if form is None:
+            return HttpResponse(status=400)
+        if home is None:
+            form.add_error(None, _("Name your municipality first (on the first-run page)."))
+            status = 400
+        elif form.is_valid():
+            origin = origin_of(request)
+            try:
+                if action == "cbs-api":
+                    result = services.figures_load_odata(
+                        table_id=form.cleaned_data["table"],
+                        gemeente=home.code,
+                        actor=request.user,
+                        origin=origin,
+                    )
+                else:
+                    with upload_saved(form.cleaned_data["file"]) as path:
+                        if action == "grenzen":
+                            result = services.boundaries_import(
+                                path=path,
+                                year=form.cleaned_data["year"],
+                                gemeenten=[home.code],
+                                actor=request.user,
+                                origin=origin,
+                            )
+                        else:
+                            result = services.figures_import(
+                                path=path,
+                                year=form.cleaned_data["year"],
+                                gemeente=home.code,
+                                actor=request.user,
+                                origin=origin,
+                            )
+            except services.ImportError_ as exc:
+                form.add_error("table" if action == "cbs-api" else "file", str(exc))
+                status = 400
+            else:
+                for line in result.lines():
+                    messages.success(request, line)
+                return redirect(reverse("areas:upload") + f"#{action}")
+        else:
+            status = 400
+    context = {
+        "home": home,
+        "refused": refused,
+        "forms": forms_,
+        "api_form": forms_["cbs-api"],
+        "boundaries": selectors.boundary_years_of(gemeente_code=home.code) if home else {},
+        "figures": selectors.figure_years_of(gemeente_code=home.code) if home else {},
+        "batches": ImportBatch.objects.order_by("-created")[:20],
+    }
+    return render(request, "areas/upload.html", context, status=status)

@@ -378,3 +378,46 @@ class PartnerFileMappingForm(DesignSystemFormMixin, forms.Form):
             for name in PARTNER_FILE_FIELDS
             if self.cleaned_data.get(f"column_{name}")
         }
+
+
+class AddressUploadForm(DesignSystemFormMixin, forms.Form):
+    file = forms.FileField(
+        label=_("File with addresses"),
+        help_text=_(
+            "The LVBAG extract of your municipality as Kadaster delivers it (BAGGEM…L-….zip), the PDOK BAG "
+            "GeoPackage (.gpkg), or your own address list (CSV or XLSX; the first row names the columns)."
+        ),
+    )
+    columns = forms.CharField(
+        label=_("Columns of an own address list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only for a list whose columns do not have the usual names: one FIELD=COLUMN per line, "
+            "e.g. street=Straatnaam or house_number=Nr."
+        ),
+    )
+
+    def clean_file(self):
+        from smaakmaker.cases.address_uploads import SUFFIXES
+        from smaakmaker.common.uploads import upload_check
+
+        return upload_check(
+            self.cleaned_data["file"],
+            suffixes=SUFFIXES,
+            kinds=_("an LVBAG extract (.zip), a BAG GeoPackage (.gpkg) or an address list (.csv, .xlsx)"),
+        )
+
+    def clean_columns(self):
+        mapping = {}
+        for number, line in enumerate(self.cleaned_data["columns"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            name, sep, column = line.partition("=")
+            if not sep or not name.strip() or not column.strip():
+                raise forms.ValidationError(
+                    _("Line %(n)s: write FIELD=COLUMN, e.g. street=Straatnaam.") % {"n": number},
+                    code="mapping",
+                )
+            mapping[name.strip()] = column.strip()
+        return mapping

@@ -448,3 +448,48 @@ class PartnerFileImport(BaseModel):
     @property
     def done(self) -> bool:
         return self.status not in (PartnerFileStatus.QUEUED, PartnerFileStatus.RUNNING)
+
+
+class AddressUploadStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RUNNING = "running", _("running")
+    DONE = "done", _("imported")
+    REFUSED = "refused", _("refused")
+    FAILED = "failed", _("failed")
+
+
+class AddressUpload(BaseModel):
+    """A file of addresses the beheerder uploaded in the web (LVBAG extract, PDOK GeoPackage or an own
+    list), imported all or nothing by the background worker (``cases.tasks.address_upload_task``).
+
+    BAG addresses are public data (no persons); the content is emptied when the import ends, the report
+    stays."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file_name = models.CharField(_("file name"), max_length=200)
+    file_size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    content = models.BinaryField(_("content"), blank=True, default=b"", editable=False)
+    #: list: field -> column (empty: the usual column names)
+    columns = models.JSONField(_("columns"), default=dict, blank=True)
+    gemeente_code = models.CharField(_("municipality code"), max_length=6, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=AddressUploadStatus.choices, default=AddressUploadStatus.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    step = models.CharField(_("step"), max_length=120, blank=True)
+    #: the import's report (``AddressImportResult``): counts, per year in a buurt and outside, warnings
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("address upload")
+        verbose_name_plural = _("address uploads")
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def done(self) -> bool:
+        return self.status not in (AddressUploadStatus.QUEUED, AddressUploadStatus.RUNNING)

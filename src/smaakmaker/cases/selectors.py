@@ -783,3 +783,26 @@ def inzage_export(
         ],
     )
     return data
+
+
+@dataclass
+class AddressTotals:
+    addresses: int
+    #: year -> addresses in a buurt of that year
+    in_buurt: dict[int, int]
+
+
+def address_totals() -> AddressTotals:
+    """How many addresses the register holds (not withdrawn) and how many lie in a buurt, per year of
+    boundaries. Counts of public BAG data only: nothing of a person is read, so nothing is audited."""
+    from smaakmaker.cases.models import AddressArea
+
+    current = Address.objects.filter(withdrawn_on__isnull=True)
+    per_year = (
+        AddressArea.objects.filter(address__withdrawn_on__isnull=True)
+        .exclude(buurt_code="")
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .order_by("year")
+    )
+    return AddressTotals(addresses=current.count(), in_buurt={year: n for year, n in per_year})

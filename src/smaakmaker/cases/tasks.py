@@ -10,7 +10,7 @@ from dataclasses import asdict
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from smaakmaker.cases import partner_files
+from smaakmaker.cases import address_uploads, partner_files
 from smaakmaker.cases.services import retention_run
 from smaakmaker.common.background import durable
 
@@ -36,3 +36,10 @@ def retention_job() -> dict:
 def partner_file_task(import_id: int) -> str:
     """Import a checked partner file of signals, all or nothing (its progress on its row)."""
     return partner_files.partner_file_execute(import_id=import_id).status
+
+
+@durable(attempts=2, abandoned=address_uploads.address_upload_abandoned)
+@task()
+def address_upload_task(upload_id: int) -> str:
+    """Import a file of addresses uploaded in the web, all or nothing (its progress on its row)."""
+    return address_uploads.address_upload_execute(upload_id=upload_id).status

@@ -17,6 +17,9 @@ urlpatterns = [
     path(
         "partnerbestanden/<uuid:uuid>/voortgang/", views.partner_file_progress, name="partner_file_progress"
     ),
+    path("inlezen/", views.address_upload, name="address_upload"),
+    path("inlezen/<uuid:uuid>/", views.address_upload_status, name="address_upload_status"),
+    path("inlezen/<uuid:uuid>/voortgang/", views.address_upload_progress, name="address_upload_progress"),
     path("<uuid:uuid>/", views.dossier, name="dossier"),
     path("<uuid:uuid>/signaal/", views.signal_create, name="signal_create"),
     path("<uuid:uuid>/casus/", views.case_open, name="case_open"),

@@ -73,7 +73,12 @@ def _register_required(user, *permissions: str) -> None:
 def index(request: HttpRequest) -> HttpResponse:
     """The case list per area."""
     _register_required(request.user, "cases.view_case")
-    context = {"status_labels": STATUS_LABELS, "search_form": SearchForm()}
+    context = {
+        "status_labels": STATUS_LABELS,
+        "search_form": SearchForm(),
+        # public BAG data only: whether the register has any address yet (an empty instance says what next)
+        "register_empty": not Address.objects.exists(),
+    }
     if not grants_for(request.user):
         return render(request, "cases/index.html", {**context, "no_access": True})
     form = CaseFilterForm(request.GET or None, buurt_codes=selectors.buurt_codes_visible(user=request.user))
@@ -457,4 +462,99 @@ def partner_file_progress(request: HttpRequest, uuid) -> JsonResponse:
             "step": file_import.step,
             "done": file_import.done,
         }
+    )
+
+
+# --- addresses uploaded by the beheerder (the first run) ------------------------------------------
+
+
+@login_required
+@permission_required("cases.import_addresses", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def address_upload(request: HttpRequest) -> HttpResponse:
+    """Upload the BAG addresses of the gemeente (or an own list); imported on the background queue."""
+    from smaakmaker.areas.selectors import home_gemeente
+    from smaakmaker.cases import address_uploads
+    from smaakmaker.cases.address_imports import AddressImportError
+    from smaakmaker.cases.forms import AddressUploadForm
+    from smaakmaker.common.uploads import request_too_large, too_large_message
+
+    home = home_gemeente()
+    too_large = request.method == "POST" and request_too_large(request)
+    form = AddressUploadForm(
+        request.POST if request.method == "POST" and not too_large else None,
+        request.FILES if request.method == "POST" and not too_large else None,
+    )
+    status, refused = 200, ""
+    if too_large:
+        refused, status = too_large_message(), 413
+    elif request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                started = address_uploads.address_upload_start(
+                    actor=request.user,
+                    file_name=upload.name,
+                    content=upload.read(),
+                    columns=form.cleaned_data["columns"],
+                    gemeente_code=home.code if home else "",
+                    origin=origin_of(request),
+                )
+            except AddressImportError as exc:
+                form.add_error("file", str(exc))
+            else:
+                return HttpResponseRedirect(reverse("cases:address_upload_status", args=[started.uuid]))
+    return render(
+        request,
+        "cases/address_upload.html",
+        {
+            "form": form,
+            "home": home,
+            "refused": refused,
+            "uploads": address_uploads.uploads_recent(user=request.user),
+        },
+        status=status,
+    )
+
+
+def _address_upload(uuid):
+    from smaakmaker.cases.models import AddressUpload
+
+    upload = AddressUpload.objects.defer("content").select_related("uploaded_by").filter(uuid=uuid).first()
+    if upload is None:
+        raise Http404
+    return upload
+
+
+@login_required
+@permission_required("cases.import_addresses", raise_exception=True)
+@require_http_methods(["GET", "HEAD"])
+def address_upload_status(request: HttpRequest, uuid) -> HttpResponse:
+    upload = _address_upload(uuid)
+    report = upload.report or {}
+    years = []
+    for year in report.get("years", []):
+        outside = report.get("outside", {}).get(str(year), {})
+        years.append(
+            {
+                "year": year,
+                "in_buurt": report.get("in_buurt", {}).get(str(year), 0),
+                "ambiguous": report.get("ambiguous", {}).get(str(year), 0),
+                "outside_total": sum(outside.values()),
+                "outside": sorted(outside.items(), key=lambda item: (-item[1], item[0])),
+            }
+        )
+    return render(
+        request, "cases/address_upload_status.html", {"upload": upload, "report": report, "years": years}
+    )
+
+
+@login_required
+@permission_required("cases.import_addresses", raise_exception=True)
+@require_http_methods(["GET", "HEAD"])
+def address_upload_progress(request: HttpRequest, uuid) -> JsonResponse:
+    upload = _address_upload(uuid)
+    return JsonResponse(
+        {"status": upload.status, "progress": upload.progress, "step": upload.step, "done": upload.done}
     )

@@ -240,6 +240,15 @@ try:
         "the API takes, 5,000 signals, with descriptions up to 500 characters (6.6 MB), while one "
         "request cannot make a worker parse hundreds of megabytes. At least 1024.",
     )
+    UPLOAD_MAX_BYTES = declare(
+        "SMAAKMAKER_UPLOAD_MAX_BYTES",
+        default=512 * 1024 * 1024,
+        kind="int",
+        help="Largest file the beheerder uploads in the web on the first-run pages (boundaries, CBS figures, "
+        "BAG addresses); a larger request is refused before it is read. 512 MiB holds a gemeente's LVBAG "
+        "extract and the CBS Wijk- en buurtkaart of the whole country; the national BAG extract (about "
+        "3.6 GB) is imported with `smaakmaker addresses import-bag` instead.",
+    )
     API_CONTACT_NAME = declare(
         "SMAAKMAKER_API_CONTACT_NAME",
         default="Smaakmaker maintainers",

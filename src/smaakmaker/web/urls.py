@@ -7,6 +7,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("eerste-start/", views.first_run, name="first_run"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("toegankelijkheid/", views.accessibility, name="accessibility"),
     path("methode/", views.method, name="method"),

@@ -7,16 +7,17 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.db.utils import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.csrf import requires_csrf_token
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from smaakmaker.access import selectors as access_selectors
 from smaakmaker.access.policies import roles_with
@@ -181,6 +182,9 @@ def _steps(user) -> list[Step]:
 @require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    # An instance without the demo opens on the first run for the beheerder until the gemeente is named.
+    if first_run_open(request.user) and _home_gemeente() is None:
+        return redirect("web:first_run")
     return render(
         request,
         "web/dashboard.html",
@@ -193,7 +197,225 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "job_alerts": failed_alerts() if request.user.has_perm("access.view_auditrecord") else [],
             "steps": _steps(request.user),
             "may_manage": request.user.is_staff,
+            "first_run": first_run_open(request.user),
         },
+    )
+
+
+# --- the first run: an instance without the demo, from nothing ---------------------------------------
+
+#: the beheerder's permissions for the first run (loading areas and addresses; access/policies.py)
+FIRST_RUN_PERMISSIONS = ["areas.add_homegemeente", "areas.add_importbatch", "cases.import_addresses"]
+
+
+def first_run_open(user) -> bool:
+    """The first run is offered to who may load areas and addresses, on an instance without the demo."""
+    return not settings.DEMO and all(user.has_perm(p) for p in FIRST_RUN_PERMISSIONS)
+
+
+def _home_gemeente():
+    from smaakmaker.areas.selectors import home_gemeente
+
+    return home_gemeente()
+
+
+@dataclass
+class FirstRunStep:
+    key: str
+    title: str
+    text: str
+    done: bool
+    state: list[tuple[str, str | None]]  # (text, link)
+    url: str | None = None
+    link: str = ""
+    next: bool = False
+
+
+def _first_run_steps(user, home) -> list[FirstRunStep]:
+    """The checklist with its live state, read from each domain's selectors."""
+    from smaakmaker.access.models import Membership, Organisation
+    from smaakmaker.areas.selectors import boundary_years_of, figure_years_of
+    from smaakmaker.cases.selectors import address_totals
+    from smaakmaker.plans.models import Approach
+
+    steps = [
+        FirstRunStep(
+            "gemeente",
+            _("Name the municipality"),
+            _("Its name and CBS code: the uploads read the areas of this municipality, the map opens on it."),
+            home is not None,
+            [(f"{home.name} ({home.code})", None)] if home else [],
+        )
+    ]
+    boundaries = boundary_years_of(gemeente_code=home.code) if home else {}
+    figures = figure_years_of(gemeente_code=home.code) if home else {}
+    steps.append(
+        FirstRunStep(
+            "grenzen",
+            _("Load its boundaries"),
+            _("The CBS Wijk- en buurtkaart of a year (GeoPackage or GeoJSON), from PDOK or CBS."),
+            bool(boundaries),
+            [
+                (
+                    _("%(year)s: %(wijken)s wijken, %(buurten)s buurten")
+                    % {"year": year, "wijken": nl_number(c["wijk"]), "buurten": nl_number(c["buurt"])},
+                    None,
+                )
+                for year, c in boundaries.items()
+            ],
+            reverse("areas:upload") + "#grenzen" if home else None,
+            _("Upload boundaries"),
+        )
+    )
+    scan_links = []
+    for year in figures:
+        level = "buurt" if boundaries.get(year, {}).get("buurt") else "wijk"
+        scan_links.append(
+            (
+                _("%(year)s: %(n)s values — open the wijkscan of %(year)s")
+                % {"year": year, "n": nl_number(figures[year])},
+                reverse("areas:map") + f"?niveau={level}&gemeente={home.code}&jaar={year}",
+            )
+        )
+    steps.append(
+        FirstRunStep(
+            "cijfers",
+            _("Load its CBS figures"),
+            _(
+                "Kerncijfers wijken en buurten as a CSV file, or from the CBS open-data API where there is internet."
+            ),
+            bool(figures),
+            scan_links,
+            reverse("areas:upload") + "#cijfers" if home else None,
+            _("Upload figures"),
+        )
+    )
+    totals = address_totals()
+    address_state = [
+        (
+            ngettext("%(n)s address", "%(n)s addresses", totals.addresses)
+            % {"n": nl_number(totals.addresses)},
+            None,
+        )
+    ]
+    address_state += [
+        (_("in a buurt of %(year)s: %(n)s") % {"year": year, "n": nl_number(n)}, None)
+        for year, n in totals.in_buurt.items()
+    ]
+    steps.append(
+        FirstRunStep(
+            "adressen",
+            _("Import its BAG addresses"),
+            _("The LVBAG extract from Kadaster, the BAG GeoPackage from PDOK, or an own address list."),
+            totals.addresses > 0,
+            address_state,
+            reverse("cases:address_upload") if home else None,
+            _("Import addresses"),
+        )
+    )
+    partners = Organisation.objects.count()
+    partner_users = Membership.objects.exclude(user=user).values("user").distinct().count()
+    steps.append(
+        FirstRunStep(
+            "partners",
+            _("Invite the partners"),
+            _(
+                "The partner organisations and their users: each user gets a link, sets a password and a second factor."
+            ),
+            partner_users > 0,
+            [
+                (
+                    ngettext("%(n)s organisation", "%(n)s organisations", partners)
+                    % {"n": nl_number(partners)},
+                    None,
+                ),
+                (
+                    ngettext("%(n)s other user", "%(n)s other users", partner_users)
+                    % {"n": nl_number(partner_users)},
+                    None,
+                ),
+            ],
+            reverse("access:users"),
+            _("Organisations and users"),
+        )
+    )
+    covenants = access_selectors.covenants_active_count()
+    approaches = Approach.objects.count()
+    steps.append(
+        FirstRunStep(
+            "aanpak",
+            _("Start the first approach"),
+            _(
+                "A covenant with the usual processing activities, agreed by the partners; then the approach of an area."
+            ),
+            approaches > 0,
+            [
+                (
+                    ngettext("%(n)s covenant in force", "%(n)s covenants in force", covenants)
+                    % {"n": nl_number(covenants)},
+                    None,
+                ),
+                (
+                    ngettext("%(n)s approach", "%(n)s approaches", approaches) % {"n": nl_number(approaches)},
+                    None,
+                ),
+            ],
+            reverse("access:covenants"),
+            _("Covenants"),
+        )
+    )
+    return steps
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def first_run(request: HttpRequest) -> HttpResponse:
+    """The first-run checklist for the beheerder of an instance without the demo, with its live state."""
+    from django.contrib import messages
+
+    from smaakmaker.access.audit import origin_of
+    from smaakmaker.areas import services as area_services
+    from smaakmaker.areas.forms import HomeGemeenteForm
+    from smaakmaker.common.permissions import PermissionMissing
+
+    for permission in FIRST_RUN_PERMISSIONS:
+        if not request.user.has_perm(permission):
+            raise PermissionMissing(permission)
+    home = _home_gemeente()
+    initial = {"name": home.name, "code": home.code} if home else {}
+    form = HomeGemeenteForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                area_services.home_gemeente_set(
+                    actor=request.user,
+                    name=form.cleaned_data["name"],
+                    code=form.cleaned_data["code"],
+                    origin=origin_of(request),
+                )
+            except area_services.ImportError_ as exc:
+                form.add_error("code", str(exc))
+            else:
+                messages.success(request, _("The municipality is named."))
+                return redirect(reverse("web:first_run") + "#grenzen")
+        status = 400
+    steps = _first_run_steps(request.user, home)
+    for step in steps:
+        if not step.done:
+            step.next = True
+            break
+    return render(
+        request,
+        "web/first_run.html",
+        {
+            "form": form,
+            "home": home,
+            "steps": steps,
+            "done": sum(s.done for s in steps),
+            "demo": settings.DEMO,
+        },
+        status=status,
     )
 
 

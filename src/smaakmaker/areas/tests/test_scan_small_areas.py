@@ -258,3 +258,34 @@ def test_property_ranking_uses_the_estimate_and_skips_only_with_a_reason(
     shuffled = list(np.random.default_rng(seed).permutation(wijken(panel)))
     again = run_scan(panel, shuffled, 2019, config)
     pd.testing.assert_frame_equal(again.profile, p)
+
+
+def test_a_year_with_only_context_figures_gives_no_index_and_says_so() -> None:
+    """The 2017 Wijk- en buurtkaart (Groningen) carries population and household figures only: no area is
+    called vulnerable, every area is still listed, and the note names what there is."""
+    rows = []
+    for i, code in enumerate(["BU00140000", "BU00140001", "BU00140002"]):
+        rows += [(code, 2017, "inwoners", 1000.0 + i), (code, 2017, "eenpersoonshuishoudens_pct", 40.0 + i)]
+    rows += [("BU00140099", 2017, "inwoners", float("nan"))]
+    result = run_scan(
+        Panel.from_long(pd.DataFrame(rows, columns=["code", "year", "indicator", "value"])), year=2017
+    )
+    profile = result.profile
+    assert profile["composite"].isna().all() and profile["rank"].isna().all()
+    assert (profile["not_ranked"] == "no_data").all()
+    assert (
+        profile.loc["BU00140000", "not_ranked_reason"]
+        == "geen index: geen van de cijfers van dit jaar telt mee"
+    )
+    assert profile.loc["BU00140099", "not_ranked_reason"] == "geen gegevens"
+    [note] = [n for n in result.notes if "kwetsbaarheidsindex" in n]
+    assert note.startswith(
+        "Voor 2017 zijn hier alleen cijfers geladen die niet in de kwetsbaarheidsindex tellen (2:"
+    )
+    assert "Aandeel eenpersoonshuishoudens" in note
+    # with one scored figure loaded, the note is gone
+    rows += [("BU00140000", 2017, "bijstand_per_1000", 30.0)]
+    again = run_scan(
+        Panel.from_long(pd.DataFrame(rows, columns=["code", "year", "indicator", "value"])), year=2017
+    )
+    assert not [n for n in again.notes if "kwetsbaarheidsindex tellen" in n]

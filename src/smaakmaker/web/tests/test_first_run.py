@@ -1,0 +1,268 @@
+# SPDX-License-Identifier: EUPL-1.2
+"""Issue 13 point 5, without a browser: an instance without the demo starts empty but for the first
+beheerder, opens on the first-run page, and takes the gemeente's boundaries, CBS figures and BAG
+addresses as uploads (all or nothing, audited, beheerder only); every empty page says what next."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from smaakmaker.access.models import AuditRecord
+from smaakmaker.access.services import user_create
+from smaakmaker.areas.bundled import data_dir
+from smaakmaker.areas.models import Area, HomeGemeente, ImportBatch, IndicatorValue
+from smaakmaker.areas.tests.cbs_gpkg import groningen_2017_layers, write_wijkbuurtkaart
+from smaakmaker.cases.models import Address, AddressArea, AddressUpload
+from smaakmaker.web.tests.groningen import BAG_CSV, BUURTEN_CSV, WIJKEN_CSV, geojson_from_csv
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "een-lang-wachtwoord-2026"
+
+
+@pytest.fixture
+def empty(settings):
+    """An instance without the demo: no areas, no addresses, one beheerder (``createadmin``)."""
+    settings.DEMO = False
+    return user_create(
+        username="eerste",
+        password=PASSWORD,
+        email="",
+        roles=["beheerder"],
+        organisation=None,
+        is_superuser=True,
+    )
+
+
+@pytest.fixture
+def admin(client, empty):
+    client.force_login(empty)
+    return client
+
+
+def _name_groningen(client):
+    response = client.post(reverse("web:first_run"), {"name": "Groningen", "code": "GM0014"})
+    assert response.status_code == 302
+
+
+def _upload(client, action, path: Path, name: str | None = None, **extra):
+    with path.open("rb") as handle:
+        data = {f"{action}-file": SimpleUploadedFile(name or path.name, handle.read()), **extra}
+    return client.post(reverse("areas:upload") + f"?soort={action}", data)
+
+
+def test_the_beheerder_opens_on_the_first_run_and_names_the_gemeente(admin, empty):
+    response = admin.get("/")
+    assert response.status_code == 302 and response["Location"] == reverse("web:first_run")
+    page = admin.get(reverse("web:first_run")).content.decode()
+    assert "Eerste start" in page and "0 van 6 stappen klaar" in page
+    # a bad code: the error next to the field, nothing stored
+    response = admin.post(reverse("web:first_run"), {"name": "Groningen", "code": "0014"})
+    assert response.status_code == 400
+    assert "Een gemeentecode ziet eruit als GM0363." in response.content.decode()
+    assert not HomeGemeente.objects.exists()
+    _name_groningen(admin)
+    home = HomeGemeente.objects.get()
+    assert (home.name, home.code, home.named_by) == ("Groningen", "GM0014", empty)
+    assert AuditRecord.objects.filter(action="areas.home_gemeente", actor="eerste").count() == 1
+    assert admin.get("/").status_code == 200  # named: the dashboard, with a link back to the first run
+    assert reverse("web:first_run") in admin.get("/").content.decode()
+
+
+def test_with_the_demo_on_nobody_is_sent_to_the_first_run(client, empty, settings):
+    settings.DEMO = True
+    client.force_login(empty)
+    assert client.get("/").status_code == 200
+    assert 'data-testid="first-run-link"' not in client.get("/").content.decode()
+
+
+def test_other_roles_cannot_open_the_first_run_or_the_uploads(client, empty, demo_users):
+    for username in ("regisseur", "analist"):  # the analist imports areas on the command line, not here
+        client.force_login(demo_users[username])
+        for name in ("web:first_run", "areas:upload", "cases:address_upload"):
+            assert client.get(reverse(name)).status_code == 403
+        assert client.get("/").status_code == 200  # no redirect for them
+
+
+def test_boundaries_figures_and_the_scan_of_groningen_2017(admin, tmp_path):
+    _name_groningen(admin)
+    gpkg = write_wijkbuurtkaart(tmp_path / "wijkenbuurten_2017.gpkg", 2017, groningen_2017_layers(data_dir()))
+    response = _upload(admin, "grenzen", gpkg)
+    assert response.status_code == 302
+    assert Area.objects.filter(gemeente_code="GM0014", level="buurt", geometry__isnull=False).count() == 108
+    assert AuditRecord.objects.filter(action="areas.boundaries_import").count() == 1
+    for path in (BUURTEN_CSV, WIJKEN_CSV):
+        assert _upload(admin, "cijfers", path).status_code == 302
+    assert AuditRecord.objects.filter(action="areas.figures_import").count() == 2
+    page = admin.get(reverse("web:first_run")).content.decode()
+    assert "2017: 15 wijken, 108 buurten" in page
+    assert "open de wijkscan van 2017" in page
+    # the 2017 map carries only population and household figures: no index, said plainly, not empty
+    page = admin.get(reverse("areas:map") + "?niveau=buurt&gemeente=GM0014&jaar=2017").content.decode()
+    assert "alleen cijfers geladen die niet in de kwetsbaarheidsindex tellen (8:" in page
+    assert "geen index: geen van de cijfers van dit jaar telt mee" in page
+    assert "Binnenstad-Noord" in page
+    page = admin.get(
+        reverse("areas:map") + "?niveau=buurt&gemeente=GM0014&jaar=2017&kleur=eenpersoonshuishoudens_pct"
+    ).content.decode()
+    assert "hoger is niet kwetsbaarder" in page
+
+
+def test_boundaries_as_geojson_layers(admin, tmp_path):
+    _name_groningen(admin)
+    for source, name in ((WIJKEN_CSV, "wijken_2017.geojson"), (BUURTEN_CSV, "buurten_2017.geojson")):
+        assert _upload(admin, "grenzen", geojson_from_csv(source, tmp_path / name)).status_code == 302
+    assert Area.objects.filter(gemeente_code="GM0014", geometry__isnull=False).count() == 123
+
+
+@pytest.mark.parametrize(
+    ("action", "name", "content", "message"),
+    [
+        ("grenzen", "buurten_2017.geojson", b"{not json", "buurten_2017.geojson"),
+        ("grenzen", "buurten.shp", b"x", "is geen bestand dat deze pagina aanneemt"),
+        ("cijfers", "kerncijfers.csv", b"", "is leeg"),
+        ("cijfers", "kerncijfers.csv", b"Codering;Inwoners\nBU00140000;12\n", "geen kolom met Kerncijfers"),
+        ("cijfers", "kerncijfers.csv", b"BU_CODE,AANT_INW\nBU00140000,12\nBU00140001,veel\n", "regel 3"),
+    ],
+)
+def test_a_bad_file_stores_nothing_and_says_where(admin, action, name, content, message):
+    _name_groningen(admin)
+    batches = ImportBatch.objects.count()
+    response = admin.post(
+        reverse("areas:upload") + f"?soort={action}", {f"{action}-file": SimpleUploadedFile(name, content)}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ImportBatch.objects.count() == batches
+    assert not Area.objects.exists() and not IndicatorValue.objects.exists()
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(admin, settings):
+    _name_groningen(admin)
+    settings.UPLOAD_MAX_BYTES = 1000
+    response = _upload(admin, "cijfers", BUURTEN_CSV)
+    assert response.status_code == 413
+    assert "groter dan" in response.content.decode()
+    assert not IndicatorValue.objects.exists()
+
+
+def test_uploads_wait_for_the_gemeente(admin):
+    response = _upload(admin, "cijfers", BUURTEN_CSV)
+    assert response.status_code == 400
+    assert "Geef eerst de naam van uw gemeente" in response.content.decode()
+
+
+def test_bag_addresses_in_the_web_with_the_report_of_the_four_outside(admin, tmp_path):
+    _name_groningen(admin)
+    gpkg = write_wijkbuurtkaart(tmp_path / "wijkenbuurten_2017.gpkg", 2017, groningen_2017_layers(data_dir()))
+    _upload(admin, "grenzen", gpkg)
+    response = admin.post(
+        reverse("cases:address_upload"), {"file": SimpleUploadedFile(BAG_CSV.name, BAG_CSV.read_bytes())}
+    )
+    assert response.status_code == 302
+    upload = AddressUpload.objects.get()
+    assert upload.status == "done" and upload.content == b""  # run inline in tests; content emptied
+    assert Address.objects.count() == 242
+    assert AddressArea.objects.filter(year=2017).exclude(buurt_code="").count() == 238
+    page = admin.get(response["Location"]).content.decode()
+    assert 'data-testid="in-buurt-2017">238<' in page
+    assert "Haren Gn: 3, Eelderwolde: 1" in page
+    assert AuditRecord.objects.filter(action="address.upload").count() == 1
+    assert AuditRecord.objects.filter(action="address.import").count() == 1
+    page = admin.get(reverse("web:first_run")).content.decode()
+    assert "242 adressen" in page and "in een buurt van 2017: 238" in page
+    # the same file again changes nothing
+    admin.post(
+        reverse("cases:address_upload"), {"file": SimpleUploadedFile(BAG_CSV.name, BAG_CSV.read_bytes())}
+    )
+    assert (
+        AddressUpload.objects.first()
+        .report["lines"][0]
+        .startswith("242 adressen gelezen: 0 nieuw, 0 gewijzigd, 242")
+    )
+
+
+def test_a_bad_address_list_is_refused_with_its_line_and_nothing_stored(admin):
+    _name_groningen(admin)
+    lines = BAG_CSV.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    bad = lines[5].split(",")
+    bad[header.index("huisnummer")] = "vijf"
+    content = "\n".join([lines[0], *lines[1:5], ",".join(bad), *lines[6:]]).encode()
+    response = admin.post(
+        reverse("cases:address_upload"), {"file": SimpleUploadedFile("adressen.csv", content)}
+    )
+    upload = AddressUpload.objects.get()
+    assert upload.status == "refused"
+    assert "regel 6" in upload.message and "huisnummer" in upload.message
+    assert not Address.objects.exists()
+    page = admin.get(response["Location"]).content.decode()
+    assert "Er is niets ingelezen" in page
+
+
+def test_address_upload_takes_only_address_files(admin):
+    response = admin.post(
+        reverse("cases:address_upload"), {"file": SimpleUploadedFile("adressen.pdf", b"%PDF")}
+    )
+    assert (
+        response.status_code == 400
+        and "is geen bestand dat deze pagina aanneemt" in response.content.decode()
+    )
+    response = admin.post(
+        reverse("cases:address_upload"),
+        {"file": SimpleUploadedFile("a.csv", b"x"), "columns": "straat Straatnaam"},
+    )
+    assert response.status_code == 400 and "Regel 1: schrijf VELD=KOLOM" in response.content.decode()
+    assert not AddressUpload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("user", "url", "says"),
+    [
+        ("eerste", "areas:index", "Nog geen gebieden geladen."),
+        ("regisseur", "areas:index", "De applicatiebeheerder (beheerder) laadt"),
+        ("eerste", "areas:map", "Er zijn nog geen CBS-cijfers"),
+        ("regisseur", "cases:index", "Het adresregister heeft nog geen adressen."),
+        ("regisseur", "plans:index", "Er is nog geen wijkaanpak."),
+        ("analist", "monitoring:index", "Nog geen effectevaluaties."),
+        ("regisseur", "access:covenants", "Begin met een nieuw convenant"),
+    ],
+)
+def test_every_empty_page_says_what_to_do_next(client, empty, demo_users, user, url, says):
+    client.force_login(empty if user == "eerste" else demo_users[user])
+    response = client.get(reverse(url))
+    assert response.status_code == 200
+    assert says in response.content.decode()
+
+
+def test_setup_without_the_demo_makes_the_first_beheerder_once(settings, monkeypatch):
+    settings.DEMO = False
+    out = io.StringIO()
+    call_command("setup", stdout=out)
+    assert "createadmin NAAM" in out.getvalue()
+    assert not get_user_model().objects.exists()
+    with pytest.raises(CommandError):
+        call_command("setup", beheerder="eerste", stdout=out)  # not on a console: no password to ask
+    monkeypatch.setitem(os.environ, "EERSTE_WACHTWOORD", PASSWORD)
+    call_command("setup", beheerder="eerste", password_from_env="EERSTE_WACHTWOORD", stdout=out)
+    user = get_user_model().objects.get()
+    assert user.username == "eerste" and user.is_superuser and user.check_password(PASSWORD)
+    assert user.has_perm("areas.add_importbatch") and user.has_perm("cases.import_addresses")
+    out = io.StringIO()
+    call_command("setup", stdout=out)
+    assert "Een beheerder bestaat al" in out.getvalue()
+
+
+def test_setup_with_the_demo_loads_it(settings):
+    settings.DEMO = True
+    call_command("setup", stdout=io.StringIO())
+    assert get_user_model().objects.filter(username="beheerder").exists()
