@@ -458,6 +458,25 @@ ROUTES: dict[str, Route] = {
         markers=lambda u: set(),
     ),
     "access:membership_new": Route(status=perm("access.add_membership"), markers=lambda u: set()),
+    "access:membership_end": Route(kwargs=K_MISSING, status=perm("access.change_membership", yes=404)),
+    "access:user_roles": Route(
+        kwargs=lambda w: {"pk": w.users["professional"].pk},
+        status=perm("auth.change_user"),
+        markers=lambda u: set(),
+    ),
+    # invitations: only the beheerder makes, sees, sends again and revokes them
+    "access:invitations": Route(status=perm("access.view_invitation"), markers=lambda u: set()),
+    "access:invitation_new": Route(status=perm("access.add_invitation"), markers=lambda u: set()),
+    "access:invitation": Route(kwargs=K_MISSING, status=perm("access.view_invitation", yes=404)),
+    "access:invitation_resend": Route(kwargs=K_MISSING, methods=("POST",), status=PAGE_POST_ONLY),
+    "access:invitation_revoke": Route(kwargs=K_MISSING, methods=("POST",), status=PAGE_POST_ONLY),
+    "access:invitation_accept": Route(
+        kwargs=lambda w: {"token": "x" * 43},
+        status=every(404),
+        markers=lambda u: set(),
+        notes="anyone holding a working link gets its form and, on accepting, exactly the invited account; "
+        "a link that does not work is a Dutch page (404/410), counted towards the lock-out",
+    ),
     "access:covenants": Route(status=perm(VIEW_COVENANT)),
     "access:covenant_new": Route(status=perm("access.add_covenant")),
     "access:covenant_detail": Route(kwargs=K_COVENANT, status=perm(VIEW_COVENANT)),

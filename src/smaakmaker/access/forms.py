@@ -120,6 +120,16 @@ def _role_choices():
     return [(role.name, role.label) for role in ROLES]
 
 
+def _roles_field() -> forms.MultipleChoiceField:
+    """The roles as checkboxes (their choices are set per form instance: ``_role_choices``)."""
+    return forms.MultipleChoiceField(
+        label=_("Roles"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "utrecht-checkbox utrecht-checkbox--html-input"}),
+        help_text=_("A role opens screens; what a role sees of personal data is decided by the covenant."),
+        error_messages={"required": _("Choose at least one role.")},
+    )
+
+
 class UserForm(DesignSystemFormMixin, forms.Form):
     username = forms.RegexField(
         label=_("User name"),
@@ -144,12 +154,7 @@ class UserForm(DesignSystemFormMixin, forms.Form):
         error_messages={"required": _("Choose the organisation this person works for.")},
     )
     function_title = forms.CharField(label=_("Function title"), max_length=200, required=False)
-    roles = forms.MultipleChoiceField(
-        label=_("Roles"),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "utrecht-checkbox utrecht-checkbox--html-input"}),
-        help_text=_("A role opens screens; what a role sees of personal data is decided by the covenant."),
-        error_messages={"required": _("Choose at least one role.")},
-    )
+    roles = _roles_field()
     password = forms.CharField(
         label=_("First password"),
         required=False,
@@ -222,3 +227,126 @@ class MembershipForm(DesignSystemFormMixin, forms.Form):
             f"{u.get_full_name()} ({u.get_username()})" if u.get_full_name() else u.get_username()
         )
         self.fields["organisation"].queryset = Organisation.objects.all()
+
+
+# --- Invitations, a user's roles, the end of a membership (issue 13, point 5) ----------------------------
+
+
+class InvitationForm(DesignSystemFormMixin, forms.Form):
+    first_name = forms.CharField(
+        label=_("First name"), max_length=150, error_messages={"required": _("Enter the first name.")}
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=150, error_messages={"required": _("Enter the last name.")}
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=150,
+        help_text=_("The invitation is sent here, and it becomes the user name to sign in with."),
+        error_messages={
+            "required": _("Enter the e-mail address the invitation goes to."),
+            "invalid": _("Enter an e-mail address such as naam@organisatie.nl."),
+        },
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Partner organisation"),
+        queryset=None,
+        error_messages={"required": _("Choose the organisation this person works for.")},
+    )
+    function_title = forms.CharField(label=_("Function title"), max_length=200, required=False)
+    roles = _roles_field()
+    valid_days = forms.IntegerField(
+        label=_("Link valid for (days)"),
+        initial=7,
+        min_value=1,
+        max_value=30,
+        help_text=_("The link works once, for this many days. You can send a new link later."),
+        error_messages={
+            "required": _("Enter how many days the link is valid."),
+            "invalid": _("Enter a whole number of days."),
+            "min_value": _("Choose between 1 and 30 days."),
+            "max_value": _("Choose between 1 and 30 days."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        from smaakmaker.access.models import Organisation
+
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = Organisation.objects.all()
+        self.fields["roles"].choices = _role_choices()
+
+    def _clean_name(self, name: str) -> str:
+        value = " ".join(self.cleaned_data[name].split())
+        if not value:
+            raise ValidationError(self.fields[name].error_messages["required"])
+        return value
+
+    def clean_first_name(self) -> str:
+        return self._clean_name("first_name")
+
+    def clean_last_name(self) -> str:
+        return self._clean_name("last_name")
+
+
+class InvitationAcceptForm(DesignSystemFormMixin, forms.Form):
+    """The invitee's password, twice, checked by Django's password validators against their own data."""
+
+    password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Choose a password.")},
+    )
+    password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Enter the password a second time.")},
+    )
+
+    def __init__(self, *args, invitation, **kwargs):
+        from django.contrib.auth import password_validation
+
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["password1"].help_text = password_validation.password_validators_help_text_html()
+
+    def clean(self):
+        from django.contrib.auth import password_validation
+        from django.contrib.auth.models import User
+
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif first:
+            probe = User(
+                username=self.invitation.email,
+                first_name=self.invitation.first_name,
+                last_name=self.invitation.last_name,
+                email=self.invitation.email,
+            )
+            try:
+                password_validation.validate_password(first, user=probe)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class UserRolesForm(DesignSystemFormMixin, forms.Form):
+    roles = _roles_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = _role_choices()
+
+
+class MembershipEndForm(DesignSystemFormMixin, forms.Form):
+    valid_until = forms.DateField(
+        label=_("End date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Leave empty to end it now. On a later date it ends at the start of that day."),
+        error_messages={"invalid": _("Enter a date such as 2027-01-31.")},
+    )

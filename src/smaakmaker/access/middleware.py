@@ -18,6 +18,8 @@ SESSION_STARTED_KEY = "smaakmaker_auth_started"
 SESSION_SEEN_KEY = "smaakmaker_last_seen"
 #: set at a sign-in through the identity provider: {"user": pk, "mfa": whether the provider asserted MFA}
 IDP_SIGN_IN_KEY = "smaakmaker_idp_sign_in"
+#: set when an invitation is accepted: {"user": pk}; that session must set up TOTP (access.invitation_views)
+INVITATION_SIGN_IN_KEY = "smaakmaker_invitation_sign_in"
 
 
 def _is_api(request: HttpRequest) -> bool:
@@ -72,6 +74,10 @@ class OTPMiddleware(_DjangoOTPMiddleware):
 def _apply_idp_sign_in(request: HttpRequest, user) -> None:
     user.second_factor_required = False
     if not user.is_authenticated or user.otp_device is not None:
+        return
+    invited = request.session.get(INVITATION_SIGN_IN_KEY)
+    if isinstance(invited, dict) and invited.get("user") == user.pk:
+        user.second_factor_required = True
         return
     mark = request.session.get(IDP_SIGN_IN_KEY)
     if not isinstance(mark, dict) or mark.get("user") != user.pk:

@@ -100,6 +100,80 @@ class ApiToken(BaseModel):
         return f"{self.name} ({self.prefix}…)"
 
 
+# --- Invitations: the beheerder invites a partner's user, who sets a password and enrols TOTP -------------
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class Invitation(BaseModel):
+    """An invitation to a person of a partner organisation: name, e-mail address, roles and membership.
+
+    Only a SHA-256 hash of the link's secret is stored; the link is shown to the beheerder (and e-mailed)
+    when it is made or sent again (which makes a new secret, so an older link stops working). It works
+    once, until ``expires``, and not after ``revoked``. Accepting it creates the account (user name: the
+    e-mail address) with exactly these roles and a membership of ``organisation``; nothing else.
+    """
+
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    email = models.EmailField(_("e-mail address"), max_length=150)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("organisation")
+    )
+    function_title = models.CharField(_("function title"), max_length=200, blank=True)
+    roles = models.JSONField(_("roles"), default=list)
+    token_hash = models.CharField(_("hash of the link's secret"), max_length=64, unique=True)
+    expires = models.DateTimeField(_("expires"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
+        verbose_name=_("invited by"),
+    )
+    sent = models.DateTimeField(_("last sent"), default=timezone.now)
+    times_sent = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    accepted = models.DateTimeField(_("accepted"), null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invitation",
+        verbose_name=_("account"),
+    )
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} <{self.email}>"
+
+    def status_at(self, moment=None) -> str:
+        if self.accepted is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked is not None:
+            return InvitationStatus.REVOKED
+        if self.expires <= (moment or timezone.now()):
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING
+
+    @property
+    def status(self) -> str:
+        return self.status_at()
+
+    @property
+    def status_label(self) -> str:
+        return InvitationStatus(self.status).label
+
+
 # --- Sign-in through the organisation's identity provider (OpenID Connect) ----------------------------
 
 

@@ -30,6 +30,8 @@ VIEW_ORGANISATIONS = "access.view_organisation"
 MANAGE_ORGANISATIONS = ("access.add_organisation", "access.change_organisation")
 VIEW_MEMBERSHIPS = "access.view_membership"
 MANAGE_MEMBERSHIPS = ("access.add_membership", "access.change_membership")
+# Invitations to a partner's users: the link's holder gets exactly the invited roles and membership.
+MANAGE_INVITATIONS = ("access.view_invitation", "access.add_invitation", "access.change_invitation")
 MANAGE_API_TOKENS = ("access.view_apitoken", "access.add_apitoken", "access.change_apitoken")
 # Which group at the identity provider gives which role in which organisation (never a covenant grant).
 MANAGE_SIGN_IN_MAPPINGS = (
@@ -186,6 +188,7 @@ ROLES: tuple[Role, ...] = (
             VIEW_MEMBERSHIPS,
             *MANAGE_MEMBERSHIPS,
             *MANAGE_API_TOKENS,
+            *MANAGE_INVITATIONS,
             *MANAGE_SIGN_IN_MAPPINGS,
             "auth.view_user",
             "auth.add_user",

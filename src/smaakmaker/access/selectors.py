@@ -102,6 +102,7 @@ def users_list() -> list[dict]:
     )
     return [
         {
+            "pk": user.pk,
             "username": user.get_username(),
             "name": user.get_full_name(),
             "is_active": user.is_active,
@@ -110,9 +111,46 @@ def users_list() -> list[dict]:
                 for g in user.groups.all()
             ],
             "memberships": [
-                {"organisation": m.organisation.name, "function_title": m.function_title}
+                {
+                    "uuid": m.uuid,
+                    "organisation": m.organisation.name,
+                    "function_title": m.function_title,
+                    "valid_until": m.valid_until,
+                }
                 for m in user.active_memberships
             ],
         }
         for user in users
     ]
+
+
+def invitations_list():
+    """Every invitation, newest first, with its organisation, who invited, and the roles' Dutch labels."""
+    from smaakmaker.access.models import Invitation
+
+    invitations = list(Invitation.objects.select_related("organisation", "invited_by", "user"))
+    for invitation in invitations:
+        invitation.role_labels = role_labels(invitation.roles)
+    return invitations
+
+
+def invitation_by_secret(*, secret: str):
+    """The invitation whose link holds ``secret`` (whatever its status), or None."""
+    import hashlib
+    import secrets as _secrets
+
+    from smaakmaker.access.models import Invitation
+
+    if not secret or len(secret) > 100:
+        return None
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    invitation = Invitation.objects.select_related("organisation").filter(token_hash=digest).first()
+    if invitation is None or not _secrets.compare_digest(invitation.token_hash, digest):
+        return None
+    invitation.role_labels = role_labels(invitation.roles)
+    return invitation
+
+
+def role_labels(names) -> list[str]:
+    """The Dutch labels of these role names (for display only)."""
+    return [str(ROLES_BY_NAME[name].label) if name in ROLES_BY_NAME else name for name in names]

@@ -1080,3 +1080,279 @@ def membership_add(
             origin=origin,
         )
     return membership
+
+
+# --- Invitations (issue 13, point 5): the beheerder invites; the invitee sets a password and enrols TOTP ------
+
+INVITATION_DAYS_DEFAULT = 7
+INVITATION_DAYS_MAX = 30
+
+
+def _invitation_secret() -> tuple[str, str]:
+    """A new link secret (256 random bits) and the hash that is stored of it."""
+    secret = secrets.token_urlsafe(32)
+    return secret, _hash_secret(secret)
+
+
+def _roles_checked(roles: list[str]) -> list[str]:
+    from django.utils.translation import gettext
+
+    unknown = [name for name in roles if name not in ROLES_BY_NAME]
+    if unknown or not roles:
+        raise AccountError(gettext("Choose at least one role."), field="roles")
+    return [role.name for role in ROLES if role.name in roles]  # the order of the role table
+
+
+def invitation_create(
+    *,
+    actor,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organisation: Organisation,
+    roles: list[str],
+    function_title: str = "",
+    valid_days: int = INVITATION_DAYS_DEFAULT,
+    origin=None,
+):
+    """An invitation for a person of a partner organisation; returns it and the link's secret, which exists
+    only now (the hash is stored). Refused when an account or a pending invitation has this e-mail address.
+    Audited: who invited whom, for which roles and organisation."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Invitation
+
+    email = email.strip().lower()
+    roles = _roles_checked(roles)
+    if not 1 <= valid_days <= INVITATION_DAYS_MAX:
+        raise AccountError(
+            gettext("Choose between 1 and %(max)d days.") % {"max": INVITATION_DAYS_MAX}, field="valid_days"
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        users = get_user_model().objects
+        if users.filter(username__iexact=email).exists() or users.filter(email__iexact=email).exists():
+            raise AccountError(
+                gettext("There is an account with this e-mail address already."), field="email"
+            )
+        pending = Invitation.objects.filter(
+            email__iexact=email, accepted__isnull=True, revoked__isnull=True, expires__gt=now
+        )
+        if pending.exists():
+            raise AccountError(
+                gettext("This person has a pending invitation already: send that one again instead."),
+                field="email",
+            )
+        secret, digest = _invitation_secret()
+        invitation = Invitation(
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email=email,
+            organisation=organisation,
+            function_title=function_title.strip(),
+            roles=roles,
+            token_hash=digest,
+            expires=now + timedelta(days=valid_days),
+            invited_by=actor,
+            sent=now,
+        )
+        invitation.full_clean()
+        invitation.save()
+        audit_record(
+            actor=actor,
+            action="invitation.create",
+            obj=invitation,
+            reason=f"{email}: {', '.join(roles)} @ {organisation.name}; {valid_days} days"[:500],
+            origin=origin,
+        )
+    log.info("invitation_created", invitation=str(invitation.uuid), roles=roles)
+    return invitation, secret
+
+
+def invitation_resend(*, actor, invitation, valid_days: int = INVITATION_DAYS_DEFAULT, origin=None) -> str:
+    """A new link for an invitation not yet accepted nor revoked (pending or expired): the old link stops
+    working, the new one runs ``valid_days`` from now. Returns the new secret. Audited."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Invitation
+
+    with transaction.atomic():
+        current = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if current.accepted is not None or current.revoked is not None:
+            raise AccountError(gettext("This invitation was accepted or revoked: it cannot be sent again."))
+        secret, digest = _invitation_secret()
+        now = timezone.now()
+        current.token_hash = digest
+        current.expires = now + timedelta(days=valid_days)
+        current.sent = now
+        current.times_sent += 1
+        current.save(update_fields=["token_hash", "expires", "sent", "times_sent", "updated"])
+        audit_record(
+            actor=actor,
+            action="invitation.resend",
+            obj=current,
+            reason=f"{current.email}: new link, {valid_days} days (sent {current.times_sent} times)",
+            origin=origin,
+        )
+    invitation.refresh_from_db()
+    return secret
+
+
+def invitation_revoke(*, actor, invitation, origin=None) -> None:
+    """The link stops working; an accepted invitation cannot be revoked (block the account instead)."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Invitation
+
+    with transaction.atomic():
+        current = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if current.accepted is not None:
+            raise AccountError(gettext("This invitation was accepted already: it cannot be revoked."))
+        if current.revoked is None:
+            current.revoked = timezone.now()
+            current.save(update_fields=["revoked", "updated"])
+            audit_record(
+                actor=actor, action="invitation.revoke", obj=current, reason=current.email, origin=origin
+            )
+    invitation.refresh_from_db()
+
+
+def invitation_accept(*, invitation, password: str, origin=None) -> AbstractBaseUser:
+    """The invitee's account: user name and e-mail address the invitation's, the password chosen (checked by
+    the form against Django's validators), exactly the invited roles and a membership of the organisation.
+    The invitation is used up in the same transaction; a second accept (or one after expiry or revocation)
+    is refused. Audited with the new account as actor."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.models import Invitation
+
+    with transaction.atomic():
+        current = Invitation.objects.select_for_update().select_related("organisation").get(pk=invitation.pk)
+        if current.status != "pending":
+            raise AccountError(gettext("This invitation link no longer works."))
+        if get_user_model().objects.filter(username__iexact=current.email).exists():
+            raise AccountError(gettext("There is an account with this e-mail address already."))
+        user = user_create(
+            username=current.email,
+            password=password,
+            first_name=current.first_name,
+            last_name=current.last_name,
+            email=current.email,
+            roles=list(current.roles),
+            organisation=current.organisation,
+            function_title=current.function_title,
+        )
+        current.accepted = timezone.now()
+        current.user = user
+        current.save(update_fields=["accepted", "user", "updated"])
+        audit_record(
+            actor=user,
+            action="invitation.accept",
+            obj=current,
+            reason=f"{current.email}: {', '.join(current.roles)} @ {current.organisation.name}"[:500],
+            origin=origin,
+        )
+    log.info("invitation_accepted", invitation=str(current.uuid), user_id=user.pk)
+    return user
+
+
+def invitation_mail_send(*, invitation, link: str) -> bool:
+    """E-mail the link to the invitee through Django's mail backend, when e-mail is on
+    (``settings.EMAIL_ENABLED``). Returns whether it was sent; a failing server is logged, not raised:
+    the beheerder still has the link on the page."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    if not settings.EMAIL_ENABLED:
+        return False
+    context = {"invitation": invitation, "link": link}
+    try:
+        send_mail(
+            subject=render_to_string("access/invitation_email_subject.txt", context).strip(),
+            message=render_to_string("access/invitation_email.txt", context),
+            from_email=None,
+            recipient_list=[invitation.email],
+        )
+    except OSError as exc:  # smtplib's errors are OSErrors
+        log.warning("invitation_mail_failed", invitation=str(invitation.uuid), error=type(exc).__name__)
+        return False
+    return True
+
+
+# --- The beheerder changes a user's roles and ends a membership ----------------------------------------------
+
+
+def user_roles_set(*, actor, user, roles: list[str], origin=None) -> None:
+    """Give ``user`` exactly these roles. The beheerder cannot take the beheerder role from themselves (so
+    there is always someone who can give it back). Audited with the roles before and after."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.access.policies import roles_with
+
+    roles = _roles_checked(roles)
+    managing = {role.name for role in roles_with("auth.change_user")}
+    with transaction.atomic():
+        before = sorted(user.groups.values_list("name", flat=True))
+        if user.pk == actor.pk and managing & set(before) and not managing & set(roles):
+            raise AccountError(
+                gettext("You cannot take the application manager role from yourself."), field="roles"
+            )
+        if sorted(roles) == before:
+            return
+        user.groups.set(Group.objects.filter(name__in=roles))
+        staff = user.is_superuser or any(ROLES_BY_NAME[name].is_staff for name in roles)
+        if user.is_staff != staff:
+            user.is_staff = staff
+            user.save(update_fields=["is_staff"])
+        audit_record(
+            actor=actor,
+            action="user.roles_change",
+            obj=user,
+            reason=f"{user.get_username()}: {', '.join(before) or '-'} -> {', '.join(roles)}"[:500],
+            origin=origin,
+        )
+    log.info("user_roles_changed", user_id=user.pk, roles=roles)
+
+
+def membership_end(*, actor, membership: Membership, at: datetime | None = None, origin=None) -> Membership:
+    """End a membership at ``at`` (default now; not before it started, not later than an end it has). From
+    then on its user no longer works for that organisation: no grants through it, no sign-in without
+    another active membership. Audited."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access.audit import audit_record
+
+    end = at or timezone.now()
+    with transaction.atomic():
+        current = (
+            Membership.objects.select_for_update()
+            .select_related("organisation", "user")
+            .get(pk=membership.pk)
+        )
+        if current.valid_until is not None and current.valid_until <= timezone.now():
+            raise AccountError(gettext("This membership has ended already."), field="valid_until")
+        if end <= current.valid_from:
+            raise AccountError(gettext("The end must come after the start."), field="valid_until")
+        if current.valid_until is not None and end > current.valid_until:
+            raise AccountError(
+                gettext("The membership ends earlier already; choose an earlier end."), field="valid_until"
+            )
+        current.valid_until = end
+        current.full_clean()
+        current.save(update_fields=["valid_until", "updated"])
+        audit_record(
+            actor=actor,
+            action="membership.end",
+            obj=current,
+            reason=f"{current.user.get_username()} @ {current.organisation.name}: ends {end.isoformat()}"[
+                :500
+            ],
+            origin=origin,
+        )
+    return current

@@ -264,3 +264,67 @@ def api_token_failure_record(*, request) -> float | None:
         minutes=settings.API_LOCKOUT_MINUTES,
     )
     return float(seconds)
+
+
+# --- Invitation links: counted and locked out per client address, like sign-in ---------------------------
+
+
+class InvitationFailureCounter(TokenFailureCounter):
+    """Unknown, expired, used or revoked invitation links per client address, within the sign-in
+    lock-out's period (``SMAAKMAKER_LOCKOUT_FAILURES`` in ``SMAAKMAKER_LOCKOUT_MINUTES``)."""
+
+    scope = "invitation_failures"
+
+    def get_rate(self):
+        if settings.LOCKOUT_FAILURES <= 0 or settings.LOCKOUT_MINUTES <= 0:
+            return None
+        return f"{settings.LOCKOUT_FAILURES}/{settings.LOCKOUT_MINUTES}m"
+
+
+def _invitation_lockout_key(request) -> str:
+    return f"throttle_lockout_invitation_{_hashed(client_bucket(request))}"
+
+
+def invitation_lockout_wait(*, request) -> float | None:
+    """Seconds left of this client address's lock-out from invitation links, or None."""
+    until = _cache().get(_invitation_lockout_key(request))
+    if until is None:
+        return None
+    remaining = until - time.time()
+    return remaining if remaining > 0 else None
+
+
+def invitation_failure_record(*, request) -> float | None:
+    """Count a link that does not work (anymore) from this client address; at the
+    ``LOCKOUT_FAILURES``-th within ``LOCKOUT_MINUTES``, lock the address out of invitation links for
+    ``LOCKOUT_MINUTES`` (audited) and return its length in seconds. A working link does not reset it."""
+    from smaakmaker.access.audit import Origin, Result, audit_record
+
+    counter = InvitationFailureCounter()
+    if counter.rate is None:
+        return None
+    key = counter.get_cache_key(request, None)
+    with counter_lock(key):
+        locked = invitation_lockout_wait(request=request)
+        if locked is not None:
+            return locked
+        counter.allow_request(request, None)
+        if len(counter.history) < counter.num_requests:
+            return None
+        seconds = settings.LOCKOUT_MINUTES * 60
+        _cache().set(_invitation_lockout_key(request), counter.now + seconds, seconds + 1)
+        _cache().delete(key)
+        audit_record(
+            actor=None,
+            action="invitation.lockout",
+            object_type="access.client_address",
+            result=Result.DENIED,
+            reason=(
+                f"{counter.num_requests} invitation links that do not work from one client address within "
+                f"{settings.LOCKOUT_MINUTES} minutes; invitation links refused for "
+                f"{settings.LOCKOUT_MINUTES} minutes"
+            ),
+            origin=Origin(channel="web"),
+        )
+    log.warning("invitation_lockout", failures=counter.num_requests, minutes=settings.LOCKOUT_MINUTES)
+    return float(seconds)

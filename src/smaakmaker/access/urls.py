@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: EUPL-1.2
 from django.urls import path
 
-from smaakmaker.access import covenant_views, oidc, views
+from smaakmaker.access import covenant_views, invitation_views, oidc, views
 
 app_name = "access"
 
@@ -24,6 +24,27 @@ urlpatterns = [
     path("toegang/gebruikers/", views.users, name="users"),
     path("toegang/gebruikers/nieuw/", views.user_new, name="user_new"),
     path("toegang/lidmaatschappen/nieuw/", views.membership_new, name="membership_new"),
+    path(
+        "toegang/lidmaatschappen/<uuid:uuid>/beeindigen/",
+        invitation_views.membership_end,
+        name="membership_end",
+    ),
+    path("toegang/gebruikers/<int:pk>/rollen/", invitation_views.user_roles, name="user_roles"),
+    path("toegang/uitnodigingen/", invitation_views.invitations, name="invitations"),
+    path("toegang/uitnodigingen/nieuw/", invitation_views.invitation_new, name="invitation_new"),
+    path("toegang/uitnodigingen/<uuid:uuid>/", invitation_views.invitation, name="invitation"),
+    path(
+        "toegang/uitnodigingen/<uuid:uuid>/opnieuw/",
+        invitation_views.invitation_resend,
+        name="invitation_resend",
+    ),
+    path(
+        "toegang/uitnodigingen/<uuid:uuid>/intrekken/",
+        invitation_views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    # the invitee's link (anyone holding it; the secret is 256 random bits, stored only as a hash)
+    path("uitnodiging/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
     path("toegang/convenanten/", covenant_views.covenant_list, name="covenants"),
     path("toegang/convenanten/nieuw/", covenant_views.covenant_new, name="covenant_new"),
     path("toegang/convenanten/<uuid:uuid>/", covenant_views.covenant_detail, name="covenant_detail"),

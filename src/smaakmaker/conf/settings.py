@@ -636,6 +636,34 @@ CACHES = {
 
 OTP_TOTP_ISSUER = "Smaakmaker"
 
+# E-mail (invitations to partner users). Without an SMTP server: printed on the console in development,
+# not sent in production (the beheerder passes the link on, which the invitation page always shows).
+EMAIL_HOST = declare(
+    "SMAAKMAKER_EMAIL_HOST",
+    default="",
+    help="SMTP server for the invitation e-mails. Empty: in development the e-mails are printed on the "
+    "console; in production none are sent, and the beheerder passes on the link the page shows.",
+)
+EMAIL_PORT = declare("SMAAKMAKER_EMAIL_PORT", default=587, kind="int", help="Port of the SMTP server.")
+EMAIL_HOST_USER = declare("SMAAKMAKER_EMAIL_USER", default="", help="User name at the SMTP server.")
+EMAIL_HOST_PASSWORD = declare("SMAAKMAKER_EMAIL_PASSWORD", default="", help="Password at the SMTP server.")
+EMAIL_USE_TLS = declare(
+    "SMAAKMAKER_EMAIL_TLS", default=True, kind="bool", help="Use STARTTLS with the SMTP server."
+)
+DEFAULT_FROM_EMAIL = declare(
+    "SMAAKMAKER_EMAIL_FROM",
+    default="smaakmaker@localhost",
+    help="Sender address of the e-mails Smaakmaker sends.",
+)
+EMAIL_TIMEOUT = 15
+#: whether invitations are e-mailed at all (``access.services.invitation_mail_send``)
+EMAIL_ENABLED = bool(EMAIL_HOST) or not IS_PRODUCTION
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands")]
 USE_I18N = True
