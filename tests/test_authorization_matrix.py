@@ -530,6 +530,8 @@ ROUTES: dict[str, Route] = {
     "cases:address_upload_progress": Route(
         kwargs=K_MISSING, status=perm("cases.import_addresses", yes=404), markers=lambda u: set()
     ),
+    # the catalogue of signal kinds (configuration, no personal data); adding the usual kinds is a POST
+    "cases:signal_kinds": Route(status=perm("cases.view_signalkind"), markers=lambda u: set()),
     "cases:dossier": Route(kwargs=K_A1, status=dossier_status, markers=lambda u: set()),  # the purpose form
     "cases:signal_create": Route(
         kwargs=K_A1,

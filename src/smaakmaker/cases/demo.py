@@ -38,6 +38,7 @@ from smaakmaker.cases.models import (
     Signal,
     SignalKind,
 )
+from smaakmaker.cases.signal_kinds import USUAL_KINDS
 
 BUURT_CODE = "BU0363FD04"
 BUURT_NAME = "Dobbebuurt"
@@ -126,16 +127,7 @@ REUSE = (
     ),
 )
 
-KINDS = (
-    ("overlast", "Overlast", "signalering-leefbaarheid", Flavour.ZUUR),
-    ("overbewoning", "Overbewoning", "signalering-leefbaarheid", Flavour.BITTER),
-    ("verwaarlozing", "Verwaarlozing woning", "signalering-leefbaarheid", Flavour.ZOUT),
-    ("woonfraude", "Woonfraude / onderhuur", "woonfraude-huurachterstand", Flavour.BITTER),
-    ("huurachterstand", "Huurachterstand", "woonfraude-huurachterstand", Flavour.ZOUT),
-    ("zorgsignaal", "Zorgsignaal", "zorgsignalen", Flavour.ZOUT),
-    ("hennep-drugs", "Hennep / drugs", "politie-informatie", Flavour.ZUUR),
-    ("criminele-uitstraling", "Criminele uitstraling", "politie-informatie", Flavour.ZUUR),
-)
+KINDS = USUAL_KINDS  # the usual kinds of the method (cases/signal_kinds.py)
 
 RULES = (
     {

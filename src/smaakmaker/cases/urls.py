@@ -17,6 +17,7 @@ urlpatterns = [
     path(
         "partnerbestanden/<uuid:uuid>/voortgang/", views.partner_file_progress, name="partner_file_progress"
     ),
+    path("signaalsoorten/", views.signal_kinds, name="signal_kinds"),
     path("inlezen/", views.address_upload, name="address_upload"),
     path("inlezen/<uuid:uuid>/", views.address_upload_status, name="address_upload_status"),
     path("inlezen/<uuid:uuid>/voortgang/", views.address_upload_progress, name="address_upload_progress"),

@@ -558,3 +558,36 @@ def address_upload_progress(request: HttpRequest, uuid) -> JsonResponse:
     return JsonResponse(
         {"status": upload.status, "progress": upload.progress, "step": upload.step, "done": upload.done}
     )
+
+
+# --- the catalogue of signal kinds -------------------------------------------------------------------
+
+
+@login_required
+@permission_required("cases.view_signalkind", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def signal_kinds(request: HttpRequest) -> HttpResponse:
+    """The signal kinds and the processing activity each falls under; the usual kinds added in one step
+    once the covenant's activities exist (an instance without the demo starts without kinds)."""
+    from smaakmaker.cases import signal_kinds as usual
+
+    if request.method == "POST":
+        if not request.user.has_perm(usual.MANAGE):
+            raise PermissionMissing(usual.MANAGE)
+        created = usual.signal_kinds_usual_add(actor=request.user, origin=origin_of(request))
+        messages.success(
+            request,
+            _("%(n)s usual signal kinds added.") % {"n": len(created)}
+            if created
+            else _("Nothing to add: every usual signal kind whose processing activity exists is there."),
+        )
+        return HttpResponseRedirect(reverse("cases:signal_kinds"))
+    return render(
+        request,
+        "cases/signal_kinds.html",
+        {
+            "kinds": SignalKind.objects.select_related("activity").order_by("activity__name", "label"),
+            "missing": usual.signal_kinds_missing(),
+            "may_add": request.user.has_perm(usual.MANAGE),
+        },
+    )

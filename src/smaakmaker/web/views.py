@@ -235,6 +235,7 @@ def _first_run_steps(user, home) -> list[FirstRunStep]:
     """The checklist with its live state, read from each domain's selectors."""
     from smaakmaker.access.models import Membership, Organisation
     from smaakmaker.areas.selectors import boundary_years_of, figure_years_of
+    from smaakmaker.cases.models import SignalKind
     from smaakmaker.cases.selectors import address_totals
     from smaakmaker.plans.models import Approach
 
@@ -341,6 +342,7 @@ def _first_run_steps(user, home) -> list[FirstRunStep]:
     )
     covenants = access_selectors.covenants_active_count()
     approaches = Approach.objects.count()
+    kinds = SignalKind.objects.filter(is_active=True).count()
     steps.append(
         FirstRunStep(
             "aanpak",
@@ -354,6 +356,10 @@ def _first_run_steps(user, home) -> list[FirstRunStep]:
                     ngettext("%(n)s covenant in force", "%(n)s covenants in force", covenants)
                     % {"n": nl_number(covenants)},
                     None,
+                ),
+                (
+                    ngettext("%(n)s signal kind", "%(n)s signal kinds", kinds) % {"n": nl_number(kinds)},
+                    reverse("cases:signal_kinds"),
                 ),
                 (
                     ngettext("%(n)s approach", "%(n)s approaches", approaches) % {"n": nl_number(approaches)},

@@ -266,3 +266,41 @@ def test_setup_with_the_demo_loads_it(settings):
     settings.DEMO = True
     call_command("setup", stdout=io.StringIO())
     assert get_user_model().objects.filter(username="beheerder").exists()
+
+
+def test_the_usual_signal_kinds_come_with_the_covenants_activities(admin, empty, demo_users):
+    from datetime import date
+
+    from smaakmaker.access import services as access_services
+    from smaakmaker.access.models import Organisation
+    from smaakmaker.cases.demo import ACTIVITIES
+    from smaakmaker.cases.models import SignalKind
+
+    page = admin.get(reverse("cases:signal_kinds")).content.decode()
+    assert "Er zijn nog geen signaalsoorten." in page  # an empty instance: the kinds follow the covenant
+    regisseur = demo_users["regisseur"]
+    covenant = access_services.covenant_create(
+        actor=regisseur,
+        name="Convenant Groningen",
+        area_codes=["GM0014"],
+        partners=list(Organisation.objects.all()),
+        valid_from=date(2026, 1, 1),
+        valid_until=None,
+    )
+    spec = dict(next(a for a in ACTIVITIES if a["code"] == "woonfraude-huurachterstand"))
+    access_services.processing_activity_create(actor=regisseur, covenant=covenant, **spec)
+    page = admin.get(reverse("cases:signal_kinds")).content.decode()
+    assert "2 gebruikelijke signaalsoorten kunnen worden toegevoegd" in page
+    for user, status in ((demo_users["professional"], 403), (demo_users["analist"], 403)):
+        admin.force_login(user)
+        assert admin.post(reverse("cases:signal_kinds")).status_code == status
+    admin.force_login(regisseur)  # keeps the catalogue
+    assert admin.post(reverse("cases:signal_kinds")).status_code == 302
+    assert set(SignalKind.objects.values_list("code", "activity__code")) == {
+        ("woonfraude", "woonfraude-huurachterstand"),
+        ("huurachterstand", "woonfraude-huurachterstand"),
+    }
+    assert AuditRecord.objects.filter(action="signalkind.create", actor="regisseur").count() == 1
+    admin.post(reverse("cases:signal_kinds"))  # again: nothing to add
+    assert SignalKind.objects.count() == 2
+    assert AuditRecord.objects.filter(action="signalkind.create").count() == 1

@@ -42,9 +42,9 @@ class Command(BaseCommand):
         if settings.DEMO:
             call_command("demo", stdout=self.stdout, stderr=self.stderr)
             return
-        url = (settings.PUBLIC_URL or "http://127.0.0.1:8000").rstrip("/") + "/eerste-start/"
+        url = "de pagina Eerste start (/eerste-start/)"
         if first_admin_exists():
-            self.stdout.write(f"Zonder demo. Een beheerder bestaat al; de eerste start staat op {url}")
+            self.stdout.write(f"Zonder demo. Een beheerder bestaat al; na het inloggen volgt {url}.")
             return
         interactive = sys.stdin.isatty()
         if not beheerder and interactive:
@@ -53,11 +53,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Zonder demo: er is nog geen beheerder. Maak de eerste met\n"
                 "    .venv/bin/smaakmaker createadmin NAAM\n"
-                f"en log daarna in; de eerste start staat op {url}"
+                f"en log daarna in; dan volgt {url}."
             )
             return
         if not password_from_env and not interactive:
             raise CommandError("Give --password-from-env VARIABLE, or run this on a console to be asked.")
         extra = {"password_from_env": password_from_env} if password_from_env else {}
         call_command("createadmin", beheerder, stdout=self.stdout, stderr=self.stderr, **extra)
-        self.stdout.write(f"Log in als {beheerder}; de eerste start staat op {url}")
+        self.stdout.write(f"Log in als {beheerder}; daarna volgt {url}.")
