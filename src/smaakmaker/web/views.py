@@ -336,8 +336,8 @@ def _first_run_steps(user, home) -> list[FirstRunStep]:
                     None,
                 ),
             ],
-            reverse("access:users"),
-            _("Organisations and users"),
+            reverse("access:invitations"),
+            _("Invitations"),
         )
     )
     covenants = access_selectors.covenants_active_count()

@@ -273,7 +273,6 @@ def test_the_usual_signal_kinds_come_with_the_covenants_activities(admin, empty,
 
     from smaakmaker.access import services as access_services
     from smaakmaker.access.models import Organisation
-    from smaakmaker.cases.demo import ACTIVITIES
     from smaakmaker.cases.models import SignalKind
 
     page = admin.get(reverse("cases:signal_kinds")).content.decode()
@@ -287,8 +286,19 @@ def test_the_usual_signal_kinds_come_with_the_covenants_activities(admin, empty,
         valid_from=date(2026, 1, 1),
         valid_until=None,
     )
-    spec = dict(next(a for a in ACTIVITIES if a["code"] == "woonfraude-huurachterstand"))
-    access_services.processing_activity_create(actor=regisseur, covenant=covenant, **spec)
+    access_services.processing_activity_create(
+        actor=regisseur,
+        covenant=covenant,
+        code="woonfraude-huurachterstand",
+        name="Woonfraude en huurachterstand",
+        purpose="Signalen van de corporatie per adres.",
+        avg_ground="6.1.e",
+        legal_basis="Woningwet art. 45",
+        data_categories=["adres", "soort signaal", "datum"],
+        compartment="corporatie",
+        retention_days=730,
+        grants=[("woningcorporatie", "partner-professional", "participation", "write")],
+    )
     page = admin.get(reverse("cases:signal_kinds")).content.decode()
     assert "2 gebruikelijke signaalsoorten kunnen worden toegevoegd" in page
     for user, status in ((demo_users["professional"], 403), (demo_users["analist"], 403)):
@@ -304,3 +314,43 @@ def test_the_usual_signal_kinds_come_with_the_covenants_activities(admin, empty,
     admin.post(reverse("cases:signal_kinds"))  # again: nothing to add
     assert SignalKind.objects.count() == 2
     assert AuditRecord.objects.filter(action="signalkind.create").count() == 1
+
+
+def test_a_lost_address_import_is_queued_again_then_failed_with_the_reason(empty):
+    from smaakmaker.cases.address_uploads import address_upload_abandoned
+
+    upload = AddressUpload.objects.create(
+        uploaded_by=empty, file_name="a.csv", content=b"x", status="running", progress=0.3
+    )
+    address_upload_abandoned(upload.pk, retry=True, reason="weg")
+    upload.refresh_from_db()
+    assert (upload.status, upload.progress, upload.content) == ("queued", 0.0, b"x")
+    address_upload_abandoned(upload.pk, retry=False, reason="De achtergrondverwerker stopte.")
+    upload.refresh_from_db()
+    assert (upload.status, upload.message, upload.content) == (
+        "failed",
+        "De achtergrondverwerker stopte.",
+        b"",
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_of_an_address_import_is_seen_while_it_runs_on_postgresql(empty):
+    from django.db import connection, transaction
+
+    from smaakmaker.cases.address_uploads import _ProgressWriter
+
+    upload = AddressUpload.objects.create(
+        uploaded_by=empty, file_name="a.csv", status="running", progress=0.05
+    )
+    writer = _ProgressWriter(upload.pk)
+    try:
+        with transaction.atomic():  # the import's own transaction is open meanwhile
+            writer("Adressen toewijzen", 5, 10)
+            seen = AddressUpload.objects.values_list("progress", "step").get(pk=upload.pk)
+    finally:
+        writer.close()
+    if connection.vendor == "postgresql":
+        assert seen == (pytest.approx(0.1 + 0.85 * 0.5), "Adressen toewijzen: 5 van 10")
+    else:  # one writer at a time: the steps around the transaction only
+        assert seen == (0.05, "")

@@ -3,8 +3,12 @@
 first beheerder names the gemeente Groningen, uploads the Wijk- en buurtkaart 2017 (the GeoPackage as CBS
 publishes it, written from the bundled data as the user's file) and the Kerncijfers 2017, reaches the
 wijkscan of Groningen 2017 on the map, and imports the bundled 242 BAG addresses: 238 in exactly one
-buurt, the 4 in Haren and Eelderwolde reported as outside the 2017 gemeente. Zero axe-core WCAG 2.1 A/AA
-violations on every new page."""
+buurt, the 4 in Haren and Eelderwolde reported as outside the 2017 gemeente. Then the partners: three
+organisations, four invited users who each set a password and TOTP (privacy officer, regisseur, a
+corporation's consulent, a wijkagent), the covenant recorded and activated by the regisseur with the
+usual signal kinds, a partner file of signals imported by the consulent and seen in the dossier by her,
+and by no other partner (the wijkagent gets no access and the dossier answers 404). Zero axe-core WCAG 2.1
+A/AA violations on every new page."""
 
 from __future__ import annotations
 
@@ -126,3 +130,163 @@ def test_from_an_empty_instance_to_groningen_2017(page, axe, settings, tmp_path,
     assert "242 adressen" in page.get_by_test_id("state-adressen").inner_text()
     assert "4 van 6 stappen klaar" in page.locator("main").inner_text()
     assert axe(page) == []
+
+    _partners_and_their_signals(page, axe, tmp_path)
+
+
+# --- the partners: organisations, invited users with TOTP, the covenant, a partner file of signals -------
+
+USERS = {  # user name (the e-mail address) -> (first name, last name, organisation, role label)
+    "fg@groningen.invalid": (
+        "Fenna",
+        "Gegevens (fictief)",
+        "Gemeente Groningen (fictief)",
+        "Functionaris gegevensbescherming (FG)",
+    ),
+    "regie@groningen.invalid": ("Rik", "Regie (fictief)", "Gemeente Groningen (fictief)", "Regisseur"),
+    "consulent@woon.invalid": ("Cas", "Consulent (fictief)", "Woonstad (fictief)", "Partnerprofessional"),
+    "agent@politie.invalid": ("Wim", "Wijkagent (fictief)", "Politie Noord (fictief)", "Partnerprofessional"),
+}
+
+
+def _sign_out(page) -> None:
+    page.get_by_role("button", name="Uitloggen").click()
+    page.get_by_role("heading", level=1, name="Inloggen").wait_for()
+
+
+def _accept(page, axe, link: str, username: str) -> None:
+    """The invitee follows the link, sets a password and TOTP, and is signed in."""
+    first, last, _organisation, _role = USERS[username]
+    page.goto(link)
+    page.get_by_role("heading", level=1, name="Welkom bij Smaakmaker").wait_for()
+    page.get_by_label("Nieuw wachtwoord", exact=True).fill(PASSWORD)
+    page.get_by_label("Nieuw wachtwoord nogmaals").fill(PASSWORD)
+    page.get_by_role("button", name="Wachtwoord instellen").click()
+    _totp_setup(page)
+    page.get_by_role("heading", level=1, name=f"Welkom, {first} {last}").wait_for()
+
+
+def _partners_and_their_signals(page, axe, tmp_path) -> None:
+    from django.contrib.auth import get_user_model
+
+    from smaakmaker.cases.models import Signal
+
+    # the beheerder: the partner organisations and an invitation for each user
+    for name, kind in (
+        ("Gemeente Groningen (fictief)", "gemeente"),
+        ("Woonstad (fictief)", "woningcorporatie"),
+        ("Politie Noord (fictief)", "politie"),
+    ):
+        page.goto("/toegang/organisaties/nieuw/")
+        page.get_by_label("Naam").fill(name)
+        page.get_by_label("Soort").select_option(kind)
+        page.get_by_role("button", name="Organisatie toevoegen").click()
+        page.wait_for_load_state()
+    page.goto("/eerste-start/")
+    page.get_by_test_id("link-partners").click()
+    page.get_by_role("heading", level=1, name="Uitnodigingen").wait_for()
+    links = {}
+    for username, (first, last, organisation, role) in USERS.items():
+        page.goto("/toegang/uitnodigingen/nieuw/")
+        page.get_by_label("Voornaam").fill(first)
+        page.get_by_label("Achternaam").fill(last)
+        page.get_by_label("E-mailadres").fill(username)
+        page.get_by_label("Partnerorganisatie").select_option(label=organisation)
+        page.get_by_label(role, exact=True).check()
+        page.get_by_role("button", name="Uitnodiging maken").click()
+        page.get_by_label("Uitnodigingslink").wait_for()
+        links[username] = page.get_by_label("Uitnodigingslink").input_value()
+    _sign_out(page)
+
+    # the privacy officer and the regisseur accept; the regisseur records and activates the covenant
+    _accept(page, axe, links["fg@groningen.invalid"], "fg@groningen.invalid")
+    _sign_out(page)
+    _accept(page, axe, links["regie@groningen.invalid"], "regie@groningen.invalid")
+    page.goto("/toegang/convenanten/")
+    assert "Begin met een nieuw convenant" in page.get_by_test_id("empty-covenants").inner_text()
+    page.get_by_test_id("new-covenant").click()
+    page.get_by_label("Naam van het convenant").fill("Convenant Groningen (fictief)")
+    page.get_by_label("Gebieden (CBS-codes)").fill("GM0014")
+    for organisation in ("Gemeente Groningen (fictief)", "Woonstad (fictief)", "Politie Noord (fictief)"):
+        page.get_by_label(organisation).check()
+    page.get_by_label("Geldig vanaf").fill("2026-01-01")
+    page.get_by_label("DPIA-kenmerk").fill("DPIA-2026-001 (fictief)")
+    page.get_by_label("DPIA-datum").fill("2025-12-01")
+    page.get_by_label("Functionaris gegevensbescherming").select_option(
+        label="Fenna Gegevens (fictief) (fg@groningen.invalid)"
+    )
+    page.get_by_role("button", name="Opslaan als concept").click()
+    page.get_by_test_id("add-activity").click()
+    page.get_by_label("Naam van de verwerkingsactiviteit").fill("Woonfraude en huurachterstand")
+    page.get_by_label("Code").fill("woonfraude-huurachterstand")
+    page.get_by_label("Doel").fill("Signalen van de corporatie over woonfraude en huurachterstand per adres.")
+    page.get_by_label("Grondslag (AVG artikel 6)").select_option("6.1.e")
+    page.get_by_label("Wet en artikel").fill("Woningwet art. 45")
+    page.get_by_label("Gegevenscategorieën").fill("adres, soort signaal, datum")
+    page.get_by_label("Compartiment").select_option("corporatie")
+    page.locator("#id_grants-0-organisation_kind").select_option("woningcorporatie")
+    page.locator("#id_grants-0-role").select_option("partner-professional")
+    page.locator("#id_grants-0-scope").select_option("participation")
+    page.locator("#id_grants-0-level").select_option("write")
+    page.get_by_test_id("save-activity").click()
+    page.get_by_test_id("activate").click()
+    page.wait_for_load_state()
+    from smaakmaker.access.models import Covenant
+
+    assert Covenant.objects.get().status == "active"
+    # the usual signal kinds under the covenant's activity
+    page.goto("/adressen/signaalsoorten/")
+    assert axe(page) == []
+    page.get_by_role("button", name="De gebruikelijke signaalsoorten toevoegen").click()
+    assert page.get_by_test_id("signal-kinds").locator("tbody tr").count() == 2
+    assert axe(page) == []
+    _sign_out(page)
+
+    # the corporation's consulent: a partner file of signals at three of the imported addresses
+    from smaakmaker.cases.models import Address
+
+    addresses = list(
+        Address.objects.exclude(buurt_code="")
+        .filter(house_letter="", house_number_addition="")
+        .order_by("pk")[:3]
+    )
+    path = tmp_path / "signalen woonstad.csv"
+    lines = ["Postcode;Huisnr;Soort;Datum;Omschrijving"]
+    lines += [
+        f"{a.postcode};{a.house_number};huurachterstand;2026-11-0{i + 1};Achterstand melding {i + 1}"
+        for i, a in enumerate(addresses)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _accept(page, axe, links["consulent@woon.invalid"], "consulent@woon.invalid")
+    page.goto("/adressen/partnerbestanden/")
+    page.get_by_label("Bestand met signalen").set_input_files(str(path))
+    page.get_by_role("button", name="Uploaden").click()
+    page.get_by_role("heading", level=2, name="Welke kolom bevat wat").wait_for()
+    page.get_by_role("button", name="Controleren (proefinlezen)").click()
+    page.get_by_role("heading", level=2, name="Proefinlezen: wat inlezen zou doen").wait_for()
+    assert page.get_by_test_id("partner-file-accepted").inner_text() == "3"
+    page.get_by_role("button", name="Inlezen", exact=True).click()
+    page.get_by_test_id("partner-file-done").wait_for()
+    assert Signal.objects.count() == 3
+    # seen by the right partner: the consulent opens the dossier of the first address
+    target = addresses[0]
+    page.goto("/adressen/")
+    page.get_by_label("Postcode").fill(target.postcode)
+    page.get_by_label("Huisnummer").fill(str(target.house_number))
+    page.get_by_role("button", name="Zoeken").click()
+    page.get_by_test_id("search-results").get_by_role("link").first.click()
+    page.get_by_label("Doel van het openen van dit dossier").fill("Huurachterstand bespreken")
+    page.get_by_role("button", name="Dossier openen").click()
+    page.get_by_test_id("timeline").wait_for()
+    assert "Achterstand melding 1" in page.get_by_test_id("timeline").inner_text()
+    dossier = page.url
+    _sign_out(page)
+
+    # ... and by no other: the police's wijkagent has no grant, the same dossier is not found
+    _accept(page, axe, links["agent@politie.invalid"], "agent@politie.invalid")
+    page.goto("/adressen/")
+    assert "geen toegang" in page.locator("main").inner_text()
+    assert page.goto(dossier).status == 404
+    assert "Achterstand melding" not in page.content()
+    users = get_user_model().objects.filter(username__in=USERS)
+    assert users.count() == 4 and all(u.totpdevice_set.filter(confirmed=True).exists() for u in users)
