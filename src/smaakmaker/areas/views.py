@@ -162,7 +162,7 @@ def _map_rows(state: MapState) -> tuple[list[dict[str, Any]], list[str], Any]:
                 "inwoners": _number(record["inwoners"], 0),
                 "interval": (
                     f"{_number(record['composite_low'], 0)}–{_number(record['composite_high'], 0)}"
-                    if state.colour == "composite"
+                    if state.colour == "composite" and has_score
                     else ""
                 ),
                 "url": reverse("areas:detail", args=[code]),
@@ -596,6 +596,17 @@ def method(request: HttpRequest) -> HttpResponse:
     return redirect("web:method", permanent=True)
 
 
+#: the kinds of import, as the list of imports names them
+IMPORT_KINDS = {
+    "grenzen": "grenzen (Wijk- en buurtkaart)",
+    "cbs_csv": "CBS-cijfers (bestand)",
+    "cbs_odata": "CBS-cijfers (CBS-API)",
+    "geojson": "gemeentegrenzen",
+    "addresses-bag": "adressen (LVBAG-extract)",
+    "addresses-bag-gpkg": "adressen (BAG-GeoPackage)",
+    "addresses-lijst": "adressen (eigen lijst)",
+}
+
 #: what the beheerder needs to upload area files in the web (access/policies.py: SET_UP_INSTANCE, IMPORT_AREAS)
 IMPORT_PERMISSIONS = [
     "areas.add_homegemeente",
@@ -687,6 +698,9 @@ def upload(request: HttpRequest) -> HttpResponse:
         "api_form": forms_["cbs-api"],
         "boundaries": selectors.boundary_years_of(gemeente_code=home.code) if home else {},
         "figures": selectors.figure_years_of(gemeente_code=home.code) if home else {},
-        "batches": ImportBatch.objects.order_by("-created")[:20],
+        "batches": [
+            (batch, IMPORT_KINDS.get(batch.kind, batch.kind))
+            for batch in ImportBatch.objects.order_by("-created")[:20]
+        ],
     }
     return render(request, "areas/upload.html", context, status=status)

@@ -111,6 +111,8 @@ def test_boundaries_figures_and_the_scan_of_groningen_2017(admin, tmp_path):
     assert "alleen cijfers geladen die niet in de kwetsbaarheidsindex tellen (8:" in page
     assert "geen index: geen van de cijfers van dit jaar telt mee" in page
     assert "Binnenstad-Noord" in page
+    assert "(–––)" not in page  # no interval without an index
+    assert "grenzen (Wijk- en buurtkaart)" in admin.get(reverse("areas:upload")).content.decode()
     page = admin.get(
         reverse("areas:map") + "?niveau=buurt&gemeente=GM0014&jaar=2017&kleur=eenpersoonshuishoudens_pct"
     ).content.decode()
