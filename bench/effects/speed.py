@@ -42,8 +42,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-BASELINE_REVS = ("cc3a7ad", "5fa01ac")
-BASELINE_NOTES = {"cc3a7ad": "main before this work", "5fa01ac": "before issue 15 points 2-3"}
+BASELINE_REVS = ("5c63955", "5fa01ac")
+BASELINE_NOTES = {
+    "5c63955": "main before ADR 0023",
+    "cc3a7ad": "main before the inner-solve speed work",
+    "5fa01ac": "before issue 15 points 2-3",
+}
 sys.path.insert(0, str(HERE))
 from panel import cpu_seconds, machine  # noqa: E402
 
@@ -73,21 +77,26 @@ def child(task: str, src: str, n: int, repeats: int, jobs: int, sample: int) -> 
         elif task == "refit":
             main = fx.fit_data(data, fx.FitOptions(), check_hull=False)
             options = fx.FitOptions(n_starts=2, n_random_screen=0)
+            # The placebos' own procedure: since ADR 0023 units inside the hull are fitted by donor
+            # exchange (older code has no such option and searches V for every placebo).
+            placebo_options = options
+            if "inside_hull_search" in getattr(fx.FitOptions, "__dataclass_fields__", {}):
+                placebo_options = fx.FitOptions(n_starts=2, n_random_screen=0, inside_hull_search="exchange")
             c0, t0 = cpu_seconds(), time.perf_counter()
             if sample:
                 import numpy as np
 
                 picks = np.random.default_rng(0).choice(data.n_donors, sample, replace=False)
                 losses = [
-                    fx.fit_data(data.with_treated_donor(int(j)), options, check_hull=False).loss
+                    fx.fit_data(data.with_treated_donor(int(j)), placebo_options, check_hull=False).loss
                     for j in picks
                 ]
-                extra = {"estimated_from": sample, "mean_loss": float(np.mean(losses))}
+                extra = {"estimated_from": sample, "mean_loss": float(np.mean(losses)), "losses": losses}
             else:
                 placebo = fx.placebo_in_space(
                     data, result=main, variant="refit_v", n_jobs=jobs, options=options
                 )
-                extra = {"p": placebo.p_value}
+                extra = {"p": placebo.p_value, "rank": placebo.rank}
         else:  # sdid
             result = fx.synthdid_estimate(data, method="sdid")
             extra = {"estimate": result.estimate, "se": result.standard_error}
@@ -147,6 +156,19 @@ def baseline_source(rev: str, target: Path) -> Path:
     return target / "src"
 
 
+def loss_ratios(ours: dict, theirs: dict) -> str:
+    """Per-placebo loss of ours over a baseline's: median ratio and shares better / worse."""
+    if "losses" not in ours or "losses" not in theirs:
+        return "-"
+    import numpy as np
+
+    q = np.asarray(ours["losses"]) / np.asarray(theirs["losses"])
+    return (
+        f"median {np.median(q):.3f}, min {q.min():.3f}, max {q.max():.3f}; worse by > 1 %: "
+        f"{np.mean(q > 1.01):.0%}, > 10 %: {np.mean(q > 1.1):.0%}; better by > 1 %: {np.mean(q < 0.99):.0%}"
+    )
+
+
 def cell(result: dict, what: str = "") -> str:
     if "error" in result:
         return result["error"]
@@ -159,6 +181,8 @@ def cell(result: dict, what: str = "") -> str:
         )
     if what and what in result:
         text += f"; {what} {result[what]:.4g}"
+    if what == "p" and "rank" in result:
+        text += f", rank {result['rank']}"
     return text
 
 
@@ -217,7 +241,10 @@ def main(argv: list[str] | None = None) -> int:
         if "refit" not in args.skip:
             once = argparse.Namespace(**{**vars(args), "repeats": 1})
             label = "placebo in space, 1,000 donors, V refitted per placebo, 2 processes (target <= 60 s)"
-            show([label, *(cell(r) for r in versions("refit", once, sample=args.refit_sample)), "-"])
+            runs = versions("refit", once, sample=args.refit_sample)
+            show([label, *(cell(r) for r in runs), "-"])
+            label_q = "the same placebos, pre-period loss (MSPE) of ours / of each baseline's, per placebo"
+            show([label_q, "-", *(loss_ratios(runs[0], r) for r in runs[1:]), "-"])
             if args.refit_full:
                 full = run_child(py, "refit", new, once, sample=0)
                 show([label + ", all 1,000 run", cell(full, "p"), *("not run" for _ in revs), "-"])

@@ -22,10 +22,23 @@ import pandas as pd
 
 from ._data import SyntheticControlData, SyntheticControlSpec, build_matrices
 from ._errors import EffectEvaluationError
-from ._solver import NestedProblem, regression_v, scale_predictors, search_v, solve_simplex_lsq
+from ._solver import (
+    NestedProblem,
+    WeightSolution,
+    exchange_exact_matches,
+    inside_hull,
+    regression_v,
+    scale_predictors,
+    search_v,
+    solve_simplex_lsq,
+)
 
 VMethod = Literal["nested", "custom", "two_step"]
 HullCheck = Literal["raise", "warn", "off"]
+InsideHullSearch = Literal["v", "exchange"]
+EXCHANGE_OUTER_SOLVER = (
+    "donor exchange over the exact predictor matches (inside the hull; V has no influence)"
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,13 @@ class FitOptions:
             donors from which the treated unit counts as outside the convex hull.
         poor_fit_ratio: a warning is added when the pre-period RMSPE exceeds this share of the
             standard deviation of the treated unit's pre-period outcome.
+        inside_hull_search: how the weights are chosen when the treated unit's predictors lie inside
+            the convex hull of the donors' (then every V > 0 has the same optimal set: all exact
+            predictor matches). ``"v"``: search V with Powell and take the match the inner solve
+            returns at the best V found (the main fit). ``"exchange"``: search the sparse exact
+            matches directly, exchanging one donor at a time from the match of every start V
+            (:func:`._solver.exchange_exact_matches`); the refitted placebo test uses it (ADR 0023).
+            Outside the hull both are the V search.
     """
 
     starts: tuple[Literal["equal", "regression"], ...] = ("equal", "regression")
@@ -60,6 +80,7 @@ class FitOptions:
     hull_check: HullCheck = "raise"
     hull_share: float = 0.5
     poor_fit_ratio: float = 0.5
+    inside_hull_search: InsideHullSearch = "v"
 
 
 @dataclass(frozen=True)
@@ -280,6 +301,48 @@ def _coerce_v(
     return arr / arr.sum()
 
 
+def treated_inside_hull(data: SyntheticControlData) -> bool:
+    """Whether the treated unit's scaled predictors lie inside the convex hull of the donors'."""
+    x_all = np.concatenate([data.x_treated[:, None], data.x_donors], axis=1)
+    sd = scale_predictors(x_all)
+    problem = NestedProblem(data.x_treated / sd, data.x_donors / sd[:, None], data.z_treated, data.z_donors)
+    return problem.n_predictors > 1 and inside_hull(problem)
+
+
+def _exchange_fit(
+    problem: NestedProblem, data: SyntheticControlData, candidates: list[tuple[str, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[float, ...], str] | None:
+    """Weights of a unit inside the hull: the best exact match reached by donor exchange from the
+    match the inner solve returns at each start V (``None`` if no start gives a clean vertex)."""
+    zd = data.z_donors - data.z_treated[:, None]
+    best: tuple[float, str, np.ndarray, np.ndarray] | None = None
+    names, losses = [], []
+    for name, v0 in candidates:
+        found = exchange_exact_matches(problem.d, zd, problem.weights(v0))
+        if found is None:
+            continue
+        w = found[0]
+        loss = problem.loss_of_weights(w)
+        names.append(name)
+        losses.append(loss)
+        if best is None or loss < best[0]:
+            best = (loss, name, v0, w)
+    if best is None:
+        return None
+    return best[2], best[3], tuple(names), tuple(losses), best[1]
+
+
+def _certificate(problem: NestedProblem, w: np.ndarray, v: np.ndarray) -> WeightSolution:
+    """KKT certificate (as :func:`solve_simplex_lsq` reports it) of the weights ``w`` at ``v``."""
+    a = problem.d * np.sqrt(v)[:, None]
+    col = np.einsum("ij,ij->j", a, a)
+    c2 = float(col.mean()) if float(col.mean()) > 0 else 1.0
+    r = a @ w
+    rr = float(r @ r)
+    viol = max(0.0, float(rr - (r @ a).min())) / c2
+    return WeightSolution(w, rr, 0, viol, np.flatnonzero(w), True)
+
+
 def fit_data(
     data: SyntheticControlData,
     options: FitOptions | None = None,
@@ -304,6 +367,7 @@ def fit_data(
     x0 = data.x_donors / sd[:, None]
     problem = NestedProblem(x1, x0, data.z_treated, data.z_donors)
     k = x1.size
+    exchanged = None
     if v is not None:
         v_arr = _coerce_v(v, data.predictor_names)
         w = problem.weights(v_arr)
@@ -332,19 +396,30 @@ def fit_data(
             for i in np.argsort(screen, kind="stable")[:n_extra]:
                 candidates.append((f"random_{int(i)}", draws[i]))
         candidates = candidates[: max(1, options.n_starts)]
-        v_arr, w, loss, info = search_v(
-            problem,
-            candidates,
-            max_evaluations_per_start=options.max_evaluations_per_start,
-            stop_when_confirmed=options.stop_when_confirmed,
-        )
-        starts, start_losses = tuple(info.starts), tuple(info.start_losses)
-        best_start, stopped_early = info.best_start, info.stopped_early
+        if options.inside_hull_search == "exchange" and k > 1 and inside_hull(problem):
+            exchanged = _exchange_fit(problem, data, candidates)
         method = v_method or "nested"
-        outer = "multi-start Powell on V = |x|/sum|x|"
-    # Exactness certificate of the final inner solve.
-    final = solve_simplex_lsq(problem.d, np.sqrt(v_arr))
-    w = final.weights
+        if exchanged is not None:
+            v_arr, w, starts, start_losses, best_start = exchanged
+            stopped_early = False
+            outer = EXCHANGE_OUTER_SOLVER
+        else:
+            v_arr, w, loss, info = search_v(
+                problem,
+                candidates,
+                max_evaluations_per_start=options.max_evaluations_per_start,
+                stop_when_confirmed=options.stop_when_confirmed,
+            )
+            starts, start_losses = tuple(info.starts), tuple(info.start_losses)
+            best_start, stopped_early = info.best_start, info.stopped_early
+            outer = "multi-start Powell on V = |x|/sum|x|"
+    if exchanged is not None:
+        # An exact match is optimal for every V > 0: certify it at the reported V.
+        final = _certificate(problem, w, v_arr)
+    else:
+        # Exactness certificate of the final inner solve.
+        final = solve_simplex_lsq(problem.d, np.sqrt(v_arr))
+        w = final.weights
     loss = problem.loss_of_weights(w)
     scale2 = float(np.mean(np.einsum("ij,i,ij->j", problem.d, v_arr, problem.d)))
     unique = bool(final.objective > 1e-10 * scale2) or data.n_donors <= k

@@ -10,7 +10,12 @@
   - ``variant="fixed_v"`` (fast): V and the predictor scaling of the main fit are re-used, only the
     exact weight solve is repeated per placebo.
   - ``variant="refit_v"`` (full, as in the papers): the nested V search is repeated per placebo,
-    each with its own scaling.
+    each with its own scaling. A placebo whose predictors lie inside the convex hull of the other
+    donors' (most of them in large pools) has the same optimal weight set for every V; its weights
+    are then found by donor exchange over the exact predictor matches (``inside_hull_search=
+    "exchange"``, ADR 0023), never worse in pre-period fit than the V search and far faster. The
+    treated unit's statistic is computed the same way when it lies inside the hull too, so that
+    treated unit and placebos are fitted by one procedure.
 
 * Leave-one-out: drop each donor with positive weight and refit; shows whether one donor drives the
   result.
@@ -23,7 +28,7 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -31,7 +36,15 @@ import pandas as pd
 
 from ._data import SyntheticControlData, SyntheticControlSpec, build_matrices
 from ._errors import EffectEvaluationError
-from ._fit import FitOptions, SyntheticControlResult, as_data, fit_data
+from ._fit import (
+    EXCHANGE_OUTER_SOLVER,
+    FitOptions,
+    InsideHullSearch,
+    SyntheticControlResult,
+    as_data,
+    fit_data,
+    treated_inside_hull,
+)
 from ._solver import scale_predictors, solve_simplex_lsq
 
 PlaceboVariant = Literal["fixed_v", "refit_v"]
@@ -73,6 +86,7 @@ class PlaceboInSpaceResult:
     excluded: tuple[Hashable, ...] = field(default=())
     max_pre_mspe_ratio: float | None = None
     elapsed_seconds: float = 0.0
+    treated_refitted: bool = False
 
     def explanation(self) -> str:
         """Plain-language summary in Dutch."""
@@ -87,6 +101,12 @@ class PlaceboInSpaceResult:
             f"{self.treated} staat op plaats {self.rank} van {self.n_placebos + 1} naar de verhouding tussen "
             f"afwijking na en vóór de ingreep. De kans om bij toeval een even grote verhouding te zien is "
             f"p = {self.p_value:.3f}."
+            + (
+                f" Omdat de voorspellers van {self.treated} binnen het bereik van de donors liggen, is "
+                f"{self.treated} voor deze toets op dezelfde manier opnieuw geschat als de placebo's."
+                if self.treated_refitted
+                else ""
+            )
             + (
                 f" {len(self.excluded)} placebo's met een slechte pasvorm vóór de ingreep zijn weggelaten."
                 if self.excluded
@@ -126,6 +146,11 @@ def _ratios(gaps: np.ndarray, pre: np.ndarray, post: np.ndarray) -> tuple[np.nda
     return pre_r, post_r, ratio
 
 
+def result_search(result: SyntheticControlResult) -> InsideHullSearch:
+    """Which inside-hull search produced ``result`` (``"v"`` also for units outside the hull)."""
+    return "exchange" if result.solver.outer_solver == EXCHANGE_OUTER_SOLVER else "v"
+
+
 def placebo_in_space(
     data: pd.DataFrame | SyntheticControlData,
     spec: SyntheticControlSpec | None = None,
@@ -135,6 +160,7 @@ def placebo_in_space(
     options: FitOptions | None = None,
     max_pre_mspe_ratio: float | None = None,
     n_jobs: int = 1,
+    inside_hull_search: InsideHullSearch = "exchange",
 ) -> PlaceboInSpaceResult:
     """Placebo-in-space test over the donor pool.
 
@@ -145,11 +171,19 @@ def placebo_in_space(
         max_pre_mspe_ratio: optionally leave out placebos whose pre-period MSPE exceeds this multiple
             of the treated unit's (ADH 2010 show 20, 5 and 2); ``None`` keeps all.
         n_jobs: worker processes for ``refit_v`` (1 = in this process).
+        inside_hull_search: for ``refit_v``, how placebos (and the treated unit's statistic) inside
+            the convex hull of the donors are fitted: ``"exchange"`` (default, ADR 0023) or ``"v"``
+            (the V search of the main fit, as before).
     """
     options = options or FitOptions()
     problem = as_data(data, spec)
     if result is None:
         result = fit_data(problem, options)
+    treated_refitted = False
+    if variant == "refit_v":
+        options = replace(options, inside_hull_search=inside_hull_search)
+        if inside_hull_search != result_search(result) and treated_inside_hull(problem):
+            result, treated_refitted = fit_data(problem, options, check_hull=False), True
     if problem.n_donors < 2:
         raise EffectEvaluationError(
             "empty_donor_pool", "Voor een placebotoets zijn minstens twee eenheden in de donorpool nodig."
@@ -206,6 +240,7 @@ def placebo_in_space(
         excluded=tuple(d for d, k in zip(problem.donors, keep, strict=True) if not k),
         max_pre_mspe_ratio=max_pre_mspe_ratio,
         elapsed_seconds=time.perf_counter() - t0,
+        treated_refitted=treated_refitted,
     )
 
 

@@ -413,3 +413,104 @@ def search_v(
     info.n_inner_solves = problem.n_inner_solves
     info.elapsed_seconds = time.perf_counter() - t0
     return v, w, problem.loss_of_weights(w), info
+
+
+def inside_hull(problem: NestedProblem) -> bool:
+    """Whether the treated predictors lie inside the convex hull of the donors' (scaled) predictors.
+
+    Tested with one exact inner solve at equal V and the inner solver's own zero tolerance. Inside
+    the hull the inner optimum is 0 for *every* V > 0 and the set of optimal weights is the same for
+    every V: all weights that reproduce the predictors exactly (:func:`exchange_exact_matches`)."""
+    k = problem.n_predictors
+    sol = solve_simplex_lsq(problem.d, np.full(k, 1.0 / math.sqrt(k)), None, problem.d_squared)
+    return bool(sol.zero_optimum)
+
+
+def exchange_exact_matches(
+    d: FloatArray, zd: FloatArray, w0: FloatArray, max_steps: int = 1000
+) -> tuple[FloatArray, int] | None:
+    """Best sparse exact predictor match reachable from ``w0`` by exchanging one donor at a time.
+
+    The exact matches ``F = {w >= 0, 1'w = 1, d w = 0}`` (``d = x0 - x1 1'``, k predictors) form a
+    polytope whose vertices have at most k + 1 donors; the inner solve of a unit inside the hull
+    returns one of them (:func:`solve_simplex_lsq`). Starting from the vertex ``w0``, every step
+    tries all donors as the one to enter (a simplex pivot: the ratio test picks the donor that
+    leaves), all at once with one (k+1)-square solve, and moves to the neighbouring vertex with the
+    lowest pre-period loss ``||zd w||^2`` (``zd = z0 - z1 1'``), as long as that is strictly lower.
+    So the loss never rises and every point visited is an exact match with at most k + 1 donors.
+
+    Returns ``(w, steps)``, or ``None`` when ``w0`` is not a (numerically clean) vertex of ``F``."""
+    k, n_donors = d.shape
+    m = k + 1
+    support = np.flatnonzero(w0 > 0)
+    if support.size == 0 or support.size > m:
+        return None
+    a = np.empty((m, n_donors))
+    a[:k] = d
+    a[k] = 1.0
+    b = np.zeros(m)
+    b[k] = 1.0
+    basis = [int(j) for j in support]
+    if len(basis) < m:  # a degenerate vertex: complete the basis with donors at weight zero
+        order = np.argsort(np.einsum("ij,ij->j", d, d), kind="stable")
+        for j in order[: 50 * m]:
+            if int(j) in basis:
+                continue
+            if np.linalg.matrix_rank(a[:, [*basis, int(j)]]) == len(basis) + 1:
+                basis.append(int(j))
+                if len(basis) == m:
+                    break
+        if len(basis) < m:
+            return None
+    basis_idx = np.array(basis, dtype=np.intp)
+    scale = max(1.0, float(np.abs(d[:, basis_idx]).max()))
+
+    def vertex(idx: FloatArray) -> FloatArray | None:
+        try:
+            wb = np.linalg.solve(a[:, idx], b)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.isfinite(wb).all() or wb.min() < -1e-9:
+            return None
+        wb = np.maximum(wb, 0.0)
+        if float(np.abs(d[:, idx] @ wb).max()) > 1e-8 * scale:
+            return None
+        return wb
+
+    wb = vertex(basis_idx)
+    if wb is None:
+        return None
+    resid = zd[:, basis_idx] @ wb
+    loss = float(resid @ resid)
+    cols = np.arange(n_donors)
+    steps = 0
+    for steps in range(1, max_steps + 1):  # noqa: B007 - the count is returned
+        y = np.linalg.solve(a[:, basis_idx], a)  # (m, J): every donor in the current basis
+        g = zd - zd[:, basis_idx] @ y  # change of the residual per unit of the entering donor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratios = np.where(y > 1e-12, wb[:, None] / y, np.inf)
+        leave = ratios.argmin(axis=0)
+        theta = ratios[leave, cols]
+        theta[~np.isfinite(theta)] = 0.0
+        theta[basis_idx] = 0.0
+        moved = resid[:, None] + theta[None, :] * g
+        new_loss = np.einsum("tj,tj->j", moved, moved)
+        j = int(new_loss.argmin())
+        if not new_loss[j] < loss * (1.0 - 1e-12):
+            steps -= 1
+            break
+        trial = basis_idx.copy()
+        trial[leave[j]] = j
+        wb_new = vertex(trial)
+        if wb_new is None:  # numerically unsafe pivot: stop at the last clean vertex
+            steps -= 1
+            break
+        resid_new = zd[:, trial] @ wb_new
+        loss_new = float(resid_new @ resid_new)
+        if not loss_new < loss:
+            steps -= 1
+            break
+        basis_idx, wb, resid, loss = trial, wb_new, resid_new, loss_new
+    w = np.zeros(n_donors)
+    w[basis_idx] = wb
+    return w, steps
