@@ -356,3 +356,38 @@ def test_progress_of_an_address_import_is_seen_while_it_runs_on_postgresql(empty
         assert seen == (pytest.approx(0.1 + 0.85 * 0.5), "Adressen toewijzen: 5 van 10")
     else:  # one writer at a time: the steps around the transaction only
         assert seen == (0.05, "")
+
+
+def test_figures_from_the_cbs_api_where_there_is_internet(admin):
+    import json
+
+    import responses
+
+    from smaakmaker.areas.tests.test_import import RECORDED
+
+    admin.post(reverse("web:first_run"), {"name": "Amsterdam", "code": "GM0363"})
+    base = "https://opendata.cbs.nl/ODataApi/odata/84583NED/TypedDataSet"
+    with responses.RequestsMock() as cbs:
+        cbs.add(responses.GET, base, status=503)
+        response = admin.post(reverse("areas:upload") + "?soort=cbs-api", {"api-table": "84583NED"})
+        assert response.status_code == 400 and "503" in response.content.decode()
+        assert not IndicatorValue.objects.exists() and not ImportBatch.objects.exists()
+    page1 = json.loads((RECORDED / "84583NED_page1.json").read_text())
+    page2 = json.loads((RECORDED / "84583NED_page2.json").read_text())
+    with responses.RequestsMock() as cbs:
+        cbs.add(
+            responses.GET,
+            base,
+            json=page1,
+            match=[responses.matchers.query_param_matcher({"$format": "json"})],
+        )
+        cbs.add(
+            responses.GET,
+            base,
+            json=page2,
+            match=[responses.matchers.query_param_matcher({"$format": "json", "$skiptoken": "Guid'4'"})],
+        )
+        response = admin.post(reverse("areas:upload") + "?soort=cbs-api", {"api-table": "84583NED"})
+    assert response.status_code == 302
+    assert IndicatorValue.objects.filter(area__code="GM0363", year=2019).exists()
+    assert AuditRecord.objects.filter(action="areas.figures_import").count() == 1
