@@ -479,6 +479,13 @@ ROUTES: dict[str, Route] = {
     ),
     "access:covenants": Route(status=perm(VIEW_COVENANT)),
     "access:covenant_new": Route(status=perm("access.add_covenant")),
+    "access:covenant_template": Route(
+        status=lambda u: (
+            200 if has(u, "access.add_covenant") and has(u, "access.add_processingactivity") else 403
+        ),
+        markers=lambda u: set(),
+        notes="the method's usual processing activities: published configuration, no personal data",
+    ),
     "access:covenant_detail": Route(kwargs=K_COVENANT, status=perm(VIEW_COVENANT)),
     # an active covenant is not edited: the pages send the regisseur back to it
     "access:covenant_edit": Route(kwargs=K_COVENANT, status=perm("access.change_covenant", yes=302)),

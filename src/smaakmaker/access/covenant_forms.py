@@ -308,3 +308,58 @@ class AuditFilterForm(DesignSystemFormMixin, forms.Form):
         """The non-empty filters that apply to the chosen log."""
         data = self.cleaned_data
         return {name: data[name].strip() for name in self.FIELDS_OF_LOG[data["log"]] if data[name].strip()}
+
+
+class CovenantTemplateForm(DesignSystemFormMixin, forms.Form):
+    """A first covenant from the template: name, area, partners, start, and which of the usual activities."""
+
+    name = forms.CharField(
+        label=_("Name of the covenant"),
+        max_length=200,
+        error_messages={"required": _("Enter the name of the covenant.")},
+    )
+    area_codes = forms.CharField(
+        label=_("Areas (CBS codes)"),
+        max_length=2000,
+        help_text=_(
+            "CBS codes of gemeenten, wijken or buurten, separated by commas; "
+            "for example GM0363, WK0363FD, BU0363FD04."
+        ),
+        error_messages={"required": _("Enter at least one area code.")},
+    )
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partner organisations"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+        error_messages={"required": _("Choose at least one partner organisation.")},
+    )
+    valid_from = forms.DateField(
+        label=_("Valid from"),
+        widget=DateInput(),
+        error_messages={"required": _("Enter the date the covenant starts.")},
+    )
+    activities = forms.MultipleChoiceField(
+        label=_("Processing activities"),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": CHECKBOX}),
+        help_text=_(
+            "The usual activities of the method. Leave out what your partners do not do; you can add your "
+            "own on the covenant's page while it is a draft."
+        ),
+        error_messages={"required": _("Choose at least one processing activity.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        from smaakmaker.access import covenant_template
+
+        super().__init__(*args, **kwargs)
+        self.fields["partners"].queryset = selectors.partner_candidates()
+        self.fields["activities"].choices = [
+            (entry["code"], entry["name"]) for entry in covenant_template.ACTIVITIES
+        ]
+
+    def clean_area_codes(self) -> list[str]:
+        """Checked here too, so a wrong code is named also when another field is missing."""
+        try:
+            return services.covenant_area_codes_clean(split_list(self.cleaned_data["area_codes"]))
+        except services.CovenantError as exc:
+            raise forms.ValidationError([m for ms in exc.errors.values() for m in ms]) from exc

@@ -407,3 +407,86 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{log}-log.csv"'
     return response
+
+
+@login_required
+@permission_required(
+    ["access.view_covenant", "access.add_covenant", "access.add_processingactivity"], raise_exception=True
+)
+@require_http_methods(["GET", "HEAD", "POST"])
+def covenant_template(request: HttpRequest) -> HttpResponse:
+    """A first covenant from the template of the method's usual processing activities (issue 13, point 5):
+    choose the partners, the area and the activities, review each activity here, save as a draft; the
+    covenant's page then takes the usual steps (own activities, DPIA, privacy officer, activation)."""
+    from django.utils import timezone
+
+    from smaakmaker.access import covenant_template as template
+    from smaakmaker.access.covenant_forms import CovenantTemplateForm
+
+    initial = {
+        "name": _("Covenant neighbourhood approach"),
+        "valid_from": timezone.localdate(),
+        "activities": [entry["code"] for entry in template.ACTIVITIES],
+    }
+    form = CovenantTemplateForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                covenant = services.covenant_from_template(
+                    actor=request.user,
+                    origin=origin_of(request),
+                    name=form.cleaned_data["name"],
+                    area_codes=form.cleaned_data["area_codes"],
+                    partners=list(form.cleaned_data["partners"]),
+                    valid_from=form.cleaned_data["valid_from"],
+                    activity_codes=form.cleaned_data["activities"],
+                )
+            except services.CovenantError as exc:
+                for messages_ in add_service_errors(form, exc).values():
+                    form.add_error(None, messages_)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The covenant was saved as a draft with the activities of the template. Review them "
+                        "with the partners and the privacy officer, then record the DPIA and activate it."
+                    ),
+                )
+                return HttpResponseRedirect(reverse("access:covenant_detail", args=[covenant.uuid]))
+        status = 400
+    return render(
+        request,
+        "access/covenant_template.html",
+        {"form": form, "entries": _template_entries(form)},
+        status=status,
+    )
+
+
+def _template_entries(form) -> list[dict]:
+    """Each template activity with its checkbox and its content in Dutch labels, for review on the page."""
+    from smaakmaker.access import covenant_template as template
+    from smaakmaker.access.models import AvgGround, Compartment, GrantLevel, GrantScope, OrganisationKind
+    from smaakmaker.access.policies import ROLES_BY_NAME
+
+    boxes = {box.data["value"]: box for box in form["activities"]}
+    entries = []
+    for entry in template.ACTIVITIES:
+        entries.append(
+            {
+                "box": boxes[entry["code"]],
+                "entry": entry,
+                "avg_ground": AvgGround(entry["avg_ground"]).label,
+                "compartment": Compartment(entry["compartment"]).label,
+                "grants": [
+                    {
+                        "kind": OrganisationKind(kind).label,
+                        "role": ROLES_BY_NAME[role].label,
+                        "scope": GrantScope(scope).label,
+                        "level": GrantLevel(level).label,
+                    }
+                    for kind, role, scope, level in entry["grants"]
+                ],
+            }
+        )
+    return entries

@@ -1356,3 +1356,59 @@ def membership_end(*, actor, membership: Membership, at: datetime | None = None,
             origin=origin,
         )
     return current
+
+
+# --- The covenant template (issue 13, point 5): a first covenant with the method's usual activities -------
+
+
+def covenant_from_template(
+    *,
+    actor,
+    name: str,
+    area_codes: list[str],
+    partners: list[Organisation],
+    valid_from,
+    activity_codes: list[str],
+    origin=None,
+):
+    """A draft covenant with the chosen activities of ``covenant_template`` (their grants and the template's
+    reuse decisions between chosen activities), in one transaction: all or nothing. An activity keeps the
+    template's code where it is free (numbered otherwise, as when another covenant of this installation has
+    it). The usual flow follows on the covenant's page: review, DPIA, privacy officer, activate."""
+    from django.utils.translation import gettext
+
+    from smaakmaker.access import covenant_template
+
+    chosen = [entry for entry in covenant_template.ACTIVITIES if entry["code"] in set(activity_codes)]
+    if not chosen:
+        raise CovenantError(gettext("Choose at least one processing activity."), field="activities")
+    with transaction.atomic():
+        covenant = covenant_create(
+            actor=actor,
+            name=name,
+            area_codes=area_codes,
+            partners=partners,
+            valid_from=valid_from,
+            origin=origin,
+        )
+        made = {}
+        for entry in chosen:
+            spec = {key: value for key, value in entry.items() if key != "code"}
+            made[entry["code"]] = processing_activity_create(
+                actor=actor,
+                covenant=covenant,
+                code=_activity_code_from(entry["code"]),
+                origin=origin,
+                **spec,
+            )
+        for source, target, legal_basis, motivation in covenant_template.REUSE:
+            if source in made and target in made:
+                reuse_decision_record(
+                    actor=actor,
+                    source=made[source],
+                    target=made[target],
+                    legal_basis=legal_basis,
+                    motivation=motivation,
+                    origin=origin,
+                )
+    return covenant

@@ -47,6 +47,7 @@ urlpatterns = [
     path("uitnodiging/<str:token>/", invitation_views.invitation_accept, name="invitation_accept"),
     path("toegang/convenanten/", covenant_views.covenant_list, name="covenants"),
     path("toegang/convenanten/nieuw/", covenant_views.covenant_new, name="covenant_new"),
+    path("toegang/convenanten/sjabloon/", covenant_views.covenant_template, name="covenant_template"),
     path("toegang/convenanten/<uuid:uuid>/", covenant_views.covenant_detail, name="covenant_detail"),
     path("toegang/convenanten/<uuid:uuid>/bewerken/", covenant_views.covenant_edit, name="covenant_edit"),
     path(

@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from smaakmaker.access import covenant_template
 from smaakmaker.access import services as access_services
 from smaakmaker.access.audit import Origin, audit_record
 from smaakmaker.access.models import (
-    AvgGround,
     Compartment,
     Covenant,
     GrantLevel,
@@ -55,77 +55,12 @@ PRO, REG = "partner-professional", "regisseur"
 AREA, PART = GrantScope.AREA, GrantScope.PARTICIPATION
 R, W = GrantLevel.READ, GrantLevel.WRITE
 
-ACTIVITIES = (
-    {
-        "code": "signalering-leefbaarheid",
-        "name": "Signalering overlast en leefbaarheid",
-        "purpose": "Signalen over overlast en leefbaarheid per adres delen om samen tijdig in te grijpen.",
-        "avg_ground": AvgGround.PUBLIC_TASK,
-        "legal_basis": "Gemeentewet art. 172 (openbare orde)",
-        "data_categories": ["adres", "soort signaal", "datum", "korte omschrijving", "bronorganisatie"],
-        "compartment": Compartment.ALGEMEEN,
-        "retention_days": 365,
-        "grants": [(GEM, REG, AREA, W), (CORP, PRO, PART, W), (POL, PRO, PART, W), (ZORG, PRO, PART, W)],
-    },
-    {
-        "code": "woonfraude-huurachterstand",
-        "name": "Woonfraude, onderhuur en huurachterstand",
-        "purpose": "Onrechtmatige bewoning en betalingsachterstanden van huurders van de corporaties aanpakken.",
-        "avg_ground": AvgGround.LEGITIMATE_INTERESTS,
-        "legal_basis": "Huisvestingswet 2014 art. 33; Wet gemeentelijke schuldhulpverlening art. 3",
-        "data_categories": ["adres", "soort signaal", "datum", "korte omschrijving"],
-        "compartment": Compartment.CORPORATIE,
-        "retention_days": 730,
-        "grants": [(CORP, PRO, PART, W), (GEM, REG, PART, R)],
-    },
-    {
-        "code": "zorgsignalen",
-        "name": "Zorgsignalen en vroegsignalering",
-        "purpose": "Kwetsbare bewoners tijdig hulp bieden (zout).",
-        "avg_ground": AvgGround.PUBLIC_TASK,
-        "legal_basis": "Wmo 2015 art. 2.3.2; Wgs art. 3",
-        "data_categories": ["adres", "naam bewoner", "zorgsignaal", "datum"],
-        "compartment": Compartment.ZORG,
-        "retention_days": 365,
-        "allows_names": True,
-        "grants": [(ZORG, PRO, PART, W)],
-    },
-    {
-        "code": "politie-informatie",
-        "name": "Politie-informatie voor de integrale aanpak",
-        "purpose": "Politiegegevens delen voor de gezamenlijke aanpak van ondermijning.",
-        "avg_ground": AvgGround.LEGAL_OBLIGATION,
-        "legal_basis": "Wpg art. 20",
-        "data_categories": ["adres", "soort signaal", "datum", "korte omschrijving"],
-        "compartment": Compartment.POLITIE,
-        "retention_days": 365,
-        "grants": [(POL, PRO, PART, W)],
-    },
-    {
-        "code": "casusoverleg",
-        "name": "Casusoverleg en regie",
-        "purpose": "Per adres samen besluiten over een passende, proportionele aanpak.",
-        "avg_ground": AvgGround.PUBLIC_TASK,
-        "legal_basis": "Gemeentewet art. 151d; Gemeentewet art. 174a",
-        "data_categories": ["adres", "casusstatus", "besluiten met motivering"],
-        "compartment": Compartment.ALGEMEEN,
-        "retention_days": 1095,
-        "grants": [(GEM, REG, AREA, W), (CORP, PRO, PART, W), (POL, PRO, PART, W), (ZORG, PRO, PART, W)],
-    },
-)
-
+#: The demo covenant's activities and reuse decisions: the covenant template's own (access/covenant_template.py).
 #: Participation is per case: a case opened under "casusoverleg" opens the casusoverleg's own data and
 #: what a reuse decision makes readable under it. Only the general compartment is shared this way;
 #: corporation, care and police data stay in their compartments (a coarse flag for the others).
-REUSE = (
-    (
-        "signalering-leefbaarheid",
-        "casusoverleg",
-        "Gemeentewet art. 172; convenant art. 5 (fictief)",
-        "Signalen over overlast en leefbaarheid worden in het casusoverleg besproken door de partners "
-        "die aan de casus deelnemen.",
-    ),
-)
+ACTIVITIES = tuple(covenant_template.activity(code) for code in covenant_template.DEMO_CODES)
+REUSE = covenant_template.REUSE
 
 KINDS = USUAL_KINDS  # the usual kinds of the method (cases/signal_kinds.py)
 
