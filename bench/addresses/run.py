@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SMAAKMAKER = str(ROOT / ".venv" / "bin" / "smaakmaker")
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_DB = "smaakmaker_bench_addresses"
+PG_DB = os.environ.get("BENCH_PG_DB", "smaakmaker_bench_addresses")
 STAND = "2025-01-01"
 MUTATION_STAND = "2025-02-01"
 YEAR = 2024
@@ -645,6 +645,50 @@ def child_load_buurten(path: str) -> dict:
     return {"buurten": len(items), "wijken": len(wijken), "gemeenten": len(gemeenten)}
 
 
+class _TreeMemory:
+    """The peak resident memory of this process and its children together (the parse workers),
+    sampled every 0.2 s from /proc (``ru_maxrss`` of a spawned child counts the parent's memory at
+    fork time, before exec, so it overstates them)."""
+
+    def __init__(self):
+        import threading
+
+        self.peak = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    @staticmethod
+    def rss(pid: int) -> int:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def run(self) -> None:
+        me = os.getpid()
+        while not self.stop.wait(0.2):
+            children = []
+            for task in os.listdir(f"/proc/{me}/task"):
+                try:
+                    with open(f"/proc/{me}/task/{task}/children") as listed:
+                        children.extend(int(c) for c in listed.read().split())
+                except OSError:
+                    pass
+            self.peak = max(self.peak, self.rss(me) + sum(self.rss(c) for c in children))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
 def child_import(path: str) -> dict:
     _django()
     from smaakmaker.cases import address_imports
@@ -652,12 +696,18 @@ def child_import(path: str) -> dict:
     start = time.perf_counter()
     cpu = time.process_time()
     load = os.getloadavg()[0]
-    result = address_imports.bag_extract_import(paths=[path])
+    with _TreeMemory() as memory:
+        result = address_imports.bag_extract_import(paths=[path])
     seconds = time.perf_counter() - start
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "seconds": seconds,
         "cpu": time.process_time() - cpu,
+        # the parse workers (spawned by this process and ended when the import ends)
+        "workers_cpu": children.ru_utime + children.ru_stime,
+        "workers_maxrss_mib": children.ru_maxrss / 1024,
         "load": max(load, os.getloadavg()[0]),
+        "load_after": os.getloadavg(),
         "read": result.read,
         "created": result.created,
         "updated": result.updated,
@@ -666,6 +716,7 @@ def child_import(path: str) -> dict:
         "in_buurt": result.in_buurt.get(YEAR, 0),
         "outside": sum(result.outside.get(YEAR, {}).values()),
         "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "tree_peak_mib": memory.peak / 1024,
         "warnings": result.warnings,
     }
 
@@ -743,7 +794,13 @@ def child_baseline(path: str, sample: int) -> dict:
     with transaction.atomic():
         AddressArea.objects.all().delete()
         Address.objects.all().delete()
-    return {"sample": done, "to_first": to_first, "loop": loop, "loop_cpu": loop_cpu}
+    return {
+        "sample": done,
+        "to_first": to_first,
+        "loop": loop,
+        "loop_cpu": loop_cpu,
+        "load": os.getloadavg()[0],
+    }
 
 
 # --- the bench -----------------------------------------------------------------------------------
@@ -823,52 +880,55 @@ def bench(args) -> None:
         f"[{args.db}] mutation import: { {k: v for k, v in third.items() if k != 'warnings'} }; exactly the mutated rows: {exact}",
         flush=True,
     )
+    baseline_cpu = baseline["loop_cpu"] / baseline["sample"] * expected["addresses"]
     rows.append(
         (
             "naive baseline (per-address polygon test + ORM save)",
             f"{baseline['sample']:,} sampled, extrapolated",
             extrapolated,
-            expected["addresses"] / extrapolated,
             None,
+            baseline_cpu,
+            None,
+            baseline.get("load"),
         )
     )
-    rows.append(
-        (
-            "first import",
-            f"{first['read']:,}",
-            first["seconds"],
-            first["read"] / first["seconds"],
-            first["maxrss_mib"],
-        )
-    )
-    rows.append(
+    for name, run, what in (
+        ("first import", first, f"{first['read']:,} read, {first['created']:,} new"),
         (
             "same extract again",
-            f"{second['read']:,} read, {second['created'] + second['updated'] + second['withdrawn']} changed, {len(state['touched'])} rows touched",
-            second["seconds"],
-            second["read"] / second["seconds"],
-            second["maxrss_mib"],
-        )
-    )
-    rows.append(
+            second,
+            f"{second['read']:,} read, {second['created'] + second['updated'] + second['withdrawn']} changed, "
+            f"{len(state['touched'])} rows touched",
+        ),
         (
             "1 % mutation extract",
-            f"{third['created']} new, {third['updated']} changed, {third['withdrawn']} withdrawn; exact: {'yes' if exact else 'NO'}",
-            third["seconds"],
-            third["read"] / third["seconds"],
-            third["maxrss_mib"],
-        )
-    )
+            third,
+            f"{third['read']:,} read: {third['created']} new, {third['updated']} changed, {third['withdrawn']} "
+            f"withdrawn; exactly the mutated rows: {'yes' if exact else 'NO'}",
+        ),
+    ):
+        rows.append((name, what, run["seconds"], run["cpu"], run["workers_cpu"], run, run["load"]))
     print()
     print(
         f"### {args.db}: {expected['addresses']:,} addresses, {loaded['buurten']:,} buurten ({expected['vertices_per_buurt']:.0f} vertices each on average)"
     )
     print()
-    print("| run | addresses | seconds | addresses/s | peak memory (MiB) |")
-    print("|---|---|---:|---:|---:|")
-    for name, what, seconds, rate, memory in rows:
+    print(
+        "| run | addresses | wall s | addresses/s (wall) | CPU s: import process + parse workers "
+        "| addresses per CPU-second | peak memory MiB: import process / with workers | load (1 min) |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    n = expected["addresses"]
+    for name, what, seconds, cpu, workers, run, load in rows:
+        if run is None:  # the baseline: CPU of its per-address loop, extrapolated
+            print(
+                f"| {name} | {what} | ≈ {seconds:,.0f} | ≈ {n / seconds:,.0f} | ≈ {workers:,.0f} (loop only) | ≈ {n / workers:,.0f} | | {load or ''} |"
+            )
+            continue
+        total = cpu + workers
         print(
-            f"| {name} | {what} | {seconds:,.1f} | {rate:,.0f} | {'' if memory is None else f'{memory:,.0f}'} |"
+            f"| {name} | {what} | {seconds:,.1f} | {run['read'] / seconds:,.0f} | {cpu:,.1f} + {workers:,.1f} = {total:,.1f} "
+            f"| {run['read'] / total:,.0f} | {run['maxrss_mib']:,.0f} / {run['tree_peak_mib']:,.0f} | {load:.1f} |"
         )
     print()
     print(

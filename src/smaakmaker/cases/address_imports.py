@@ -14,7 +14,7 @@ cases and plan interventions keep pointing at it.
 from __future__ import annotations
 
 import hashlib
-import uuid
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -44,6 +44,7 @@ from smaakmaker.cases.sources.lvbag import AddressRecord
 #: ``progress(description, done, total)``; total 0 when unknown
 Progress = Callable[[str, int, int], None]
 CHUNK = 20_000
+SQLITE_CACHE_KIB = 128 * 1024
 _BAG_SOURCES = (AddressSource.BAG, AddressSource.BAG_GPKG)
 
 
@@ -189,7 +190,15 @@ class _Stage:
     def __init__(self):
         self.vendor = connection.vendor
         self.now = timezone.now()
+        self.cache_size = None
         with connection.cursor() as cursor:
+            if self.vendor == "sqlite":
+                # A page cache of 128 MiB for this import's connection (SQLite's default is 2 MiB):
+                # the address table's indexes (uuid, nummeraanduiding id, buurt) take random inserts.
+                # It changes nothing of durability; the size is put back afterwards.
+                cursor.execute("PRAGMA cache_size")
+                self.cache_size = cursor.fetchone()[0]
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             temp = "TEMPORARY" if self.vendor == "postgresql" else "TEMP"
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE_AREA}")
@@ -210,9 +219,15 @@ class _Stage:
     def _uuid_type(self) -> str:
         return "uuid" if self.vendor == "postgresql" else "char(32)"
 
-    def _uuid(self):
-        value = uuid.uuid4()
-        return value if self.vendor == "postgresql" else value.hex
+    @staticmethod
+    def _uuids(count: int) -> list[str]:
+        """``count`` random (version 4) UUIDs as 32 hex digits, as Django stores them on SQLite and
+        as PostgreSQL reads them; from one ``os.urandom`` call rather than ``uuid4()`` per row."""
+        raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
+        raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+        raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+        text = raw.tobytes().hex()
+        return [text[i : i + 32] for i in range(0, 32 * count, 32)]
 
     def _load(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
@@ -229,8 +244,11 @@ class _Stage:
     def write(self, addresses: list[tuple], areas: list[tuple]) -> None:
         """``addresses``: (kind, *_COLUMNS) with kind "n" (new) or "c" (changed); ``areas``:
         (nummeraanduiding id, year, buurt, wijk, gemeente)."""
+        uuids = self._uuids(len(addresses))
         self._load(
-            _STAGE, ("kind", "uuid", *_COLUMNS), [(row[0], self._uuid(), *row[1:]) for row in addresses]
+            _STAGE,
+            ("kind", "uuid", *_COLUMNS),
+            [(row[0], key, *row[1:]) for row, key in zip(addresses, uuids, strict=True)],
         )
         self._load(
             _STAGE_AREA,
@@ -275,6 +293,8 @@ class _Stage:
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE_AREA}")
+            if self.cache_size is not None:
+                cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
 
 
 def _existing(source: str) -> dict[int, int]:
@@ -328,11 +348,10 @@ def _apply(
                     result.unchanged += 1
             if picked:
                 addresses, areas = _rows(picked, years, source=source, today=today, result=result)
-                stage.write(
-                    addresses, [(picked[position][1].nummeraanduiding_id, *rest) for position, *rest in areas]
-                )
-                result.created += sum(1 for kind, *_ in picked if kind == "n")
-                result.updated += sum(1 for kind, *_ in picked if kind == "c")
+                stage.write(addresses, [(addresses[area[0]][1], *area[1:]) for area in areas])
+                created = sum(1 for kind, *_ in picked if kind == "n")
+                result.created += created
+                result.updated += len(picked) - created
             progress(_("Addresses"), result.read, 0)
         if withdraw_scope is not None:
             # Absent from an input that covers its gemeente: withdrawn, never deleted. Its hash is
@@ -353,56 +372,76 @@ def _apply(
         stage.drop()
 
 
+def _cut(values: tuple | list, limit: int) -> tuple | list:
+    """The values cut to the column's length (a copy only when one is longer)."""
+    if max(map(len, values), default=0) <= limit:
+        return values
+    return [value[:limit] for value in values]
+
+
 def _rows(picked, years: list[_Year], *, source: str, today: date, result: AddressImportResult):
-    x = np.fromiter((r.x for _k, r, _h in picked), dtype=float, count=len(picked))
-    y = np.fromiter((r.y for _k, r, _h in picked), dtype=float, count=len(picked))
+    """The rows to stage for ``picked`` (kind, record, hash): addresses as (kind, *_COLUMNS) and
+    their areas as (position in ``picked``, year, buurt, wijk, gemeente). Column by column: the
+    records are transposed once, the points transformed and assigned as arrays."""
+    count = len(picked)
+    kinds, records, hashes = zip(*picked, strict=True)
+    (ids, objects, _types, streets, numbers, letters, additions, postcodes, cities, uses, statuses) = list(
+        zip(*records, strict=True)
+    )[:11]
+    withdrawn = [record.withdrawn for record in records]
+    gemeenten = [record.gemeente_code for record in records]
+    x = np.fromiter((r.x for r in records), dtype=float, count=count)
+    y = np.fromiter((r.y for r in records), dtype=float, count=count)
     lon, lat = rd_to_wgs84(x, y)
-    latest = [""] * len(picked)
+    latest = [""] * count
     areas: list[tuple] = []
     for boundary in years:
         assignment = boundary.index.assign(lon, lat)
-        codes, wijken, gemeenten = boundary.index.codes, boundary.wijk, boundary.gemeente
+        codes, wijken, gemeente_of = boundary.index.codes, boundary.wijk, boundary.gemeente
         found = assignment.index >= 0
         result.in_buurt[boundary.year] = result.in_buurt.get(boundary.year, 0) + int(found.sum())
         result.ambiguous[boundary.year] = result.ambiguous.get(boundary.year, 0) + int(
             (assignment.ambiguous & found).sum()
         )
         outside = result.outside.setdefault(boundary.year, Counter())
+        outside.update(cities[position] for position in np.flatnonzero(~found).tolist())
+        year = boundary.year
         for position, polygon in enumerate(assignment.index.tolist()):
-            record = picked[position][1]
             if polygon < 0:
-                outside[record.city] += 1
-                areas.append((position, boundary.year, "", "", ""))
+                areas.append((position, year, "", "", ""))
             else:
-                areas.append((position, boundary.year, codes[polygon], wijken[polygon], gemeenten[polygon]))
+                areas.append((position, year, codes[polygon], wijken[polygon], gemeente_of[polygon]))
                 latest[position] = codes[polygon]
-    addresses = []
-    for position, (kind, record, content_hash) in enumerate(picked):
-        has_point = np.isfinite(x[position])
-        addresses.append(
-            (
-                kind,
-                record.nummeraanduiding_id,
-                record.object_id,
-                record.street[:120],
-                record.house_number,
-                record.house_letter[:1],
-                record.addition[:4],
-                record.postcode[:6],
-                record.city[:80],
-                latest[position],
-                source,
-                record.gebruiksdoelen[:200],
-                record.status[:60],
-                record.gemeente_code[:4],
-                float(x[position]) if has_point else None,
-                float(y[position]) if has_point else None,
-                float(lon[position]) if has_point else None,
-                float(lat[position]) if has_point else None,
-                today if record.withdrawn else None,
-                content_hash,
-            )
+
+    def floats(values: np.ndarray) -> list[float | None]:
+        return [value if value == value else None for value in values.tolist()]  # NaN → None
+
+    has_point = np.isfinite(x)
+    addresses = list(
+        zip(
+            kinds,
+            ids,
+            objects,
+            _cut(streets, 120),
+            numbers,
+            _cut(letters, 1),
+            _cut(additions, 4),
+            _cut(postcodes, 6),
+            _cut(cities, 80),
+            latest,
+            [source] * count,
+            _cut(uses, 200),
+            _cut(statuses, 60),
+            _cut(gemeenten, 4),
+            floats(np.where(has_point, x, np.nan)),
+            floats(np.where(has_point, y, np.nan)),
+            floats(np.where(has_point, lon, np.nan)),
+            floats(np.where(has_point, lat, np.nan)),
+            [today if gone else None for gone in withdrawn],
+            hashes,
+            strict=True,
         )
+    )
     return addresses, areas
 
 

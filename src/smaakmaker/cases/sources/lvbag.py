@@ -143,6 +143,33 @@ class _Member:
     type: str
     name: str
     open: Callable[[], IO[bytes]]
+    #: where a worker process finds it: a file on disk, and the entry in it when that file is a zip
+    path: str = ""
+    entry: str | None = None
+
+
+def _open_source(path: str, entry: str | None) -> IO[bytes]:
+    if entry is None:
+        return open(path, "rb")  # noqa: SIM115 - closed by the caller's with
+    archive = zipfile.ZipFile(path)  # noqa: SIM115 - closed with the member (see _ZipEntry)
+    return _ZipEntry(archive, archive.open(entry))
+
+
+class _ZipEntry:
+    """An opened zip entry that closes its archive too."""
+
+    def __init__(self, archive: zipfile.ZipFile, stream: IO[bytes]):
+        self.archive, self.stream = archive, stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self.stream.read(size)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stream.close()
+        self.archive.close()
 
 
 def _is_junk(name: str) -> bool:
@@ -174,9 +201,16 @@ def _members(paths: list[Path], report: Report) -> Iterator[dict[str, list[_Memb
                         shutil.copyfileobj(source, sink, 1 << 20)
                     add_zip(stack.enter_context(zipfile.ZipFile(target)), where)
                 elif lower.endswith(".xml"):
-                    add_xml(name, where, lambda archive=archive, info=info: archive.open(info))
+                    add_xml(
+                        name,
+                        where,
+                        lambda archive=archive, info=info: archive.open(info),
+                        (str(archive.filename), name),
+                    )
 
-        def add_xml(name: str, where: str, opener: Callable[[], IO[bytes]]) -> None:
+        def add_xml(
+            name: str, where: str, opener: Callable[[], IO[bytes]], source: tuple[str, str | None]
+        ) -> None:
             base = name.rsplit("/", 1)[-1]
             if base.upper().startswith("GEM-WPL-RELATIE"):
                 found["GWR"].append(_Member("GWR", where, opener))
@@ -188,7 +222,7 @@ def _members(paths: list[Path], report: Report) -> Iterator[dict[str, list[_Memb
                 report.problem("skipped_member", base)
                 return
             kind = match.group(1).upper()
-            found[kind].append(_Member(kind, where, opener))
+            found[kind].append(_Member(kind, where, opener, *source))
 
         for path in paths:
             path = Path(path)
@@ -197,7 +231,9 @@ def _members(paths: list[Path], report: Report) -> Iterator[dict[str, list[_Memb
                     if child.suffix.lower() == ".zip" and not _SKIP_RE.search(child.name):
                         add_zip(stack.enter_context(zipfile.ZipFile(child)), child.name)
                     elif child.suffix.lower() == ".xml":
-                        add_xml(child.name, child.name, functools.partial(open, child, "rb"))
+                        add_xml(
+                            child.name, child.name, functools.partial(open, child, "rb"), (str(child), None)
+                        )
             elif path.suffix.lower() == ".zip":
                 try:
                     archive = stack.enter_context(zipfile.ZipFile(path))
@@ -205,7 +241,7 @@ def _members(paths: list[Path], report: Report) -> Iterator[dict[str, list[_Memb
                     raise LvbagError(f"'{path.name}' is geen leesbaar zipbestand.") from exc
                 add_zip(archive, path.name)
             elif path.suffix.lower() == ".xml":
-                add_xml(path.name, path.name, functools.partial(open, path, "rb"))
+                add_xml(path.name, path.name, functools.partial(open, path, "rb"), (str(path), None))
             elif not path.exists():
                 raise LvbagError(f"'{path}' bestaat niet.")
             else:
@@ -326,6 +362,166 @@ def _iter_objects(member: _Member, report: Report, on_header: Callable[[str, str
     report.files.append(member.name)
 
 
+# --- one part file of nummeraanduidingen or adresseerbare objecten, in a worker process -----------
+
+#: the elements read of a Nummeraanduiding, Verblijfsobject, Ligplaats or Standplaats, by local name;
+#: the position is the slot of its value while the object is read
+_FIELDS = (
+    "identificatie",  # 0
+    "voorkomen",  # 1
+    "voorkomenidentificatie",  # 2
+    "beginGeldigheid",  # 3
+    "eindGeldigheid",  # 4
+    "eindRegistratie",  # 5
+    "status",  # 6
+    "huisnummer",  # 7
+    "huisletter",  # 8
+    "huisnummertoevoeging",  # 9
+    "postcode",  # 10
+    "ligtAan",  # 11: the first reference
+    "ligtIn",  # 12: the first reference
+    "heeftAlsHoofdadres",  # 13: the first reference
+    "heeftAlsNevenadres",  # 14: every reference
+    "gebruiksdoel",  # 15: every one
+    "pos",  # 16: a point
+    "posList",  # 17: a polygon's ring
+)
+_REFERENCE = frozenset((11, 12, 13, 14))
+_HEADER = ("StandTechnischeDatum", "GemeenteIdentificatie", "Gebied-NLD", "Gebied-GEM")
+_OBJECT = -1
+
+
+class _Part(NamedTuple):
+    """What one part file holds: the current voorkomens as tuples (see ``_scan_part``), the header
+    values in the order met, and problems as (kind, example)."""
+
+    name: str
+    rows: list[tuple]
+    headers: list[tuple[str, str]]
+    problems: list[tuple[str, str]]
+
+
+def _scan_part(kind: str, name: str, path: str, entry: str | None, on: str) -> _Part:
+    """Parse one part file: only the elements the import reads raise an event (lxml filters the
+    others in C), and each object is cleared when it ends. Current voorkomens on ``on`` (the extract's
+    date; the file's own header date when not known yet) become rows:
+
+    - NUM: (voorkomen, id, huisnummer, huisletter, toevoeging, postcode, openbare ruimte, woonplaats,
+      status)
+    - VBO/LIG/STA: (voorkomen, id, hoofdadres, nevenadressen, gebruiksdoelen, status, point)
+
+    A module-level function of plain values, so that it runs in a worker process."""
+    wanted = _ELEMENT[kind]
+    slots: dict[str, int] = {}
+    rows: list[tuple] = []
+    headers: list[tuple[str, str]] = []
+    problems: list[tuple[str, str]] = []
+    empty = [None] * len(_FIELDS)
+    values = empty.copy()
+    side: list[str] = []
+    uses: list[str] = []
+    tags = [f"{{*}}{wanted}", *(f"{{*}}{f}" for f in _FIELDS), *(f"{{*}}{h}" for h in _HEADER)]
+    number_object = kind == "NUM"
+    with _open_source(path, entry) as stream:
+        try:
+            for _event, element in etree.iterparse(stream, events=("end",), tag=tags, huge_tree=True):
+                tag = element.tag
+                try:
+                    slot = slots[tag]
+                except KeyError:
+                    local = _local(tag)
+                    if local == wanted:
+                        slot = _OBJECT
+                    elif local in _FIELDS:
+                        slot = _FIELDS.index(local)
+                    else:
+                        slot = 100 + _HEADER.index(local)
+                    slots[tag] = slot
+                if slot == _OBJECT:
+                    row = _object_row(number_object, values, side, uses, on, problems, name)
+                    if row is not None:
+                        rows.append(row)
+                    values = empty.copy()
+                    side = []
+                    uses = []
+                    element.clear(keep_tail=False)
+                    parent = element.getparent()  # the sl-bag-extract:bagObject, inside sl:stand
+                    stand = parent.getparent() if parent is not None else None
+                    if stand is not None:
+                        stand.clear(keep_tail=False)
+                        container = stand.getparent()
+                        if container is not None:
+                            while stand.getprevious() is not None:
+                                del container[0]
+                elif slot < 11:
+                    values[slot] = element.text if slot != 1 else True
+                elif slot in _REFERENCE:
+                    refs = [(ref.text or "").strip() for ref in element if isinstance(ref.tag, str)]
+                    if slot == 14:
+                        side.extend(refs)
+                    else:
+                        values[slot] = refs
+                elif slot == 15:
+                    uses.append((element.text or "").strip())
+                elif slot < 100:  # pos, posList: the first geometry of the object
+                    if values[16] is None and values[17] is None:
+                        values[slot] = element.text if slot == 16 else element
+                else:
+                    value = (element.text or "").strip()
+                    headers.append((_HEADER[slot - 100], value))
+                    if slot == 100 and value and not on:
+                        on = value[:10]
+        except etree.XMLSyntaxError as exc:
+            raise LvbagError(f"'{name}', regel {exc.lineno}: geen geldige XML ({exc.msg}).") from exc
+    return _Part(name, rows, headers, problems)
+
+
+def _object_row(number_object, values, side, uses, on, problems, name) -> tuple | None:
+    """The row of one object (see ``_scan_part``), or None when it is not current or unreadable."""
+    if values[1] is None:  # no voorkomen
+        return None
+    ident = (values[0] or "").strip()
+    try:
+        int(ident)
+        number = values[2]
+        begin, end, end_registration = values[3] or "", values[4] or "", values[5] or ""
+        if end_registration or (on and begin[:10] > on) or (end and not (on and end[:10] > on)):
+            return None  # not current (see _is_current)
+        vk = int(number) if number is not None else 0
+        status = (values[6] or "").strip()
+        if number_object:
+            return (
+                vk,
+                ident,
+                int(values[7]) if values[7] is not None else 0,
+                (values[8] or "").strip(),
+                (values[9] or "").strip(),
+                (values[10] or "").strip().replace(" ", "").upper(),
+                values[11][0] if values[11] is not None else "",
+                values[12][0] if values[12] is not None else "",
+                status,
+            )
+        if values[16] is not None:
+            coordinates = values[16].split()
+            point = (float(coordinates[0]), float(coordinates[1]))
+        elif values[17] is not None:
+            point = _point(values[17])
+        else:
+            point = None
+        return (
+            vk,
+            ident,
+            values[13][0] if values[13] is not None else "",
+            tuple(side),
+            ",".join(sorted(uses)),
+            status,
+            point,
+        )
+    except (TypeError, ValueError, IndexError, AttributeError):
+        problems.append(("bad_value", ident or name))
+        return None
+
+
 # --- the join ------------------------------------------------------------------------------------
 
 
@@ -346,6 +542,7 @@ def read_extract(
     gemeenten: set[str] | None = None,
     progress: Callable[[str, int], None] | None = None,
     report: Report | None = None,
+    workers: int | None = None,
 ) -> Iterator[AddressRecord]:
     """Stream the addresses of the delivery (current voorkomens only), optionally of some gemeenten
     (four-digit codes, through the GEM-WPL-RELATIE or the nummeraanduiding's own id prefix when it
@@ -408,107 +605,138 @@ def read_extract(
                 name = names.setdefault(name, name)
                 _keep(streets, ident, (vk.number, name, wpl), report)
         tick("Openbare ruimten", len(streets))
-        # 3. current nummeraanduidingen
+        # 3. current nummeraanduidingen, and 4. the adresseerbare objecten joined to them as they
+        # stream; the part files are parsed in worker processes (in file order), the join is here.
         numbers: dict[int, _Num] = {}
         interned: dict[str, str] = {}
-        seen = 0
-        for member in members["NUM"]:
-            for vk, element in _iter_objects(member, report, on_header):
-                seen += 1
-                if seen % 50_000 == 0:
+        seen = emitted = 0
+        numbers_checked = False
+        kinds = ("NUM", "VBO", "LIG", "STA")
+        todo = [member for kind in kinds for member in members[kind]]
+        with _PartReader(workers if workers is not None else _default_workers(todo)) as parts:
+            for member, part in zip(todo, parts.scan(todo, lambda: on), strict=True):
+                for name, value in part.headers:
+                    on_header(name, value)
+                for kind, example in part.problems:
+                    report.problem(kind, example)
+                report.files.append(member.name)
+                if member.type == "NUM":
+                    seen += len(part.rows)
                     tick("Nummeraanduidingen", seen)
-                if vk is None or not _is_current(vk, on):
+                    for vk, ident, house_number, letter, addition, postcode, opr, wpl, status in part.rows:
+                        if gemeenten and not _in_gemeenten(ident, opr, wpl, streets, gemeente_of, gemeenten):
+                            continue
+                        key = int(ident)
+                        earlier = numbers.get(key)
+                        if earlier is not None:
+                            report.problem("conflicting_voorkomens", ident)
+                            if earlier.vk >= vk:
+                                continue
+                        numbers[key] = _Num(
+                            vk,
+                            house_number,
+                            interned.setdefault(letter, letter),
+                            interned.setdefault(addition, addition),
+                            interned.setdefault(postcode, postcode),
+                            interned.setdefault(opr, opr),
+                            interned.setdefault(wpl, wpl),
+                            interned.setdefault(status, status),
+                        )
                     continue
-                ident, house_number, letter, addition, postcode, opr, wpl, status = (
-                    "",
-                    0,
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                    "",
-                )
-                try:
-                    for child in element:
-                        local = _local(child.tag)
-                        if local == "identificatie":
-                            ident = child.text.strip()
-                        elif local == "huisnummer":
-                            house_number = int(child.text)
-                        elif local == "huisletter":
-                            letter = (child.text or "").strip()
-                        elif local == "huisnummertoevoeging":
-                            addition = (child.text or "").strip()
-                        elif local == "postcode":
-                            postcode = (child.text or "").strip().replace(" ", "").upper()
-                        elif local == "ligtAan":
-                            opr = _refs(child)[0]
-                        elif local == "ligtIn":
-                            wpl = _refs(child)[0]
-                        elif local == "status":
-                            status = (child.text or "").strip()
-                    key = int(ident)
-                except (TypeError, ValueError, IndexError, AttributeError):
-                    report.problem("bad_value", ident or member.name)
-                    continue
-                if gemeenten and not _in_gemeenten(ident, opr, wpl, streets, gemeente_of, gemeenten):
-                    continue
-                earlier = numbers.get(key)
-                if earlier is not None:
-                    report.problem("conflicting_voorkomens", ident)
-                    if earlier.vk >= vk.number:
-                        continue
-                numbers[key] = _Num(
-                    vk.number,
-                    house_number,
-                    interned.setdefault(letter, letter),
-                    interned.setdefault(addition, addition),
-                    interned.setdefault(postcode, postcode),
-                    interned.setdefault(opr, opr),
-                    interned.setdefault(wpl, wpl),
-                    interned.setdefault(status, status),
-                )
-        tick("Nummeraanduidingen", seen)
-        for key, number in numbers.items():
-            if not number.postcode:
-                report.problem("no_postcode", f"{key:016d}")
-        # 4. the adresseerbare objecten, joined as they stream
-        emitted = 0
-        for kind in ("VBO", "LIG", "STA"):
-            current: dict[int, int] = {}
-            pending: dict[str, tuple] = {}
-            for member in members[kind]:
+                if not numbers_checked:
+                    numbers_checked = True
+                    _no_postcode(numbers, report)
                 # Kadaster writes the voorkomens of one object together: conflicts are looked for
                 # within a file, and memory holds one file's objects at a time.
-                current.clear()
-                for vk, element in _iter_objects(member, report, on_header):
-                    if vk is None or not _is_current(vk, on):
-                        continue
-                    parsed = _object(element, report)
-                    if parsed is None:
-                        continue
-                    ident = parsed[0]
+                current: dict[int, int] = {}
+                pending: dict[str, tuple] = {}
+                for vk, ident, main, side, uses, status, point in part.rows:
                     key = int(ident)
                     if key in current:
                         report.problem("conflicting_voorkomens", ident)
-                        if current[key] >= vk.number:
+                        if current[key] >= vk:
                             continue
-                    current[key] = vk.number
-                    pending[ident] = parsed
-                    # Objects come one voorkomen at a time; a second current one of the same id can only
-                    # follow in the same file, so emit per file to keep ``pending`` small.
-                for record in _emit(kind, pending, numbers, streets, woonplaatsen, gemeente_of, report):
+                    current[key] = vk
+                    pending[ident] = (ident, main, side, uses, status, point)
+                for record in _emit(
+                    member.type, pending, numbers, streets, woonplaatsen, gemeente_of, report
+                ):
                     emitted += 1
-                    if emitted % 50_000 == 0:
-                        tick("Adressen", emitted)
                     yield record
-                pending.clear()
-        tick("Adressen", emitted)
+                tick("Adressen", emitted)
+        if not numbers_checked:
+            _no_postcode(numbers, report)
         for key in numbers:
             report.problem("unaddressed_num", f"{key:016d}")
     report.counts["addresses"] = emitted
     report.finish()
+
+
+def _no_postcode(numbers: dict[int, _Num], report: Report) -> None:
+    for key, number in numbers.items():
+        if not number.postcode:
+            report.problem("no_postcode", f"{key:016d}")
+
+
+def _default_workers(members: list[_Member]) -> int:
+    """Worker processes for parsing: none for a small delivery (starting them costs more than it
+    saves), else one per core up to two (the join in this process needs one as well)."""
+    if len(members) < 4:
+        return 0
+    return max(0, min(2, (os.cpu_count() or 1)))
+
+
+class _PartReader:
+    """Parses part files in order, in worker processes (``workers`` > 0) or here; at most a few parts
+    ahead of the consumer, so that memory holds a bounded number of parsed parts.
+
+    The workers are started with ``spawn`` (a fork would copy Django's connection and threads), so,
+    as always with multiprocessing, a script that imports addresses must guard its main code with
+    ``if __name__ == "__main__":`` (the ``smaakmaker`` command, ``manage.py`` and pytest do)."""
+
+    AHEAD = 2  # parts in flight per worker
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = None
+
+    def __enter__(self):
+        if self.workers > 0:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: the parent holds Django's database connection and threads.
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def scan(self, members: list[_Member], on: Callable[[], str]) -> Iterator[_Part]:
+        if self.pool is None:
+            for member in members:
+                yield _scan_part(member.type, member.name, member.path, member.entry, on())
+            return
+        from collections import deque
+
+        window = deque()
+        queued = iter(members)
+        limit = self.workers * self.AHEAD
+        for member in queued:
+            window.append(
+                self.pool.submit(_scan_part, member.type, member.name, member.path, member.entry, on())
+            )
+            if len(window) >= limit:
+                break
+        while window:
+            part = window.popleft().result()
+            member = next(queued, None)
+            if member is not None:
+                window.append(
+                    self.pool.submit(_scan_part, member.type, member.name, member.path, member.entry, on())
+                )
+            yield part
 
 
 def _keep(target: dict, ident: str, value: tuple, report: Report) -> None:

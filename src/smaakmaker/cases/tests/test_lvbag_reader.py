@@ -99,3 +99,14 @@ def test_polygon_from_geojson_text_equals_the_json_route():
             )
     with_z = {"type": "Polygon", "coordinates": [[[0, 0, 1], [1, 0, 1], [1, 1, 1], [0, 0, 1]]]}
     assert polygon_from_geojson_text(json.dumps(with_z)).area == 0.5
+
+
+def test_parsing_in_worker_processes_gives_the_same_addresses_and_report():
+    """The part files of NUM/VBO/LIG/STA are parsed in worker processes for a large delivery; the
+    result (records, counts, warnings) is the same as parsing them in this process."""
+    here, there = lvbag.Report(), lvbag.Report()
+    in_process = list(lvbag.read_extract(DOESBURG, report=here, workers=0))
+    in_workers = list(lvbag.read_extract(DOESBURG, report=there, workers=2))
+    assert in_process == in_workers and len(in_process) == 8
+    assert here.warnings == there.warnings and here.counts == there.counts
+    assert here.files == there.files and here.stand_date == there.stand_date
