@@ -12,6 +12,7 @@ keys (nothing cascades into them) and database triggers refuse UPDATE and DELETE
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -102,10 +103,15 @@ def origin_of(request) -> Origin:
     return Origin(channel=channel, address=client_address(request) or "", token=token.prefix if token else "")
 
 
+@functools.lru_cache(maxsize=8)
+def _pseudonym_key(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode()).digest()
+
+
 def pseudonym(subject_type: str, subject_id: str) -> str:
     """A keyed, stable pseudonym: the same subject always maps to the same value, without revealing it."""
-    key = hashlib.sha256(settings.PSEUDONYM_KEY.encode()).digest()
-    return hmac.new(key, f"{subject_type}:{subject_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    key = _pseudonym_key(settings.PSEUDONYM_KEY)
+    return hmac.digest(key, f"{subject_type}:{subject_id}".encode(), "sha256").hex()[:32]
 
 
 def _value(value) -> str:
@@ -117,6 +123,36 @@ def _value(value) -> str:
 def row_hash(previous_hash: str, values: dict) -> str:
     payload = json.dumps({k: _value(v) for k, v in values.items()}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256((previous_hash + "|" + payload).encode()).hexdigest()
+
+
+_json_text = json.encoder.encode_basestring  # how ``json.dumps(..., ensure_ascii=False)`` writes a str
+
+
+def row_hashes(previous_hash: str, rows: list[dict]) -> list[str]:
+    """The hashes of ``rows`` (all with the same keys) chained after ``previous_hash``: each exactly as
+    ``row_hash`` gives it (the same JSON text, built here without ``json.dumps``), with a value the rows
+    share (the same object: trace, time stamps, audit hash) converted once instead of once per row."""
+    if not rows:
+        return []
+    keys = sorted(rows[0])
+    heads = [_json_text(key) + ": " for key in keys]
+    last_value: list = [object()] * len(keys)
+    last_text: list = [""] * len(keys)
+    hashes = []
+    previous = previous_hash
+    for row in rows:
+        if len(row) != len(keys):
+            raise ValueError("rows with other keys")
+        parts = []
+        for i, key in enumerate(keys):
+            value = row[key]
+            if value is not last_value[i]:
+                last_value[i] = value
+                last_text[i] = heads[i] + _json_text(_value(value))
+            parts.append(last_text[i])
+        previous = hashlib.sha256((previous + "|{" + ", ".join(parts) + "}").encode()).hexdigest()
+        hashes.append(previous)
+    return hashes
 
 
 HEADS_SQL = (  # table names from the models, no input
@@ -186,25 +222,28 @@ def audit_record(
         }
         record = AuditRecord(**values, previous_hash=audit_head, hash=row_hash(audit_head, values))
         record.save()
-        rows = []
-        previous = log_head
-        for item in processing:
-            log_values = {
+        start_time = started or now
+        status_code = "OK" if result == Result.OK else "ERROR"
+        rows = [
+            {
                 "trace_id": trace.trace_id,
                 "span_id": new_span_id(),
                 "parent_span_id": trace.span_id,
                 "name": action,
-                "start_time": started or now,
+                "start_time": start_time,
                 "end_time": now,
-                "status_code": "OK" if result == Result.OK else "ERROR",
+                "status_code": status_code,
                 "activity_id": item.activity_code,
                 "activity_uuid": item.activity_uuid,
                 "data_subject_type": item.subject_type,
                 "data_subject_id": pseudonym(item.subject_type, item.subject_id) if item.subject_id else "",
                 "audit_hash": record.hash,
             }
-            digest = row_hash(previous, log_values)
-            rows.append({**log_values, "previous_hash": previous, "hash": digest})
+            for item in processing
+        ]
+        previous = log_head
+        for row, digest in zip(rows, row_hashes(log_head, rows), strict=True):
+            row["previous_hash"], row["hash"] = previous, digest
             previous = digest
         insert_values(ProcessingLogRecord, rows)
     return record

@@ -13,6 +13,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from smaakmaker.access.models import Organisation, ProcessingActivity
@@ -148,6 +149,20 @@ class Address(BaseModel):
         return f"{self.street} {number}, {postcode}{self.city}"
 
 
+#: the address fields a batch item carries besides its BAG id (public BAG data)
+ADDRESS_FIELDS = (
+    "street",
+    "house_number",
+    "house_letter",
+    "house_number_addition",
+    "postcode",
+    "city",
+    "buurt_code",
+)
+#: what the register shows of an address (the API's address, a listed case's address)
+ADDRESS_SHOWN = ("uuid", "bag_nummeraanduiding_id", *ADDRESS_FIELDS)
+
+
 class AddressArea(models.Model):
     """The buurt, wijk and gemeente an address lies in, for each year whose boundaries are loaded."""
 
@@ -267,14 +282,28 @@ class Case(BaseModel):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     anonymised = models.DateTimeField(_("anonymised"), null=True, blank=True)
+    # The buurt of the case's address, kept by database triggers (migration cases/0006): set on every
+    # insert and update of a case, and followed when the address's buurt changes (a BAG import, new
+    # boundaries), by any path, raw SQL included. Only for finding a buurt's cases without probing
+    # every address of the buurt (``selectors.cases_list``); visibility reads the address's own buurt.
+    buurt_code = models.CharField(_("buurt code"), max_length=10, blank=True, default="", editable=False)
 
     objects = CaseQuerySet.as_manager()
+
+    @cached_property
+    def participant_names(self) -> list[str]:
+        """The names of the organisations taking part, sorted. The register's reads set this for all
+        their cases with one query (``selectors._participants_attach``)."""
+        return sorted(p.organisation.name for p in self.participations.all())
 
     class Meta:
         ordering = ["-created"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
-        indexes = [models.Index(fields=["status"], name="case_status")]
+        indexes = [
+            models.Index(fields=["status"], name="case_status"),
+            models.Index(fields=["buurt_code", "-created"], name="case_buurt_created"),
+        ]
 
 
 class CaseParticipant(BaseModel):

@@ -30,6 +30,7 @@ from smaakmaker.cases.errors import (
     ResidentNameRefused,
 )
 from smaakmaker.cases.models import (
+    ADDRESS_FIELDS,
     BAG_ID_RE,
     Address,
     Case,
@@ -359,18 +360,6 @@ class AddressRef(NamedTuple):
     pk: int
     uuid: uuid.UUID
     buurt_code: str
-
-
-#: the address fields a batch item carries besides its BAG id (public BAG data)
-ADDRESS_FIELDS = (
-    "street",
-    "house_number",
-    "house_letter",
-    "house_number_addition",
-    "postcode",
-    "city",
-    "buurt_code",
-)
 
 
 def _no_grant_error(prefix: str) -> tuple[str, str, str]:

@@ -15,6 +15,7 @@ from smaakmaker.api.problems import NON_FIELD_ERRORS
 from smaakmaker.api.query import QuerySerializer
 from smaakmaker.cases import workflow
 from smaakmaker.cases.models import (
+    ADDRESS_SHOWN,
     BAG_ID_RE,
     POSTCODE_RE,
     Address,
@@ -91,17 +92,7 @@ class BuurtCodeField(serializers.CharField):
 class AddressSerializer(serializers.ModelSerializer):
     class Meta:
         model = Address
-        fields = [
-            "uuid",
-            "bag_nummeraanduiding_id",
-            "street",
-            "house_number",
-            "house_letter",
-            "house_number_addition",
-            "postcode",
-            "city",
-            "buurt_code",
-        ]
+        fields = list(ADDRESS_SHOWN)
 
     def to_representation(self, address):
         """What the declared fields give (a test compares), built directly: lists of fifty cases
@@ -219,7 +210,7 @@ class CaseSerializer(serializers.Serializer):
     closed_at = UtcDateTimeField(allow_null=True)
 
     def get_participants(self, case) -> list[str]:
-        return sorted(p.organisation.name for p in case.participations.all())
+        return case.participant_names
 
     def to_representation(self, case):
         """What the declared fields give (a test compares), built directly (see AddressSerializer)."""

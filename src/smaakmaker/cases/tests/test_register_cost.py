@@ -5,6 +5,8 @@ representations as from their declared fields."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -134,3 +136,85 @@ def test_a_compiled_query_keeps_its_constants_and_its_slots_apart(world):
     assert query.run(address=-1) == []
     if connection.vendor == "postgresql":
         assert query.params == [-5] and "BU0363" in query.sql
+
+
+def test_instances_are_built_as_from_db_builds_them(world):
+    """``instance_builder`` skips ``Model.__init__``: the instances hold the same values and state, a
+    deferred field still loads on access, and a model with an ``__init__`` receiver keeps ``from_db``."""
+    from django.db.models import signals
+
+    from smaakmaker.common.compiled import instance_builder
+
+    queryset = Case.objects.filter(pk=world.case.pk).select_related("address").only("uuid", "address__street")
+    query = CompiledQuery(queryset)
+    (built,) = query.run()
+    (expected,) = list(queryset)
+    for ours, theirs in ((built, expected), (built.address, expected.address)):
+        mine = {k: v for k, v in ours.__dict__.items() if k != "_state"}
+        django = {k: v for k, v in theirs.__dict__.items() if k != "_state"}
+        assert mine == django and mine
+        assert (
+            (ours._state.adding, ours._state.db)
+            == (theirs._state.adding, theirs._state.db)
+            == (False, "default")
+        )
+    assert built.summary == world.case.summary  # deferred: read on access
+    assert built.get_deferred_fields() == expected.get_deferred_fields() - {"summary"}
+
+    def receiver(sender, instance, **kwargs):
+        instance.seen = True
+
+    signals.post_init.connect(receiver, sender=Organisation)
+    try:
+        build = instance_builder(Organisation, "default", ["id", "name"])
+        assert build([1, "x"]).seen is True
+    finally:
+        signals.post_init.disconnect(receiver, sender=Organisation)
+    assert not hasattr(instance_builder(Organisation, "default", ["id", "name"])([1, "x"]), "seen")
+
+
+def test_case_list_and_dossier_pages_read_a_fixed_number_of_statements(world, signed_in):
+    """The page shows the listed fields only: more cases with participants read no more statements (a
+    deferred field read per row would add one per case)."""
+    from django.urls import reverse
+
+    from smaakmaker.cases.views import PURPOSE_SESSION_KEY
+
+    client = signed_in("regisseur")
+    address = world.addresses["A1"]
+    pages = {
+        "index": reverse("cases:index") + "?buurt_code=BU0363FD04",
+        "dossier": reverse("cases:dossier", args=[address.uuid]),
+    }
+    session = client.session
+    session[PURPOSE_SESSION_KEY] = {str(address.uuid): ["toets", time.time()]}
+    session.save()
+
+    def statements(page: str) -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(pages[page])
+        assert response.status_code == 200, (page, response.status_code)
+        return len(queries), response.content.decode()
+
+    statements("index"), statements("dossier")  # compiles, fills caches
+    index, _html = statements("index")
+    dossier, _html = statements("dossier")
+    activity = ProcessingActivity.objects.get(code="casusoverleg")
+    organisations = list(Organisation.objects.order_by("name"))
+    for number in range(4):
+        case = Case.objects.create(
+            address=address,
+            activity=activity,
+            regie_organisation=world.case.regie_organisation,
+            summary=f"nog een casus {number}",
+            opened_by=world.users["regisseur"],
+        )
+        for organisation in organisations[:3]:
+            CaseParticipant.objects.create(case=case, organisation=organisation)
+    statements("index"), statements("dossier")  # a new number of cases: one more compile
+    more_index, html = statements("index")
+    assert more_index == index
+    assert html.count(address.label) == 5
+    more_dossier, html = statements("dossier")
+    assert more_dossier == dossier
+    assert ", ".join(o.name for o in organisations[:3]) in html  # the participants, sorted
