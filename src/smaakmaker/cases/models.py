@@ -282,7 +282,7 @@ class Case(BaseModel):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     legal_hold = models.BooleanField(_("legal hold"), default=False)
     anonymised = models.DateTimeField(_("anonymised"), null=True, blank=True)
-    # The buurt of the case's address, kept by database triggers (migration cases/0006): set on every
+    # The buurt of the case's address, kept by database triggers (migration cases/0007): set on every
     # insert and update of a case, and followed when the address's buurt changes (a BAG import, new
     # boundaries), by any path, raw SQL included. Only for finding a buurt's cases without probing
     # every address of the buurt (``selectors.cases_list``); visibility reads the address's own buurt.

@@ -369,7 +369,7 @@ def address_dossier(*, user, uuid, purpose: str | None, origin: Origin | None = 
 
 
 _CASE_FILTER_SLOTS = {
-    # By the case's own copy of its address's buurt (kept by triggers, migration cases/0006): one index
+    # By the case's own copy of its address's buurt (kept by triggers, migration cases/0007): one index
     # holds a buurt's cases, where probing every address of the buurt read ~20 addresses per case. The
     # address's buurt is compared as well (it is joined anyway), so a list never holds a case of another
     # buurt, whatever the copy says.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: EUPL-1.2
-"""The buurt on the case (migration cases/0006): kept in step with its address by the database, by
+"""The buurt on the case (migration cases/0007): kept in step with its address by the database, by
 every way of writing, and the buurt's case list is exactly the visible cases whose address lies there."""
 
 from __future__ import annotations

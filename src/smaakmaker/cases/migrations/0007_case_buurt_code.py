@@ -84,7 +84,7 @@ def triggers_drop(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0005_partner_files"),
+        ("cases", "0006_first_run"),
     ]
 
     operations = [
