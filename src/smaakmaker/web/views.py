@@ -228,6 +228,7 @@ class FirstRunStep:
     state: list[tuple[str, str | None]]  # (text, link)
     url: str | None = None
     link: str = ""
+    who: str = ""  # the roles that do this step, when this user cannot
     next: bool = False
 
 
@@ -366,8 +367,9 @@ def _first_run_steps(user, home) -> list[FirstRunStep]:
                     None,
                 ),
             ],
-            reverse("access:covenants"),
-            _("Covenants"),
+            reverse("access:covenant_template") if user.has_perm("access.add_covenant") else None,
+            _("Start from the template"),
+            _who("access.add_covenant"),
         )
     )
     return steps

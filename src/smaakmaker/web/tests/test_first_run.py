@@ -391,3 +391,27 @@ def test_figures_from_the_cbs_api_where_there_is_internet(admin):
     assert response.status_code == 302
     assert IndicatorValue.objects.filter(area__code="GM0363", year=2019).exists()
     assert AuditRecord.objects.filter(action="areas.figures_import").count() == 1
+
+
+def test_a_beheerder_without_the_covenant_role_is_told_who_starts_the_approach(client, empty, demo_users):
+    client.force_login(demo_users["beheerder"])  # the role, not the first (super)user
+    page = client.get(reverse("web:first_run")).content.decode()
+    assert reverse("access:covenant_template") not in page
+    assert "Uw rol opent dit onderdeel niet; dit doet: Regisseur." in page
+    client.force_login(empty)
+    assert reverse("access:covenant_template") in client.get(reverse("web:first_run")).content.decode()
+
+
+def test_the_lvbag_extract_of_the_gemeente_as_kadaster_delivers_it(admin):
+    from smaakmaker.cases.tests.test_address_import import DOESBURG
+
+    admin.post(reverse("web:first_run"), {"name": "Doesburg", "code": "GM0221"})
+    response = admin.post(
+        reverse("cases:address_upload"), {"file": SimpleUploadedFile(DOESBURG.name, DOESBURG.read_bytes())}
+    )
+    upload = AddressUpload.objects.get()
+    assert upload.status == "done" and Address.objects.count() == 8
+    page = admin.get(response["Location"]).content.decode()
+    assert "8 adressen gelezen: 8 nieuw" in page
+    assert "Er zijn geen buurtgrenzen geladen" in page  # said, not hidden
+    assert "meer dan één geldig voorkomen" in page  # the extract's traps as warnings
