@@ -1,13 +1,11 @@
 # SPDX-License-Identifier: EUPL-1.2
 from __future__ import annotations
 
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from smaakmaker.areas.models import AreaLevel, CustomKind
-from smaakmaker.areas.sources.geometry import GeometryError, to_wgs84_geojson
+from smaakmaker.areas.sources.geometry import GeometryError, area_polygon
 from smaakmaker.common.codes import InvalidCodeError, buurt_code
 from smaakmaker.common.forms import DesignSystemFormMixin
 
@@ -67,7 +65,9 @@ class ScanForm(DesignSystemFormMixin, forms.Form):
 
 
 class CustomAreaForm(DesignSystemFormMixin, forms.Form):
-    """A holiday park, business park or other area: a polygon (GeoJSON upload) or a set of buurten."""
+    """A holiday park, business park or other area: a boundary (a GeoJSON file, or drawn on the map)
+    or a set of buurten. A boundary is validated by ``area_polygon`` (Dutch message next to the field;
+    nothing is stored when it is wrong)."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=CustomKind.choices)
@@ -75,6 +75,13 @@ class CustomAreaForm(DesignSystemFormMixin, forms.Form):
         label=_("Boundary (GeoJSON file, RD New or WGS84)"),
         required=False,
         help_text=_("A Polygon or MultiPolygon, a Feature or a FeatureCollection with one feature."),
+    )
+    drawn = forms.CharField(
+        label=_("Or: the boundary drawn on the map (GeoJSON)"),
+        required=False,
+        max_length=2_000_000,
+        help_text=_("Drawing on the map fills this field. Without a mouse: paste a GeoJSON polygon here."),
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
     buurt_codes = forms.CharField(
         label=_("Or: the buurten it consists of (CBS codes, separated by commas or spaces)"),
@@ -89,20 +96,16 @@ class CustomAreaForm(DesignSystemFormMixin, forms.Form):
         if upload.size > 5_000_000:
             raise forms.ValidationError(_("The file is larger than 5 MB."))
         try:
-            data = json.loads(upload.read().decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise forms.ValidationError(
-                _("This is not a valid GeoJSON file: %(error)s") % {"error": exc}
-            ) from exc
-        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-            features = data.get("features") or []
-            if len(features) != 1:
-                raise forms.ValidationError(_("The FeatureCollection must hold exactly one feature."))
-            data = features[0]
-        if isinstance(data, dict) and data.get("type") == "Feature":
-            data = data.get("geometry")
+            return area_polygon(upload.read())
+        except GeometryError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_drawn(self):
+        text = self.cleaned_data.get("drawn", "").strip()
+        if not text:
+            return None
         try:
-            return to_wgs84_geojson(data)
+            return area_polygon(text)
         except GeometryError as exc:
             raise forms.ValidationError(str(exc)) from exc
 
@@ -116,8 +119,18 @@ class CustomAreaForm(DesignSystemFormMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not self.errors and not data.get("geojson") and not data.get("buurt_codes"):
-            raise forms.ValidationError(_("Give a boundary file or one or more buurt codes."))
+        if data.get("geojson") and data.get("drawn"):
+            self.add_error("drawn", _("Give one boundary: a file or a drawing, not both."))
+        if (
+            not self.errors
+            and not data.get("geojson")
+            and not data.get("drawn")
+            and not data.get("buurt_codes")
+        ):
+            raise forms.ValidationError(
+                _("Give a boundary file, draw the boundary on the map, or give one or more buurt codes.")
+            )
+        data["boundary"] = data.get("geojson") or data.get("drawn")
         return data
 
 

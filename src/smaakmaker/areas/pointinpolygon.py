@@ -123,3 +123,17 @@ class PolygonIndex:
             hits_per_point = np.bincount(point_hits, minlength=len(positions))
             ambiguous[positions] = hits_per_point > 1
         return Assignment(index, ambiguous)
+
+    def pairs(self, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every (point, polygon) with the point inside or on the edge of the polygon, as two arrays of
+        positions: for polygons that may overlap (custom areas), where a point may lie in several."""
+        lon = np.asarray(lon, dtype=float)
+        lat = np.asarray(lat, dtype=float)
+        valid = np.isfinite(lon) & np.isfinite(lat)
+        if not valid.any() or not self.codes:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        positions = np.flatnonzero(valid)
+        point_hits, polygon_hits = self.tree.query(
+            shapely.points(lon[valid], lat[valid]), predicate="intersects"
+        )
+        return positions[point_hits], polygon_hits.astype(np.int64)

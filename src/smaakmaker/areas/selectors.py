@@ -10,10 +10,13 @@ stitched together; their pages say so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import shapely
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet, TextField
@@ -421,3 +424,146 @@ def figure_years_of(*, gemeente_code: str) -> dict[int, int]:
     )
     counts = values.values_list("year").annotate(n=models.Count("pk")).order_by("year")
     return {year: n for year, n in counts}
+
+
+# --- figures of a custom area, apportioned from the buurten it overlaps (ADR 0020) --------------------
+
+
+@dataclass
+class CustomFigures:
+    """The figures of a custom area, apportioned (:mod:`smaakmaker.areas.apportion`)."""
+
+    basis: str  # apportion.BY_ADDRESSES or apportion.BY_AREA
+    drawn: bool  # a boundary (True) or a union of whole buurten
+    caveat: str
+    overlaps: list[dict[str, Any]]
+    years: list[int]
+    #: per indicator: key, label, unit, theme, is_count, series [(year, value or None)], latest, reference
+    rows: list[dict[str, Any]]
+    gemeente_code: str
+    addresses: int
+
+    @property
+    def latest_year(self) -> int | None:
+        return self.years[-1] if self.years else None
+
+
+def _union_overlaps(area: Area, codes: list[str]):
+    from smaakmaker.areas import apportion, services
+    from smaakmaker.areas.pointinpolygon import polygon_from_geojson
+
+    totals = services.buurt_totals_provider(codes) if services.buurt_totals_provider else {}
+    if codes and all(totals.get(code, 0) > 0 for code in codes):
+        return apportion.whole_buurten(codes, totals), apportion.BY_ADDRESSES
+    surfaces = {
+        code: float(polygon_from_geojson(geometry).area)
+        for code, geometry in Area.objects.filter(code__in=codes, geometry__isnull=False).values_list(
+            "code", "geometry"
+        )
+    }
+    if codes and all(surfaces.get(code, 0) > 0 for code in codes):
+        return apportion.whole_buurten(codes, surfaces), apportion.BY_AREA
+    return apportion.whole_buurten(codes, dict.fromkeys(codes, 1.0)), apportion.BY_AREA
+
+
+def _drawn_overlaps(area: Area, codes: list[str]):
+    from smaakmaker.areas import apportion, services
+    from smaakmaker.areas.pointinpolygon import polygon_from_geojson
+
+    counts = services.custom_area_counts_provider(area.code) if services.custom_area_counts_provider else None
+    if counts is not None:
+        inside, totals = counts
+        overlaps = apportion.overlaps_by_addresses(inside, totals)
+        if overlaps:
+            return overlaps, apportion.BY_ADDRESSES
+    shapes = {
+        code: polygon_from_geojson(geometry)
+        for code, geometry in Area.objects.filter(code__in=codes, geometry__isnull=False).values_list(
+            "code", "geometry"
+        )
+    }
+    shapes = {c: s if s.is_valid else shapely.make_valid(s) for c, s in shapes.items()}
+    return apportion.overlaps_by_area(polygon_from_geojson(area.geometry), shapes), apportion.BY_AREA
+
+
+def custom_area_figures(*, area: Area) -> CustomFigures:
+    """A custom area's indicator series, apportioned from the buurten it overlaps (a drawn boundary:
+    by the share of each buurt's addresses inside it, by surface when it holds no addresses) or
+    consists of (whole buurten: counts summed, the rest weighted by addresses). Area statistics only."""
+    from smaakmaker.areas import apportion
+
+    codes = sorted(area.members.exclude(level=AreaLevel.CUSTOM).values_list("code", flat=True))
+    drawn = area.geometry is not None and bool(area.geometry)
+    overlaps, basis = _drawn_overlaps(area, codes) if drawn else _union_overlaps(area, codes)
+    if drawn:
+        caveat = apportion.CAVEAT if basis == apportion.BY_ADDRESSES else apportion.CAVEAT_BY_AREA
+    else:
+        caveat = apportion.CAVEAT_UNION if basis == apportion.BY_ADDRESSES else apportion.CAVEAT_UNION_BY_AREA
+    names = area_names(codes=[o.code for o in overlaps])
+    figures = CustomFigures(
+        basis=basis,
+        drawn=drawn,
+        caveat=caveat,
+        overlaps=[
+            {
+                "code": o.code,
+                "name": names.get(o.code, o.code),
+                "share": format_nl(100 * o.share, 0 if o.share >= 0.1 else 1),
+                "inside": int(o.inside) if basis == apportion.BY_ADDRESSES else None,
+            }
+            for o in overlaps
+        ],
+        years=[],
+        rows=[],
+        gemeente_code=area.gemeente_code,
+        addresses=int(sum(o.inside for o in overlaps)) if basis == apportion.BY_ADDRESSES else 0,
+    )
+    if not overlaps:
+        return figures
+    try:
+        panel = panel_build(codes=[o.code for o in overlaps])
+    except LookupError:
+        return figures
+    known = set(panel.codes.astype(str))
+    overlaps = [o for o in overlaps if o.code in known]
+    if not overlaps:
+        return figures
+    catalogue = {indicator.key: indicator for indicator in indicators_active()}
+    keys = [key for key in panel.indicators if key in catalogue]
+    columns = [panel.indicators.index(key) for key in keys]
+    values = panel.values[panel.index_of([o.code for o in overlaps])][:, :, columns]
+    counts = [apportion.is_count(catalogue[key].unit) for key in keys]
+    result = apportion.apportion(values, overlaps, counts)
+    years = [int(y) for y in panel.years]
+    reference = None
+    if area.gemeente_code and area.gemeente_code in known:
+        reference = panel.values[panel.index_of([area.gemeente_code])[0]][:, columns]
+    for column, key in enumerate(keys):
+        series = [
+            (year, None if np.isnan(v) else float(v))
+            for year, v in zip(years, result.estimates[:, column].tolist(), strict=True)
+        ]
+        present = [(year, v) for year, v in series if v is not None]
+        if not present:
+            continue
+        latest_year, latest = present[-1]
+        indicator = catalogue[key]
+        reference_value = None
+        if reference is not None:
+            found = reference[years.index(latest_year), column]
+            reference_value = None if np.isnan(found) else float(found)
+        figures.rows.append(
+            {
+                "key": key,
+                "label": indicator.label,
+                "unit": indicator.unit,
+                "theme": indicator.theme,
+                "is_count": counts[column],
+                "series": series,
+                "latest_year": latest_year,
+                "latest": latest,
+                "reference": reference_value,
+            }
+        )
+    figures.years = sorted({year for row in figures.rows for year, v in row["series"] if v is not None})
+    return figures

@@ -510,11 +510,60 @@ def bbga_import(*, directory: str | Path, actor=None, progress: Progress = _noop
     return batch
 
 
+#: Set by the cases app, which owns the addresses: called with ``[code]`` after a custom area with a
+#: boundary was saved, in the same transaction (it stores the addresses inside the boundary).
+after_custom_area_saved: list[Callable[[list[str]], Any]] = []
+#: Set by the cases app: ``code -> (the area's addresses per buurt, all addresses of those buurten)``,
+#: ``None`` when the area holds no addresses (its figures are then apportioned by surface).
+custom_area_counts_provider: Callable[[str], Any] | None = None
+#: Set by the cases app: ``buurt codes -> addresses per buurt``.
+buurt_totals_provider: Callable[[list[str]], dict[str, int]] | None = None
+
+
+def overlapped_buurten(shape: dict) -> list:
+    """The current buurten (not an old code continued or replaced under a new one) that a boundary
+    overlaps by more than a sliver, with the overlapping surface (:class:`~smaakmaker.areas.apportion.Overlap`)."""
+    from smaakmaker.areas.apportion import overlaps_by_area
+    from smaakmaker.areas.pointinpolygon import polygon_from_geojson, polygon_from_geojson_text
+
+    polygon = polygon_from_geojson(shape)
+    old = set(AreaCrosswalk.objects.values_list("old_code", flat=True))
+    rows = (
+        Area.objects.filter(level=AreaLevel.BUURT, geometry__isnull=False)
+        .annotate(text=Cast("geometry", output_field=TextField()))
+        .values_list("code", "text")
+    )
+    shapes = {}
+    for code, text in rows.iterator(chunk_size=500):
+        if code in old:
+            continue
+        candidate = polygon_from_geojson_text(text)
+        if shapely.intersects(candidate, polygon) or not shapely.is_valid(candidate):
+            shapes[code] = candidate if shapely.is_valid(candidate) else shapely.make_valid(candidate)
+    return overlaps_by_area(polygon, shapes)
+
+
 @transaction.atomic
 def custom_area_create(
-    *, name: str, kind: str, geometry: Any = None, buurt_codes: Iterable[str] = (), code: str | None = None
+    *,
+    name: str,
+    kind: str,
+    geometry: Any = None,
+    buurt_codes: Iterable[str] = (),
+    code: str | None = None,
+    actor=None,
+    origin=None,
 ) -> Area:
-    """A holiday park, business park or other area: a polygon (GeoJSON, RD or WGS84) or a set of buurten."""
+    """A holiday park, business park or other area: a boundary (a Polygon or MultiPolygon in GeoJSON,
+    RD New or WGS84, validated by :func:`~smaakmaker.areas.sources.geometry.area_polygon`) or a set
+    of whole buurten. With a boundary, its addresses are those whose point lies inside it (stored by
+    the address register, now and after every later address import); its figures are apportioned
+    from the buurten it overlaps (:mod:`smaakmaker.areas.apportion`, ADR 0020)."""
+    from smaakmaker.access.audit import audit_record
+    from smaakmaker.areas.sources.geometry import area_polygon
+
+    if actor is not None and not actor.has_perm("areas.add_area"):
+        raise PermissionDenied("Uw rol mag geen eigen gebieden maken.")
     if kind not in CustomKind.values:
         raise ValueError(f"onbekende soort gebied: {kind}")
     codes = [buurt_code(c) for c in buurt_codes]
@@ -524,17 +573,43 @@ def custom_area_create(
     unknown = sorted(set(codes) - {m.code for m in members})
     if unknown:
         raise ValueError(f"onbekende buurtcode(s): {', '.join(unknown)}")
-    shape = to_wgs84_geojson(geometry) if geometry is not None else None
-    number = Area.objects.filter(level=AreaLevel.CUSTOM).count() + 1
+    shape = area_polygon(geometry) if geometry is not None else None
+    if code is None:
+        taken = set(Area.objects.filter(code__startswith="EG").values_list("code", flat=True))
+        number = len(taken) + 1
+        while f"EG{number:04d}" in taken:
+            number += 1
+        code = f"EG{number:04d}"
+    if shape is not None and not members:
+        # A drawn area hangs on the buurten it overlaps: its figures are apportioned from them.
+        overlaps = overlapped_buurten(shape)
+        members = list(Area.objects.filter(code__in=[o.code for o in overlaps]))
+        biggest = max(overlaps, key=lambda o: o.inside).code if overlaps else ""
+        gemeente = next((m.gemeente_code for m in members if m.code == biggest), "")
+    else:
+        gemeente = members[0].gemeente_code if members else ""
     area = Area.objects.create(
-        code=code or f"EG{number:04d}",
+        code=code,
         level=AreaLevel.CUSTOM,
         name=name,
         custom_kind=kind,
         geometry=shape,
-        gemeente_code=members[0].gemeente_code if members else "",
+        gemeente_code=gemeente,
     )
     area.members.set(members)
+    if shape is not None:
+        for hook in after_custom_area_saved:
+            hook([area.code])
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action="areas.custom_area_create",
+            obj=area,
+            reason=f"{area.code}: {'getekende of ingelezen rand' if shape else f'{len(members)} buurten'}"[
+                :500
+            ],
+            origin=origin,
+        )
     return area
 
 

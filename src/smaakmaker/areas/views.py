@@ -464,6 +464,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
     }
     if area.level == AreaLevel.CUSTOM:
         context["members"] = area.members.order_by("name")
+        context.update(custom_figures_context(area))
         return render(request, "areas/detail.html", context)
     try:
         context.update(area_profile_context(area, year=year, reference=reference, base_year=base_year))
@@ -484,6 +485,9 @@ def _profile_or_404(request: HttpRequest, code: str) -> dict[str, Any]:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
+    custom = _get_area(code)
+    if custom.level == AreaLevel.CUSTOM:
+        return _custom_csv(custom)
     context = _profile_or_404(request, code)
     area, reference = context["area"], context["reference"]
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -554,6 +558,35 @@ def detail_csv(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+def _custom_csv(area: Area) -> HttpResponse:
+    figures = selectors.custom_area_figures(area=area)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="eigen_gebied_{area.code}.csv"'
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(["gebied", "code", "indicator", "label", "eenheid", "jaar", "schatting", "gemeente"])
+    for row in figures.rows:
+        for year, value in row["series"]:
+            if value is None:
+                continue
+            reference = row["reference"] if year == row["latest_year"] else None
+            writer.writerow(
+                [
+                    area.name,
+                    area.code,
+                    row["key"],
+                    row["label"],
+                    row["unit"],
+                    year,
+                    _number(value, 0 if row["is_count"] else 1),
+                    "" if reference is None else _number(reference, 0 if row["is_count"] else 1),
+                ]
+            )
+    writer.writerow([])
+    writer.writerow([f"Let op: {figures.caveat}."])
+    writer.writerow(["Bron: CBS, Kerncijfers wijken en buurten (CC BY 4.0); berekening: Smaakmaker"])
+    return response
+
+
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def report(request: HttpRequest, code: str) -> HttpResponse:
@@ -575,20 +608,71 @@ def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @permission_required("areas.add_area", raise_exception=True)
 def custom_area_new(request: HttpRequest) -> HttpResponse:
+    from smaakmaker.access.audit import origin_of
+
     form = CustomAreaForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             area = services.custom_area_create(
                 name=form.cleaned_data["name"],
                 kind=form.cleaned_data["kind"],
-                geometry=form.cleaned_data["geojson"],
+                geometry=form.cleaned_data["boundary"],
                 buurt_codes=form.cleaned_data["buurt_codes"],
+                actor=request.user,
+                origin=origin_of(request),
             )
         except ValueError as exc:
-            form.add_error("buurt_codes", str(exc))
+            form.add_error("buurt_codes" if form.cleaned_data["buurt_codes"] else "drawn", str(exc))
         else:
             return redirect("areas:detail", code=area.code)
-    return render(request, "areas/custom_area_form.html", {"form": form})
+    return render(
+        request,
+        "areas/custom_area_form.html",
+        {"form": form, "basemap_url": settings.BASEMAP_URL, "buurten_url": _draw_buurten_url()},
+    )
+
+
+def _draw_buurten_url() -> str:
+    """The buurten shown under the drawing: those of the gemeente with the most buurt boundaries."""
+    from django.db.models import Count
+
+    most = (
+        Area.objects.filter(level=AreaLevel.BUURT, geometry__isnull=False)
+        .exclude(gemeente_code="")
+        .values("gemeente_code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "gemeente_code")
+        .first()
+    )
+    gemeente = most["gemeente_code"] if most else "GM0363"
+    return f"{reverse('areas:map_data')}?niveau=buurt&gemeente={gemeente}"
+
+
+def custom_figures_context(area: Area) -> dict[str, Any]:
+    """The apportioned figures of a custom area for its page (ADR 0020), with their caveat."""
+    figures = selectors.custom_area_figures(area=area)
+    rows = []
+    for row in figures.rows:
+        decimals = 0 if row["is_count"] else 1
+        rows.append(
+            {
+                **row,
+                "latest_text": _number(row["latest"], decimals),
+                "reference_text": _number(row["reference"], decimals),
+                "theme_label": THEME_LABELS.get(row["theme"], row["theme"]),
+                "series_text": ", ".join(
+                    f"{year}: {_number(value, decimals)}"
+                    for year, value in row["series"]
+                    if value is not None
+                ),
+                "sparkline": sparkline(
+                    [value for _year, value in row["series"]],
+                    label=f"{row['label']}: "
+                    + ", ".join(_number(value, decimals) for _year, value in row["series"]),
+                ),
+            }
+        )
+    return {"figures": figures, "figure_rows": rows}
 
 
 def method(request: HttpRequest) -> HttpResponse:

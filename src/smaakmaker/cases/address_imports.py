@@ -37,7 +37,7 @@ from smaakmaker.areas.models import Area, AreaLevel, ImportBatch
 from smaakmaker.areas.overlap import AddressCounts, CountAddresses
 from smaakmaker.areas.pointinpolygon import PolygonIndex, polygon_from_geojson_text, rd_to_wgs84
 from smaakmaker.cases.errors import NotPermitted
-from smaakmaker.cases.models import Address, AddressArea, AddressSource
+from smaakmaker.cases.models import Address, AddressArea, AddressCustomArea, AddressSource
 from smaakmaker.cases.sources import address_list, bag_gpkg, lvbag
 from smaakmaker.cases.sources.lvbag import AddressRecord
 
@@ -446,6 +446,15 @@ def _rows(picked, years: list[_Year], *, source: str, today: date, result: Addre
 
 
 def _finish(result: AddressImportResult, *, actor, origin: Origin | None, source_name: str, notes: list[str]):
+    if result.created or result.updated:
+        placed = custom_areas_assign()
+        if placed:
+            notes = [
+                *notes,
+                "Eigen gebieden (getekend): "
+                + ", ".join(f"{code} {n} adressen" for code, n in sorted(placed.items()))
+                + ".",
+            ]
     ImportBatch.objects.create(
         source=source_name[:300],
         sha256=hashlib.sha256(source_name.encode()).hexdigest(),
@@ -740,3 +749,88 @@ def addresses_assign_year(year: int) -> list[str]:
     if not ids_all:
         return []
     return [f"Adressen aan de buurten van {year} toegewezen: {found} in een buurt, {outside} in geen buurt."]
+
+
+# --- custom areas drawn as polygons ---------------------------------------------------------------
+
+
+def _custom_polygons(codes: Iterable[str] | None) -> tuple[list[str], list[shapely.Geometry]]:
+    areas = Area.objects.filter(level=AreaLevel.CUSTOM, geometry__isnull=False)
+    if codes is not None:
+        areas = areas.filter(code__in=list(codes))
+    found_codes, shapes = [], []
+    for code, text in (
+        areas.order_by("code")
+        .annotate(text=Cast("geometry", output_field=TextField()))
+        .values_list("code", "text")
+    ):
+        shape = polygon_from_geojson_text(text)
+        found_codes.append(code)
+        shapes.append(shape if shapely.is_valid(shape) else shapely.make_valid(shape))
+    return found_codes, shapes
+
+
+def custom_areas_assign(codes: Iterable[str] | None = None) -> dict[str, int]:
+    """The addresses of custom areas drawn as polygons (all, or those of ``codes``): every address
+    whose point lies inside (or on the edge of) the polygon, by the same point-in-polygon index as the
+    buurten (:class:`~smaakmaker.areas.pointinpolygon.PolygonIndex`). Replaces the stored membership
+    of those areas, in the caller's transaction; returns the number of addresses per area. Only the
+    addresses within the polygons' bounding box are read. BAG data, no personal data."""
+    wanted, shapes = _custom_polygons(codes)
+    if codes is not None:
+        AddressCustomArea.objects.filter(area_code__in=list(codes)).delete()
+    else:
+        AddressCustomArea.objects.exclude(area_code__in=wanted).delete()
+        AddressCustomArea.objects.filter(area_code__in=wanted).delete()
+    if not wanted:
+        return {}
+    index = PolygonIndex(wanted, shapes)
+    min_lon, min_lat, max_lon, max_lat = shapely.total_bounds(shapes)
+    rows = Address.objects.filter(
+        longitude__gte=min_lon, longitude__lte=max_lon, latitude__gte=min_lat, latitude__lte=max_lat
+    ).values_list("id", "longitude", "latitude")
+    counts = dict.fromkeys(wanted, 0)
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+        lon = np.fromiter((row[1] for row in chunk), dtype=float, count=len(chunk))
+        lat = np.fromiter((row[2] for row in chunk), dtype=float, count=len(chunk))
+        points, polygons = index.pairs(lon, lat)
+        objects = [
+            AddressCustomArea(address_id=chunk[p][0], area_code=wanted[g])
+            for p, g in zip(points.tolist(), polygons.tolist(), strict=True)
+        ]
+        for g in polygons.tolist():
+            counts[wanted[g]] += 1
+        AddressCustomArea.objects.bulk_create(objects, batch_size=5000)
+    return counts
+
+
+def custom_area_address_counts(code: str) -> tuple[dict[str, int], dict[str, int]] | None:
+    """For the apportioning of a custom area's figures (``areas.apportion``): the area's current
+    addresses per buurt (of the latest year) and all current addresses of those buurten; ``None`` when
+    the buurten hold no addresses (the figures are then apportioned by surface)."""
+    current = Address.objects.filter(withdrawn_on__isnull=True).exclude(buurt_code="")
+    inside = dict(
+        current.filter(custom_areas__area_code=code)
+        .values_list("buurt_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    if not inside:
+        return None
+    totals = dict(
+        current.filter(buurt_code__in=list(inside))
+        .values_list("buurt_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return inside, totals
+
+
+def buurt_address_totals(codes: list[str]) -> dict[str, int]:
+    """The current addresses of each of these buurten (the weights of a union of whole buurten)."""
+    return dict(
+        Address.objects.filter(withdrawn_on__isnull=True, buurt_code__in=codes)
+        .values_list("buurt_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )

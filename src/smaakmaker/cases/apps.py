@@ -15,5 +15,9 @@ class CasesConfig(AppConfig):
         from smaakmaker.cases import address_imports
 
         area_services.address_counts_provider = address_imports.address_counts
+        area_services.custom_area_counts_provider = address_imports.custom_area_address_counts
+        area_services.buurt_totals_provider = address_imports.buurt_address_totals
+        if address_imports.custom_areas_assign not in area_services.after_custom_area_saved:
+            area_services.after_custom_area_saved.append(address_imports.custom_areas_assign)
         if address_imports.addresses_assign_year not in area_services.after_boundaries_import:
             area_services.after_boundaries_import.append(address_imports.addresses_assign_year)

@@ -182,6 +182,26 @@ class AddressArea(models.Model):
         return f"{self.year}: {self.buurt_code or '-'}"
 
 
+class AddressCustomArea(models.Model):
+    """A custom area drawn as a polygon (``areas.Area`` of level "eigen" with a boundary) that an
+    address lies in, by its point: kept by :func:`smaakmaker.cases.address_imports.custom_areas_assign`
+    when the area is saved and after every address import. An address may lie in several."""
+
+    address = models.ForeignKey(Address, on_delete=models.CASCADE, related_name="custom_areas")
+    area_code = models.CharField(_("custom area code"), max_length=16)
+
+    class Meta:
+        verbose_name = _("custom area of an address")
+        verbose_name_plural = _("custom areas of addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["address", "area_code"], name="address_custom_area_unique")
+        ]
+        indexes = [models.Index(fields=["area_code", "address"], name="address_custom_area_code")]
+
+    def __str__(self) -> str:
+        return self.area_code
+
+
 class Resident(BaseModel):
     """A household member, recorded only under an activity that needs it (names only where allowed)."""
 

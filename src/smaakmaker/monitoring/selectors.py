@@ -207,8 +207,37 @@ def _series_view(
     )
 
 
+def custom_area_series(*, area: Area) -> tuple[list[SeriesView], str]:
+    """A custom area's registered series, apportioned from the buurten it overlaps or consists of
+    (``areas.selectors.custom_area_figures``, ADR 0020), and the caveat to show with them."""
+    figures = area_selectors.custom_area_figures(area=area)
+    catalogue = {i.key: i for i in area_selectors.indicators_active()}
+    out = []
+    for row in figures.rows:
+        series = pd.Series(
+            [v for _y, v in row["series"]], index=[y for y, _v in row["series"]], dtype=float
+        ).dropna()
+        if series.size < 2:
+            continue
+        indicator = catalogue[row["key"]]
+        out.append(
+            _series_view(
+                row["key"],
+                row["label"],
+                row["unit"],
+                "registered",
+                series,
+                DIRECTION.get(indicator.direction, 0.0),
+                figures.years,
+            )
+        )
+    return out, figures.caveat
+
+
 def area_series(*, area: Area) -> list[SeriesView]:
     """Registered (CBS) series of the area, one per active indicator with at least two observations."""
+    if area.level == "eigen":
+        return custom_area_series(area=area)[0]
     catalogue = {i.key: i for i in area_selectors.indicators_active()}
     try:
         panel = area_selectors.panel_build(codes=[area.code])

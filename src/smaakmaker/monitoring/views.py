@@ -338,8 +338,14 @@ def area_monitoring_context(area: Area) -> dict[str, Any]:
             }
         )
     evaluations = selectors.evaluations_list().filter(area=area)
+    caveat = ""
+    if area.level == AreaLevel.CUSTOM:
+        from smaakmaker.areas.selectors import custom_area_figures
+
+        caveat = custom_area_figures(area=area).caveat
     return {
         "area": area,
+        "caveat": caveat,
         "bbga": area.level in {AreaLevel.GEBIED, AreaLevel.STADSDEEL},
         "marks": marks,
         "registered": [i for i in items if i["series"].kind == "registered"],

@@ -657,14 +657,27 @@ def runs_for(approach: Approach) -> QuerySet[SchedulerRun]:
 
 def area_buurt_prefixes(area) -> list[str]:
     """The buurt-code prefixes an area covers: a buurt itself, the buurten of a wijk or gemeente (their
-    codes continue the wijk's or gemeente's digits), or the member areas of a custom area."""
+    codes continue the wijk's or gemeente's digits), or the member buurten of a custom area made of
+    whole buurten. A custom area with a boundary covers no whole buurt (see :func:`area_addresses_q`)."""
     if area.level == "buurt":
         return [area.code]
     if area.level in ("wijk", "gemeente"):
         return ["BU" + area.code[2:]]
-    if area.level == "eigen":
+    if area.level == "eigen" and not area.geometry:
         return sorted({p for m in area.members.all() if m.level != "eigen" for p in area_buurt_prefixes(m)})
     return []
+
+
+def area_addresses_q(area, *, field: str = "") -> Q:
+    """The addresses of an area as a filter (``field``: the path to the address, e.g. ``"address__"``):
+    by buurt code, or for a custom area with a boundary, the addresses whose point lies inside it
+    (stored by ``cases.address_imports.custom_areas_assign``)."""
+    q = Q(pk__in=[])
+    if area.level == "eigen" and area.geometry:
+        return Q(**{f"{field}custom_areas__area_code": area.code})
+    for prefix in area_buurt_prefixes(area):
+        q |= Q(**{f"{field}buurt_code__startswith": prefix})
+    return q
 
 
 def address_choices(*, user, approach: Approach, include_ids: Iterable[int] = ()) -> QuerySet[Address]:
@@ -672,9 +685,7 @@ def address_choices(*, user, approach: Approach, include_ids: Iterable[int] = ()
     given ones when visible (an intervention's current address). Never lists any other address."""
     if not may_see_addresses(user):
         return Address.objects.none()
-    in_area = Q(pk__in=list(include_ids))
-    for prefix in area_buurt_prefixes(approach.area):
-        in_area |= Q(buurt_code__startswith=prefix)
+    in_area = Q(pk__in=list(include_ids)) | area_addresses_q(approach.area)
     return Address.objects.visible_to(user).filter(in_area).order_by("street", "house_number", "house_letter")
 
 

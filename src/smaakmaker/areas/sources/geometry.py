@@ -219,3 +219,102 @@ def wkt_series_to_geojson(
         )
     geoms = shapely.transform(geoms, lambda xy: np.round(xy, precision))
     return [json.loads(s) for s in shapely.to_geojson(geoms)]
+
+
+_VALIDITY_NL = (
+    ("Ring Self-intersection", "een ring van de rand snijdt zichzelf"),
+    ("Self-intersection", "de rand snijdt zichzelf"),
+    ("Too few points", "te weinig hoekpunten"),
+    ("Hole lies outside shell", "een gat ligt buiten de rand"),
+    ("Nested holes", "een gat ligt in een ander gat"),
+    ("Interior is disconnected", "de binnenkant valt in delen uiteen"),
+    ("Nested shells", "een deel ligt in een ander deel"),
+    ("Invalid Coordinate", "een coördinaat is geen getal"),
+)
+
+
+def _validity_nl(geom: BaseGeometry) -> str:
+    reason = explain_validity(geom)
+    place = re.search(r"\[([^\]]+)\]", reason)
+    where = f" (bij {place.group(1).strip()})" if place else ""
+    for english, dutch in _VALIDITY_NL:
+        if reason.startswith(english):
+            return dutch + where
+    return reason
+
+
+def area_polygon(value: Any) -> dict[str, Any]:
+    """The boundary of a custom area as WGS84 GeoJSON: a Polygon or MultiPolygon, given as a geometry,
+    a Feature or a FeatureCollection with exactly one feature (text or mapping), in WGS84 or RD New
+    (EPSG:28992; by its ``crs`` member or inferred from the coordinates).
+
+    Raises :class:`GeometryError` with a Dutch message for anything else: unreadable JSON, another
+    geometry type, an empty or invalid polygon (a self-intersecting edge), another coordinate system,
+    a polygon outside the Netherlands. Never repairs: a drawn shape that is wrong is drawn again."""
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise GeometryError("Het bestand is geen tekst (UTF-8); een GeoJSON-bestand is tekst.") from None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise GeometryError("Lege geometrie: er is geen vorm getekend of opgegeven.")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GeometryError(
+                f"Geen geldige GeoJSON: {exc.msg} (regel {exc.lineno}, kolom {exc.colno})."
+            ) from None
+    if not isinstance(value, Mapping):
+        raise GeometryError(
+            "Geen GeoJSON-object: verwacht een Polygon, MultiPolygon, Feature of FeatureCollection."
+        )
+    obj = dict(value)
+    crs = obj.get("crs")
+    if obj.get("type") == "FeatureCollection":
+        features = obj.get("features")
+        if not isinstance(features, list) or len(features) != 1:
+            count = len(features) if isinstance(features, list) else 0
+            raise GeometryError(
+                f"De FeatureCollection moet precies één feature bevatten (er zijn er {count})."
+            )
+        obj = features[0] if isinstance(features[0], Mapping) else {}
+    if obj.get("type") == "Feature":
+        crs = obj.get("crs") or crs
+        obj = obj.get("geometry") or {}
+        if not isinstance(obj, Mapping):
+            obj = {}
+    obj = dict(obj)
+    if crs and "crs" not in obj:
+        obj["crs"] = crs
+    kind = obj.get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        if not kind:
+            raise GeometryError("Lege geometrie: het feature heeft geen geometrie.")
+        raise GeometryError(f"Een gebied is een Polygon of MultiPolygon, geen {kind}.")
+    if not obj.get("coordinates"):
+        raise GeometryError("Lege geometrie: de polygoon heeft geen coördinaten.")
+    geom, srid = parse_geometry(obj)
+    if srid is not None and srid not in (RD_NEW, WGS84):
+        raise GeometryError(
+            f"Coördinatenstelsel EPSG:{srid} wordt niet ondersteund; gebruik WGS84 (EPSG:4326) of "
+            "RD New (EPSG:28992)."
+        )
+    if geom.is_empty:
+        raise GeometryError("Lege geometrie: de polygoon heeft geen coördinaten.")
+    if not geom.is_valid:
+        raise GeometryError(f"Ongeldige polygoon: {_validity_nl(geom)}. Teken of maak de rand opnieuw.")
+    if geom.area == 0:
+        raise GeometryError("Lege geometrie: de polygoon heeft geen oppervlakte.")
+    try:
+        result = to_wgs84(geom, srid)
+    except GeometryError as exc:
+        if "afronden" in str(exc):
+            raise GeometryError(
+                "Ongeldige polygoon: na afronden op 0,1 m snijdt de rand zichzelf. Teken de rand ruimer."
+            ) from None
+        raise
+    if result.area == 0:
+        raise GeometryError("Lege geometrie: de polygoon heeft geen oppervlakte.")
+    return _plain(mapping(result))

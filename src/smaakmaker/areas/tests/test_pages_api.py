@@ -241,9 +241,30 @@ def test_custom_area_bad_input_is_shown_next_to_the_field(signed_in, bundled_are
     bad = client.post(
         "/gebieden/eigen-gebied/nieuw/", {"name": "X", "kind": "vakantiepark", "geojson": broken}
     )
-    assert "geen geldig GeoJSON-bestand" in bad.content.decode()
+    assert "Geen geldige GeoJSON" in bad.content.decode()
     nothing = client.post("/gebieden/eigen-gebied/nieuw/", {"name": "X", "kind": "vakantiepark"})
-    assert "Geef een grensbestand of een of meer buurtcodes op." in nothing.content.decode()
+    assert "Geef een grensbestand, teken de grens op de kaart, of geef een of meer buurtcodes op." in (
+        nothing.content.decode()
+    )
+    # A drawn boundary that is wrong: the Dutch reason next to the drawing's field, nothing stored.
+    crossing = {
+        "type": "Polygon",
+        "coordinates": [[[4.90, 52.37], [4.91, 52.38], [4.91, 52.37], [4.90, 52.38], [4.90, 52.37]]],
+    }
+    for drawn, reason in (
+        (json.dumps(crossing), "de rand snijdt zichzelf"),
+        ('{"type": "LineString", "coordinates": [[4.9, 52.37], [4.91, 52.38]]}', "geen LineString"),
+        (
+            json.dumps({**crossing, "crs": {"type": "name", "properties": {"name": "EPSG:3857"}}}),
+            "EPSG:3857 wordt niet ondersteund",
+        ),
+        ('{"type": "FeatureCollection", "features": []}', "precies één feature"),
+    ):
+        bad = client.post(
+            "/gebieden/eigen-gebied/nieuw/", {"name": "X", "kind": "vakantiepark", "drawn": drawn}
+        ).content.decode()
+        error = bad.split('id="drawn_error"', 1)[1].split("</div>", 1)[0]
+        assert reason in error, reason
     assert Area.objects.count() == before
     assert signed_in("bestuurder").get("/gebieden/eigen-gebied/nieuw/").status_code == 403
 
