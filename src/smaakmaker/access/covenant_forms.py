@@ -61,8 +61,8 @@ class CovenantForm(DesignSystemFormMixin, forms.Form):
         label=_("Areas (CBS codes)"),
         max_length=2000,
         help_text=_(
-            "CBS codes of gemeenten, wijken or buurten, separated by commas; "
-            "for example GM0363, WK0363FD, BU0363FD04."
+            "CBS codes of gemeenten, wijken or buurten, or the code of a custom area drawn as a "
+            "boundary, separated by commas; for example GM0363, WK0363FD, BU0363FD04, EG0001."
         ),
     )
     partners = forms.ModelMultipleChoiceField(

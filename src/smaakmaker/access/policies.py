@@ -239,6 +239,14 @@ class Grant:
     level: str
     organisation_ids: frozenset[int]
     covenant_id: int
+    #: custom areas drawn as polygons (codes such as ``EG0001``) among the covenant areas: an address is
+    #: covered when its point lies inside (the register stores which addresses do)
+    custom_areas: tuple[str, ...] = ()
+
+
+def is_custom_area_code(code: str) -> bool:
+    """``EG0001``: a custom area (a holiday park, a business park, a drawn area), not a CBS code."""
+    return len(code) > 2 and code[:2] == "EG" and code[2:].isdigit()
 
 
 def area_prefix(cbs_code: str) -> str:
@@ -246,9 +254,19 @@ def area_prefix(cbs_code: str) -> str:
     return cbs_code[2:]
 
 
-def area_covers(prefixes: tuple[str, ...], buurt_code: str) -> bool:
+def area_covers(
+    prefixes: tuple[str, ...],
+    buurt_code: str,
+    *,
+    custom_areas: tuple[str, ...] = (),
+    address_custom_areas: tuple[str, ...] = (),
+) -> bool:
+    """Whether covenant areas cover an address: its buurt by prefix, or one of the custom areas its
+    point lies in (``address_custom_areas``) among the covenant's ``custom_areas``."""
     body = buurt_code[2:]
-    return any(body.startswith(prefix) for prefix in prefixes)
+    if buurt_code and any(body.startswith(prefix) for prefix in prefixes):
+        return True
+    return bool(custom_areas) and not set(custom_areas).isdisjoint(address_custom_areas)
 
 
 @dataclass(frozen=True)
@@ -382,7 +400,10 @@ def _snapshot_build(user, day, acting: int | None = None) -> PolicySnapshot:
                 compartment=row.activity.compartment,
                 readable_activity_ids=readable,
                 readable_activity_codes=frozenset(codes[pk] for pk in readable),
-                area_prefixes=tuple(area_prefix(code) for code in covenant.area_codes),
+                area_prefixes=tuple(
+                    area_prefix(code) for code in covenant.area_codes if not is_custom_area_code(code)
+                ),
+                custom_areas=tuple(code for code in covenant.area_codes if is_custom_area_code(code)),
                 scope=row.scope,
                 level=row.level,
                 organisation_ids=frozenset(organisations),
@@ -419,9 +440,15 @@ def writable_activity_ids(user) -> set[int]:
 
 
 def grant_to_write(
-    user, *, activity_id: int, buurt_code: str, organisation_id: int | None = None
+    user,
+    *,
+    activity_id: int,
+    buurt_code: str,
+    organisation_id: int | None = None,
+    custom_areas: tuple[str, ...] = (),
 ) -> Grant | None:
-    """The grant that lets this user record data under an activity at an address, or None.
+    """The grant that lets this user record data under an activity at an address (in this buurt and
+    these custom areas), or None.
 
     With ``organisation_id``, only a grant held by that organisation counts: a user who works for two
     organisations records for the one named, whichever of their grants happens to come first."""
@@ -429,7 +456,12 @@ def grant_to_write(
         if (
             grant.activity_id == activity_id
             and grant.level == LEVEL_WRITE
-            and area_covers(grant.area_prefixes, buurt_code)
+            and area_covers(
+                grant.area_prefixes,
+                buurt_code,
+                custom_areas=grant.custom_areas,
+                address_custom_areas=custom_areas,
+            )
             and (organisation_id is None or organisation_id in grant.organisation_ids)
         ):
             return grant

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from smaakmaker.access.models import ApiToken, Membership, OidcIdentity, Organisation
-from smaakmaker.access.policies import ROLES, ROLES_BY_NAME
+from smaakmaker.access.policies import ROLES, ROLES_BY_NAME, is_custom_area_code
 from smaakmaker.common.codes import InvalidCodeError, area_code
 
 log = structlog.get_logger(__name__)
@@ -268,7 +268,8 @@ def _activity_code_from(slug: str) -> str:
 
 
 def covenant_area_codes_clean(raw_codes) -> list[str]:
-    """Normalised CBS codes of gemeenten, wijken or buurten (no duplicates, order kept).
+    """Normalised CBS codes of gemeenten, wijken or buurten, or codes of custom areas (``EG0001``: the
+    addresses inside its boundary), no duplicates, order kept.
 
     Raises ``CovenantError`` on ``area_codes`` naming every wrong code; the national code NL00 is
     refused, because a covenant is made for a gemeente, wijk or buurt.
@@ -280,6 +281,10 @@ def covenant_area_codes_clean(raw_codes) -> list[str]:
     for raw in raw_codes:
         text = str(raw).strip()
         if not text:
+            continue
+        if is_custom_area_code(text.upper()):
+            if text.upper() not in codes:
+                codes.append(text.upper())
             continue
         try:
             code = area_code(text)

@@ -18,10 +18,21 @@ from smaakmaker.access.policies import SCOPE_AREA, policy_snapshot
 NOTHING = Q(pk__in=[])
 
 
-def _area_q(prefixes: tuple[str, ...], buurt_field: str) -> Q:
+def _area_q(prefixes: tuple[str, ...], buurt_field: str, custom_areas=(), address_field: str = "") -> Q:
     q = NOTHING
     for prefix in prefixes:
         q |= Q(**{f"{buurt_field}__startswith": "BU" + prefix})
+    if custom_areas:
+        # A custom area drawn as a polygon covers the addresses whose point lies inside it.
+        from smaakmaker.cases.models import AddressCustomArea
+
+        q |= Q(
+            Exists(
+                AddressCustomArea.objects.filter(
+                    address_id=OuterRef(address_field), area_code__in=sorted(custom_areas)
+                )
+            )
+        )
     return q
 
 
@@ -88,11 +99,12 @@ def grant_filter(
     # opens the data readable under A's grant, not the data of the organisation's other grants.
     terms: dict[tuple, set[int]] = {}
     for grant in grants:
-        if not grant.area_prefixes:
+        if not grant.area_prefixes and not grant.custom_areas:
             continue
         per_case_activity = grant.scope != SCOPE_AREA and case_field is None
         key = (
             grant.area_prefixes,
+            grant.custom_areas,
             grant.scope,
             grant.organisation_ids,
             grant.activity_id if per_case_activity else None,
@@ -101,8 +113,10 @@ def grant_filter(
             grant.readable_activity_codes if activity_by_code else grant.readable_activity_ids
         )
     result = None
-    for (area_prefixes, scope, organisation_ids, case_activity), activity_ids in terms.items():
-        q = Q(**{f"{activity_field}__in": sorted(activity_ids)}) & _area_q(area_prefixes, buurt_field)
+    for (area_prefixes, custom_areas, scope, organisation_ids, case_activity), activity_ids in terms.items():
+        q = Q(**{f"{activity_field}__in": sorted(activity_ids)}) & _area_q(
+            area_prefixes, buurt_field, custom_areas, address_field
+        )
         if scope != SCOPE_AREA:
             if case_field is not None:
                 need = participates_in_case(organisation_ids, case_field)

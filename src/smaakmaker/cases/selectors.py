@@ -23,12 +23,13 @@ from django.utils.translation import gettext_noop
 
 from smaakmaker.access.audit import Origin, Processing, Result, audit_record, records_for_subject
 from smaakmaker.access.models import Compartment
-from smaakmaker.access.policies import policy_snapshot
+from smaakmaker.access.policies import is_custom_area_code, policy_snapshot
 from smaakmaker.cases import alerts, workflow
 from smaakmaker.cases.errors import NotPermitted, NotVisible, PurposeMissing
 from smaakmaker.cases.models import (
     ADDRESS_SHOWN,
     Address,
+    AddressCustomArea,
     AlertRule,
     Case,
     CaseEvent,
@@ -375,6 +376,8 @@ _CASE_FILTER_SLOTS = {
     # buurt, whatever the copy says.
     "buurt": ("buurt", Slot("~buurt~", Address._meta.get_field("buurt_code"))),
     "status": ("status", Slot("~status~", Case._meta.get_field("status"))),
+    # A custom area drawn as a polygon: the addresses whose point lies inside it.
+    "eigen": ("address__in", Slot("~eigen~", AddressCustomArea._meta.get_field("area_code"))),
 }
 
 
@@ -404,6 +407,9 @@ def _case_list_queries(user, names: list[str], limit: int, offset: int) -> dict[
         lookup, slot = _CASE_FILTER_SLOTS.get(name) or (f"address__{name}", _address_slot(name, name))
         if lookup == "buurt":
             qs = qs.filter(buurt_code=slot.sentinel, address__buurt_code=slot.sentinel)
+        elif lookup == "address__in":
+            inside = AddressCustomArea.objects.filter(area_code=slot.sentinel).values("address_id")
+            qs = qs.filter(address__in=inside)
         else:
             qs = qs.filter(**{lookup: slot.sentinel})
         slots[name] = slot
@@ -434,7 +440,7 @@ def cases_list(
     register_required(user, "cases.view_case")
     purpose = purpose_check(purpose)
     started = timezone.now()
-    values = {"buurt": buurt_code} if buurt_code else {}
+    values = {("eigen" if is_custom_area_code(buurt_code) else "buurt"): buurt_code} if buurt_code else {}
     if status:
         values["status"] = status
     values.update({key: value for key, value in (address_filter or {}).items() if value not in (None, "")})
@@ -654,6 +660,18 @@ def signal_kinds() -> QuerySet[SignalKind]:
 def buurt_codes_visible(*, user) -> list[str]:
     """Buurt codes of the user's visible cases (not personal data: used for the area filter)."""
     return sorted(set(Case.objects.visible_to(user).values_list("address__buurt_code", flat=True)))
+
+
+def custom_area_codes_visible(*, user) -> list[str]:
+    """The custom areas drawn as polygons that hold an address of a visible case (the case list's
+    filter offers them beside the buurten)."""
+    return sorted(
+        set(
+            AddressCustomArea.objects.filter(
+                address_id__in=Case.objects.visible_to(user).values("address_id")
+            ).values_list("area_code", flat=True)
+        )
+    )
 
 
 # --- Inzage (AVG art. 15) -----------------------------------------------------------------------

@@ -58,11 +58,15 @@ def _write_grant(
     field: str = "kind",
     organisation: Organisation | None = None,
 ):
+    custom = ()
+    if address.pk and any(g.custom_areas for g in grants_for(actor)):
+        custom = tuple(address.custom_areas.values_list("area_code", flat=True))
     grant = grant_to_write(
         actor,
         activity_id=activity.pk,
         buurt_code=address.buurt_code,
         organisation_id=organisation.pk if organisation is not None else None,
+        custom_areas=custom,
     )
     if grant is None:
         raise RegisterError(

@@ -81,7 +81,11 @@ def index(request: HttpRequest) -> HttpResponse:
     }
     if not grants_for(request.user):
         return render(request, "cases/index.html", {**context, "no_access": True})
-    form = CaseFilterForm(request.GET or None, buurt_codes=selectors.buurt_codes_visible(user=request.user))
+    form = CaseFilterForm(
+        request.GET or None,
+        buurt_codes=selectors.buurt_codes_visible(user=request.user)
+        + selectors.custom_area_codes_visible(user=request.user),
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     cases, total = selectors.cases_list(
         user=request.user,

@@ -101,10 +101,15 @@ class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
         return component.ref
 
 
-AREA_CODES_HELP = "CBS codes of gemeenten, wijken or buurten, e.g. GM0363, WK0363FD, BU0363FD04."
+AREA_CODES_HELP = (
+    "CBS codes of gemeenten, wijken or buurten, e.g. GM0363, WK0363FD, BU0363FD04, or the code of a "
+    "custom area drawn as a boundary (EG0001: the addresses inside it)."
+)
 #: A CBS code of a gemeente, wijk or buurt as the API takes it (either case, stored in upper case; no
 #: padding); the national code NL00 is not an area a covenant is made for (``covenant_area_codes_clean``).
-AREA_CODE_PATTERN = r"^(?:[Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2}|[Bb][Uu][0-9]{4}[0-9A-Za-z]{4})$"
+AREA_CODE_PATTERN = (
+    r"^(?:[Gg][Mm][0-9]{4}|[Ww][Kk][0-9]{4}[0-9A-Za-z]{2}|[Bb][Uu][0-9]{4}[0-9A-Za-z]{4}|[Ee][Gg][0-9]{4,8})$"
+)
 
 
 def _area_code_field() -> serializers.RegexField:
@@ -113,7 +118,8 @@ def _area_code_field() -> serializers.RegexField:
         max_length=10,
         error_messages={
             "invalid": _(
-                "Not a CBS code of a gemeente, wijk or buurt, such as GM0363, WK0363FD or BU0363FD04."
+                "Not a CBS code of a gemeente, wijk or buurt, such as GM0363, WK0363FD or BU0363FD04, "
+                "nor the code of a custom area (EG0001)."
             )
         },
     )

@@ -54,3 +54,39 @@ def test_map_and_area_page(page, axe, demo_users, amsterdam):
         page.get_by_test_id("composite")
     ).first.wait_for()
     assert "jaar=2019" in page.url
+
+
+def test_draw_a_custom_area_on_the_map_and_see_its_estimated_figures(page, axe, demo_users, amsterdam):
+    """The analyst draws a polygon over buurten of Amsterdam (Leaflet-Geoman), saves it, and reads its
+    page: figures estimated from the buurten it overlaps, with the caveat (no addresses are loaded
+    here, so by surface, and the page says so)."""
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    _sign_in(page, "analist")
+    page.goto("/gebieden/")
+    page.get_by_role("link", name="Nieuw eigen gebied").click()
+    page.get_by_role("heading", level=1, name="Nieuw eigen gebied").wait_for()
+    page.locator("#sm-draw-map path.leaflet-interactive, #sm-draw-map svg path").nth(100).wait_for(
+        state="attached"
+    )
+    assert axe(page) == []
+    page.get_by_label("Naam").fill("Getekend park")
+    page.get_by_label("Soort").select_option("vakantiepark")
+    page.locator("#sm-draw-map .leaflet-pm-icon-polygon").click()
+    box = page.locator("#sm-draw-map").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    corners = [(cx - 60, cy - 40), (cx + 60, cy - 40), (cx + 60, cy + 40), (cx - 60, cy + 40)]
+    for x, y in corners:
+        page.mouse.click(x, y)
+    page.mouse.click(*corners[0])  # the first corner again closes the polygon
+    drawn = page.locator("#id_drawn")
+    page.wait_for_function("() => document.querySelector('#id_drawn').value.includes('Polygon')")
+    assert '"Polygon"' in drawn.input_value()
+    page.get_by_role("button", name="Opslaan").click()
+    page.get_by_role("heading", level=1, name="Getekend park").wait_for()
+    caveat = page.get_by_test_id("caveat").inner_text()
+    assert "geschat uit de buurten die het gebied overlapt" in caveat and "oppervlakte" in caveat
+    assert page.locator("[data-testid=overlaps] tbody tr").count() >= 1
+    assert page.locator("[data-testid=custom-figures] tbody tr").count() > 5
+    assert axe(page) == []
+    assert console_errors == []

@@ -161,3 +161,60 @@ def test_drawn_in_the_web_its_page_and_monitoring_show_the_estimate_with_its_cav
     assert apportion.CAVEAT in monitoring
     csv_text = regisseur.get(f"/gebieden/{area.code}/indicatoren.csv").content.decode()
     assert apportion.CAVEAT in csv_text and "inwoners" in csv_text
+
+
+@pytest.mark.django_db
+def test_a_drawn_area_as_covenant_area_register_and_plans(demo_users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from smaakmaker.access.models import Organisation
+    from smaakmaker.cases import selectors, services
+    from smaakmaker.cases.demo import covenant_setup
+    from smaakmaker.cases.errors import RegisterError
+    from smaakmaker.cases.models import Signal, SignalKind
+    from smaakmaker.plans import selectors as plan_selectors
+
+    _groningen()
+    park = area_services.custom_area_create(name="Binnenstad getekend", kind="overig", geometry=_drawn())
+    covenant_setup(area_codes=[park.code])
+    inside_ids = _inside_by_hand()
+    inside = Address.objects.filter(pk__in=inside_ids).exclude(buurt_code="").first()
+    # An address outside the boundary but in a buurt the area overlaps: the buurt is not the area.
+    outside = Address.objects.filter(buurt_code=inside.buurt_code).exclude(pk__in=inside_ids).first()
+    outside = outside or Address.objects.exclude(pk__in=inside_ids).exclude(longitude=None).first()
+    kind = SignalKind.objects.get(code="overlast")
+    gemeente = Organisation.objects.filter(kind="gemeente").first()
+    for address in (inside, outside):
+        Signal.objects.create(
+            address=address,
+            kind=kind,
+            activity=kind.activity,
+            source_organisation=gemeente,
+            observed_on=timezone.localdate() - timedelta(days=2),
+        )
+    regisseur = demo_users["regisseur"]
+    seen = set(Signal.objects.visible_to(regisseur).values_list("address_id", flat=True))
+    assert seen == {inside.pk}
+    # Writing: inside the boundary yes, outside no.
+    services.signal_record(
+        actor=regisseur, address=inside, kind=kind, observed_on=timezone.localdate(), description=""
+    )
+    with pytest.raises(RegisterError):
+        services.signal_record(
+            actor=regisseur, address=outside, kind=kind, observed_on=timezone.localdate(), description=""
+        )
+    # The case list offers the area and lists the cases at its addresses only.
+    case = services.case_open(actor=regisseur, address=inside, activity=kind.activity)
+    assert park.code in selectors.custom_area_codes_visible(user=regisseur)
+    listed, total = selectors.cases_list(user=regisseur, purpose="regie", buurt_code=park.code)
+    assert [c.pk for c in listed] == [case.pk] and total == 1
+    # A plan for the area offers exactly its visible addresses.
+    from smaakmaker.plans.models import Approach
+
+    approach = Approach(area=Area.objects.get(code=park.code))
+    offered = set(
+        plan_selectors.address_choices(user=regisseur, approach=approach).values_list("pk", flat=True)
+    )
+    assert offered == {inside.pk}

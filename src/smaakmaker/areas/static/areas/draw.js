@@ -35,6 +35,11 @@
       rotateMode: false, dragMode: false, editMode: true, removalMode: true
     });
     map.pm.setGlobalOptions({ allowSelfIntersection: false, snappable: false });
+    // Geoman names its buttons only by a title on the surrounding element: give each button that name.
+    element.querySelectorAll(".leaflet-buttons-control-button").forEach(function (button) {
+      var holder = button.closest("[title]");
+      if (holder) { button.setAttribute("aria-label", holder.getAttribute("title")); }
+    });
     map.on("pm:create", function (event) { keep(event.layer); });
     map.on("pm:remove", function (event) {
       if (event.layer === drawn) { drawn = null; write(); }

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0006_first_run'),
+        ('cases', '0007_case_buurt_code'),
     ]
 
     operations = [
