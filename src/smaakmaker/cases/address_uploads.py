@@ -24,7 +24,7 @@ from smaakmaker.cases import address_imports
 from smaakmaker.cases.address_imports import AddressImportError, AddressImportResult
 from smaakmaker.cases.errors import NotPermitted
 from smaakmaker.cases.models import AddressUpload, AddressUploadStatus
-from smaakmaker.common.background import enqueue
+from smaakmaker.common.background import enqueue, requeue_or_fail
 from smaakmaker.common.uploads import safe_name
 
 log = structlog.get_logger(__name__)
@@ -200,14 +200,11 @@ def address_upload_abandoned(upload_id: int, *, retry: bool, reason: str) -> Non
     unfinished = AddressUpload.objects.filter(
         pk=upload_id, status__in=[AddressUploadStatus.QUEUED, AddressUploadStatus.RUNNING]
     )
-    if retry:
-        unfinished.update(status=AddressUploadStatus.QUEUED, progress=0.0, step="opnieuw in de wachtrij")
-    else:
-        unfinished.update(
-            status=AddressUploadStatus.FAILED,
-            progress=1.0,
-            step="gestopt",
-            message=reason,
-            finished_at=timezone.now(),
-            content=b"",
-        )
+    requeue_or_fail(
+        unfinished,
+        retry=retry,
+        reason=reason,
+        queued=AddressUploadStatus.QUEUED,
+        failed=AddressUploadStatus.FAILED,
+        content=b"",
+    )

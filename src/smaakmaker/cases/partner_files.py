@@ -57,7 +57,7 @@ from smaakmaker.cases.models import (
 )
 from smaakmaker.cases.services import resident_names_index
 from smaakmaker.cases.sources import partner_file, tables
-from smaakmaker.common.background import enqueue
+from smaakmaker.common.background import enqueue, requeue_or_fail
 from smaakmaker.common.bulk import insert_values
 
 log = structlog.get_logger(__name__)
@@ -765,17 +765,14 @@ def partner_file_abandoned(import_id: int, *, retry: bool, reason: str) -> None:
     unfinished = PartnerFileImport.objects.filter(
         pk=import_id, status__in=[PartnerFileStatus.QUEUED, PartnerFileStatus.RUNNING]
     )
-    if retry:
-        unfinished.update(status=PartnerFileStatus.QUEUED, progress=0.0, step="opnieuw in de wachtrij")
-    else:
-        unfinished.update(
-            status=PartnerFileStatus.FAILED,
-            progress=1.0,
-            step="gestopt",
-            message=reason,
-            finished_at=timezone.now(),
-            content=b"",
-        )
+    requeue_or_fail(
+        unfinished,
+        retry=retry,
+        reason=reason,
+        queued=PartnerFileStatus.QUEUED,
+        failed=PartnerFileStatus.FAILED,
+        content=b"",
+    )
 
 
 def partner_file_import(

@@ -69,6 +69,22 @@ def durable(*, attempts: int = 2, abandoned: Callable[..., None] | None = None):
     return register
 
 
+def requeue_or_fail(unfinished, *, retry: bool, reason: str, queued: str, failed: str, **on_fail) -> None:
+    """An ``abandoned`` handler's usual work for an upload row (status, progress, step, message,
+    finished_at): back in the queue, or failed with ``reason`` and ``on_fail`` (e.g. the file emptied)."""
+    if retry:
+        unfinished.update(status=queued, progress=0.0, step="opnieuw in de wachtrij")
+    else:
+        unfinished.update(
+            status=failed,
+            progress=1.0,
+            step="gestopt",
+            message=reason,
+            finished_at=timezone.now(),
+            **on_fail,
+        )
+
+
 def enqueue(task, *args, **kwargs):
     """Put a task on the queue in the current transaction (the ImmediateBackend of tests runs it now)."""
     return task.enqueue(*args, **kwargs)

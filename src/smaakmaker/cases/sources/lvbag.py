@@ -254,6 +254,20 @@ def _members(paths: list[Path], report: Report) -> Iterator[dict[str, list[_Memb
 # --- one XML file --------------------------------------------------------------------------------
 
 
+def _release(element) -> None:
+    """Free a parsed object and the stand around it, and drop the stands already read, so that memory
+    stays flat however long the file is."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()  # the sl-bag-extract:bagObject, inside sl:stand
+    stand = parent.getparent() if parent is not None else None
+    if stand is not None:
+        stand.clear(keep_tail=False)
+        container = stand.getparent()
+        if container is not None:
+            while stand.getprevious() is not None:
+                del container[0]
+
+
 def _local(tag, cache: dict = {}) -> str:  # noqa: B006 - a deliberate shared cache
     """The local name of an element's tag; "" for a comment or processing instruction (their tag is
     a function; the hand-edited test files hold comments inside objects)."""
@@ -348,15 +362,7 @@ def _iter_objects(member: _Member, report: Report, on_header: Callable[[str, str
                         vk = _voorkomen(child)
                         break
                 yield vk, element
-                element.clear(keep_tail=False)
-                parent = element.getparent()  # the sl-bag-extract:bagObject, inside sl:stand
-                stand = parent.getparent() if parent is not None else None
-                if stand is not None:
-                    stand.clear(keep_tail=False)
-                    container = stand.getparent()
-                    if container is not None:
-                        while stand.getprevious() is not None:
-                            del container[0]
+                _release(element)
         except etree.XMLSyntaxError as exc:
             raise LvbagError(f"'{member.name}', regel {exc.lineno}: geen geldige XML ({exc.msg}).") from exc
     report.files.append(member.name)
@@ -444,15 +450,7 @@ def _scan_part(kind: str, name: str, path: str, entry: str | None, on: str) -> _
                     values = empty.copy()
                     side = []
                     uses = []
-                    element.clear(keep_tail=False)
-                    parent = element.getparent()  # the sl-bag-extract:bagObject, inside sl:stand
-                    stand = parent.getparent() if parent is not None else None
-                    if stand is not None:
-                        stand.clear(keep_tail=False)
-                        container = stand.getparent()
-                        if container is not None:
-                            while stand.getprevious() is not None:
-                                del container[0]
+                    _release(element)
                 elif slot < 11:
                     values[slot] = element.text if slot != 1 else True
                 elif slot in _REFERENCE:
