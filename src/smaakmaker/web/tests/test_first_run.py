@@ -270,6 +270,15 @@ def test_setup_with_the_demo_loads_it(settings):
     assert get_user_model().objects.filter(username="beheerder").exists()
 
 
+def test_setup_with_the_demo_on_refuses_a_first_beheerder_and_loads_nothing(settings):
+    """Asking for the first beheerder of an empty instance while the demo is on (SMAAKMAKER_DEMO left at
+    its default) must not load the demo into it instead."""
+    settings.DEMO = True
+    with pytest.raises(CommandError, match="SMAAKMAKER_DEMO=0"):
+        call_command("setup", beheerder="eerste", password_from_env="X", stdout=io.StringIO())
+    assert not get_user_model().objects.exists()
+
+
 def test_the_usual_signal_kinds_come_with_the_covenants_activities(admin, empty, demo_users):
     from datetime import date
 

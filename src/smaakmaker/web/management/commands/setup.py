@@ -40,6 +40,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, beheerder, password_from_env, **options):
         if settings.DEMO:
+            if beheerder or password_from_env:
+                raise CommandError(
+                    "--beheerder en --password-from-env horen bij een instantie zonder demo, maar de demo "
+                    "staat aan: zet SMAAKMAKER_DEMO=0 (zoals scripts/run --zonder-demo doet). Er is niets "
+                    "geladen."
+                )
             call_command("demo", stdout=self.stdout, stderr=self.stderr)
             return
         url = "de pagina Eerste start (/eerste-start/)"
