@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
 from smaakmaker.access.models import Organisation
-from smaakmaker.access.policies import LEVEL_WRITE, area_covers, grants_for, organisation_ids_of
+from smaakmaker.access.policies import LEVEL_WRITE, grant_to_write, grants_for, organisation_ids_of
 from smaakmaker.cases import names
 from smaakmaker.cases.errors import NotPermitted, RegisterError
 from smaakmaker.cases.models import (
@@ -393,8 +393,11 @@ def _evaluate(*, actor, file_import: PartnerFileImport, progress: Progress = _no
     def may_write(activity_id: int, buurt: str) -> bool:
         key = (activity_id, buurt)
         if key not in grant_cache:
-            grant_cache[key] = any(
-                g.activity_id == activity_id and area_covers(g.area_prefixes, buurt) for g in grants
+            grant_cache[key] = (
+                grant_to_write(
+                    actor, activity_id=activity_id, buurt_code=buurt, organisation_id=organisation.pk
+                )
+                is not None
             )
         return grant_cache[key]
 
