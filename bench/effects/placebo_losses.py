@@ -37,11 +37,10 @@ def _setup(src: str) -> None:
     spec = fx.SyntheticControlSpec(
         treated=treated, treatment_time=start, outcome="outcome", predictors=predictors
     )
-    kw = (
-        {"inside_hull_search": "exchange"}
-        if "inside_hull_search" in fx.FitOptions.__dataclass_fields__
-        else {}
-    )
+    fields = fx.FitOptions.__dataclass_fields__
+    kw = {}
+    if "inside_hull_search" in fields:  # ADR 0023 (inside the hull), ADR 0028 (and on its faces)
+        kw = {"inside_hull_search": "exchange_faces" if "face_search_evaluations" in fields else "exchange"}
     _DATA.update(
         fx=fx, data=fx.build_matrices(frame, spec), options=fx.FitOptions(n_starts=2, n_random_screen=0, **kw)
     )

@@ -42,8 +42,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-BASELINE_REVS = ("5c63955", "5fa01ac")
+BASELINE_REVS = ("f05c3ab", "5c63955")
 BASELINE_NOTES = {
+    "f05c3ab": "main before ADR 0028",
     "5c63955": "main before ADR 0023",
     "cc3a7ad": "main before the inner-solve speed work",
     "5fa01ac": "before issue 15 points 2-3",
@@ -78,10 +79,13 @@ def child(task: str, src: str, n: int, repeats: int, jobs: int, sample: int) -> 
             main = fx.fit_data(data, fx.FitOptions(), check_hull=False)
             options = fx.FitOptions(n_starts=2, n_random_screen=0)
             # The placebos' own procedure: since ADR 0023 units inside the hull are fitted by donor
-            # exchange (older code has no such option and searches V for every placebo).
+            # exchange, since ADR 0028 also units inside the hull once one predictor is left out
+            # (older code has no such option and searches V for every placebo).
             placebo_options = options
-            if "inside_hull_search" in getattr(fx.FitOptions, "__dataclass_fields__", {}):
-                placebo_options = fx.FitOptions(n_starts=2, n_random_screen=0, inside_hull_search="exchange")
+            fields = getattr(fx.FitOptions, "__dataclass_fields__", {})
+            if "inside_hull_search" in fields:
+                search = "exchange_faces" if "face_search_evaluations" in fields else "exchange"
+                placebo_options = fx.FitOptions(n_starts=2, n_random_screen=0, inside_hull_search=search)
             c0, t0 = cpu_seconds(), time.perf_counter()
             if sample:
                 import numpy as np

@@ -35,9 +35,17 @@ from ._solver import (
 
 VMethod = Literal["nested", "custom", "two_step"]
 HullCheck = Literal["raise", "warn", "off"]
-InsideHullSearch = Literal["v", "exchange"]
+InsideHullSearch = Literal["v", "exchange", "exchange_faces"]
 EXCHANGE_OUTER_SOLVER = (
     "donor exchange over the exact predictor matches (inside the hull; V has no influence)"
+)
+POWELL_OUTER_SOLVER = "multi-start Powell on V = |x|/sum|x|"
+FACE_OUTER_SOLVER = (
+    "donor exchange over the exact matches of all predictors but one (that predictor's V is 0), "
+    "better than a capped V search"
+)
+CAPPED_OUTER_SOLVER = (
+    "multi-start Powell on V = |x|/sum|x|, capped, better than the donor exchange with one predictor's V at 0"
 )
 
 
@@ -66,8 +74,13 @@ class FitOptions:
             predictor matches). ``"v"``: search V with Powell and take the match the inner solve
             returns at the best V found (the main fit). ``"exchange"``: search the sparse exact
             matches directly, exchanging one donor at a time from the match of every start V
-            (:func:`._solver.exchange_exact_matches`); the refitted placebo test uses it (ADR 0023).
-            Outside the hull both are the V search.
+            (:func:`._solver.exchange_exact_matches`, ADR 0023). Outside the hull both are the V
+            search. ``"exchange_faces"`` (the refitted placebo test, ADR 0028): as ``"exchange"``
+            inside the hull; outside it, the V search capped at ``face_search_evaluations`` per start
+            *and* the donor exchange on every face ``V_m = 0`` of the V simplex where the unit lies
+            inside the hull of the other predictors; the lower pre-period loss wins. A unit outside
+            every such hull gets the full V search.
+        face_search_evaluations: the cap of the V search beside the face exchange (``"exchange_faces"``).
     """
 
     starts: tuple[Literal["equal", "regression"], ...] = ("equal", "regression")
@@ -81,6 +94,7 @@ class FitOptions:
     hull_share: float = 0.5
     poor_fit_ratio: float = 0.5
     inside_hull_search: InsideHullSearch = "v"
+    face_search_evaluations: int = 400
 
 
 @dataclass(frozen=True)
@@ -301,12 +315,68 @@ def _coerce_v(
     return arr / arr.sum()
 
 
-def treated_inside_hull(data: SyntheticControlData) -> bool:
-    """Whether the treated unit's scaled predictors lie inside the convex hull of the donors'."""
+def _scaled_problem(data: SyntheticControlData) -> NestedProblem:
     x_all = np.concatenate([data.x_treated[:, None], data.x_donors], axis=1)
     sd = scale_predictors(x_all)
-    problem = NestedProblem(data.x_treated / sd, data.x_donors / sd[:, None], data.z_treated, data.z_donors)
+    return NestedProblem(data.x_treated / sd, data.x_donors / sd[:, None], data.z_treated, data.z_donors)
+
+
+def treated_inside_hull(data: SyntheticControlData) -> bool:
+    """Whether the treated unit's scaled predictors lie inside the convex hull of the donors'."""
+    problem = _scaled_problem(data)
     return problem.n_predictors > 1 and inside_hull(problem)
+
+
+def _faces(problem: NestedProblem) -> list[tuple[int, NestedProblem]]:
+    """``(m, sub-problem without predictor m)`` for every predictor ``m`` whose leaving out puts the
+    unit inside the hull of the donors (the faces ``V_m = 0`` of the V simplex where the inner
+    optimum is 0). Only for two or more predictors."""
+    k = problem.n_predictors
+    if k < 2:
+        return []
+    found = []
+    for m in range(k):
+        # x1 = 0 and x0 = the differences without predictor m: the sub-problem's d is those rows.
+        sub = NestedProblem(np.zeros(k - 1), np.delete(problem.d, m, axis=0), problem.z1, problem.z0)
+        if inside_hull(sub):
+            found.append((m, sub))
+    return found
+
+
+def exchange_applies(data: SyntheticControlData, search: InsideHullSearch) -> bool:
+    """Whether ``search`` fits the treated unit of ``data`` otherwise than the plain V search: inside
+    the hull (``"exchange"``, ``"exchange_faces"``), or on a face of the V simplex (``"exchange_faces"``)."""
+    if search == "v":
+        return False
+    problem = _scaled_problem(data)
+    if problem.n_predictors < 2:
+        return False
+    return inside_hull(problem) or (search == "exchange_faces" and bool(_faces(problem)))
+
+
+def _face_fit(
+    problem: NestedProblem, data: SyntheticControlData, candidates: list[tuple[str, np.ndarray]]
+) -> tuple[float, np.ndarray, np.ndarray, str, int] | None:
+    """Best exact match of all predictors but one, reached by donor exchange from the match the
+    inner solve returns at each start V restricted to the other predictors, over every face where
+    the unit lies inside the other predictors' hull: ``(loss, v, w, start, m)`` with ``v_m = 0``, or
+    ``None`` when there is no such face."""
+    zd = data.z_donors - data.z_treated[:, None]
+    best: tuple[float, np.ndarray, np.ndarray, str, int] | None = None
+    for m, sub in _faces(problem):
+        for name, v0 in candidates:
+            v_sub = np.delete(v0, m)
+            if not v_sub.sum() > 0:
+                continue
+            v_sub = v_sub / v_sub.sum()
+            found = exchange_exact_matches(sub.d, zd, sub.weights(v_sub))
+            if found is None:
+                continue
+            w = found[0]
+            loss = problem.loss_of_weights(w)
+            if best is None or loss < best[0]:
+                best = (loss, np.insert(v_sub, m, 0.0), w, name, m)
+    return best
 
 
 def _exchange_fit(
@@ -368,6 +438,7 @@ def fit_data(
     problem = NestedProblem(x1, x0, data.z_treated, data.z_donors)
     k = x1.size
     exchanged = None
+    face_dropped: str | None = None
     if v is not None:
         v_arr = _coerce_v(v, data.predictor_names)
         w = problem.weights(v_arr)
@@ -396,23 +467,37 @@ def fit_data(
             for i in np.argsort(screen, kind="stable")[:n_extra]:
                 candidates.append((f"random_{int(i)}", draws[i]))
         candidates = candidates[: max(1, options.n_starts)]
-        if options.inside_hull_search == "exchange" and k > 1 and inside_hull(problem):
+        exchange = options.inside_hull_search in ("exchange", "exchange_faces")
+        inside = exchange and k > 1 and inside_hull(problem)
+        if inside:
             exchanged = _exchange_fit(problem, data, candidates)
+        face = None
+        if not inside and options.inside_hull_search == "exchange_faces":
+            face = _face_fit(problem, data, candidates)
         method = v_method or "nested"
         if exchanged is not None:
             v_arr, w, starts, start_losses, best_start = exchanged
             stopped_early = False
             outer = EXCHANGE_OUTER_SOLVER
         else:
+            cap = options.max_evaluations_per_start
+            if face is not None:
+                cap = min(cap, options.face_search_evaluations)
             v_arr, w, loss, info = search_v(
                 problem,
                 candidates,
-                max_evaluations_per_start=options.max_evaluations_per_start,
+                max_evaluations_per_start=cap,
                 stop_when_confirmed=options.stop_when_confirmed,
             )
             starts, start_losses = tuple(info.starts), tuple(info.start_losses)
             best_start, stopped_early = info.best_start, info.stopped_early
-            outer = "multi-start Powell on V = |x|/sum|x|"
+            outer = POWELL_OUTER_SOLVER if face is None else CAPPED_OUTER_SOLVER
+            if face is not None and face[0] < loss:
+                face_loss, v_arr, w, name, dropped = face
+                starts, start_losses = (*starts, f"face_{name}"), (*start_losses, face_loss)
+                best_start, outer = f"face_{name}", FACE_OUTER_SOLVER
+                exchanged = (v_arr, w, starts, start_losses, best_start)
+                face_dropped = data.predictor_names[dropped]
     if exchanged is not None:
         # An exact match is optimal for every V > 0: certify it at the reported V.
         final = _certificate(problem, w, v_arr)
@@ -424,7 +509,13 @@ def fit_data(
     scale2 = float(np.mean(np.einsum("ij,i,ij->j", problem.d, v_arr, problem.d)))
     unique = bool(final.objective > 1e-10 * scale2) or data.n_donors <= k
     notes = list(data.notes)
-    if not unique:
+    if face_dropped is not None:
+        notes.append(
+            f"Voorspeller {face_dropped} telt niet mee (gewicht 0): zonder die voorspeller worden de andere "
+            f"voorspellers van {data.treated} precies nagebootst, en dat gaf de beste pasvorm vóór de ingreep; "
+            f"de donorgewichten zijn daardoor niet uniek. Gekozen is een combinatie met hoogstens {k} donors."
+        )
+    elif not unique:
         notes.append(
             f"De voorspellers van {data.treated} worden door meer dan één combinatie van donors precies "
             "nagebootst; de donorgewichten zijn daardoor niet uniek. Gekozen is een combinatie met weinig "

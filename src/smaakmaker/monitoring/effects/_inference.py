@@ -12,10 +12,12 @@
   - ``variant="refit_v"`` (full, as in the papers): the nested V search is repeated per placebo,
     each with its own scaling. A placebo whose predictors lie inside the convex hull of the other
     donors' (most of them in large pools) has the same optimal weight set for every V; its weights
-    are then found by donor exchange over the exact predictor matches (``inside_hull_search=
-    "exchange"``, ADR 0023), never worse in pre-period fit than the V search and far faster. The
-    treated unit's statistic is computed the same way when it lies inside the hull too, so that
-    treated unit and placebos are fitted by one procedure.
+    are then found by donor exchange over the exact predictor matches (ADR 0023). A placebo just
+    outside the hull that lies inside it once one predictor is left out gets the better of a capped
+    V search and the same exchange on that face of the V simplex (``V_m = 0``, ADR 0028); a placebo
+    outside every such hull the full V search (``inside_hull_search="exchange_faces"``, the default).
+    The treated unit's statistic is computed the same way when that procedure applies to it too, so
+    that treated unit and placebos are fitted by one procedure.
 
 * Leave-one-out: drop each donor with positive weight and refit; shows whether one donor drives the
   result.
@@ -37,13 +39,13 @@ import pandas as pd
 from ._data import SyntheticControlData, SyntheticControlSpec, build_matrices
 from ._errors import EffectEvaluationError
 from ._fit import (
-    EXCHANGE_OUTER_SOLVER,
+    POWELL_OUTER_SOLVER,
     FitOptions,
     InsideHullSearch,
     SyntheticControlResult,
     as_data,
+    exchange_applies,
     fit_data,
-    treated_inside_hull,
 )
 from ._solver import scale_predictors, solve_simplex_lsq
 
@@ -102,8 +104,8 @@ class PlaceboInSpaceResult:
             f"afwijking na en vóór de ingreep. De kans om bij toeval een even grote verhouding te zien is "
             f"p = {self.p_value:.3f}."
             + (
-                f" Omdat de voorspellers van {self.treated} binnen het bereik van de donors liggen, is "
-                f"{self.treated} voor deze toets op dezelfde manier opnieuw geschat als de placebo's."
+                f" Omdat de voorspellers van {self.treated} binnen het bereik van de donors liggen (alle, of alle "
+                f"op één na), is {self.treated} voor deze toets op dezelfde manier opnieuw geschat als de placebo's."
                 if self.treated_refitted
                 else ""
             )
@@ -146,11 +148,6 @@ def _ratios(gaps: np.ndarray, pre: np.ndarray, post: np.ndarray) -> tuple[np.nda
     return pre_r, post_r, ratio
 
 
-def result_search(result: SyntheticControlResult) -> InsideHullSearch:
-    """Which inside-hull search produced ``result`` (``"v"`` also for units outside the hull)."""
-    return "exchange" if result.solver.outer_solver == EXCHANGE_OUTER_SOLVER else "v"
-
-
 def placebo_in_space(
     data: pd.DataFrame | SyntheticControlData,
     spec: SyntheticControlSpec | None = None,
@@ -160,7 +157,7 @@ def placebo_in_space(
     options: FitOptions | None = None,
     max_pre_mspe_ratio: float | None = None,
     n_jobs: int = 1,
-    inside_hull_search: InsideHullSearch = "exchange",
+    inside_hull_search: InsideHullSearch = "exchange_faces",
 ) -> PlaceboInSpaceResult:
     """Placebo-in-space test over the donor pool.
 
@@ -172,8 +169,9 @@ def placebo_in_space(
             of the treated unit's (ADH 2010 show 20, 5 and 2); ``None`` keeps all.
         n_jobs: worker processes for ``refit_v`` (1 = in this process).
         inside_hull_search: for ``refit_v``, how placebos (and the treated unit's statistic) inside
-            the convex hull of the donors are fitted: ``"exchange"`` (default, ADR 0023) or ``"v"``
-            (the V search of the main fit, as before).
+            or just outside the convex hull of the donors are fitted: ``"exchange_faces"`` (default,
+            ADR 0028), ``"exchange"`` (inside the hull only, ADR 0023) or ``"v"`` (the V search of the
+            main fit for every unit).
     """
     options = options or FitOptions()
     problem = as_data(data, spec)
@@ -182,7 +180,9 @@ def placebo_in_space(
     treated_refitted = False
     if variant == "refit_v":
         options = replace(options, inside_hull_search=inside_hull_search)
-        if inside_hull_search != result_search(result) and treated_inside_hull(problem):
+        if result.solver.outer_solver == POWELL_OUTER_SOLVER and exchange_applies(
+            problem, inside_hull_search
+        ):
             result, treated_refitted = fit_data(problem, options, check_hull=False), True
     if problem.n_donors < 2:
         raise EffectEvaluationError(

@@ -11,13 +11,21 @@ import numpy as np
 import pytest
 
 from smaakmaker.monitoring.effects import FitOptions, build_matrices, fit_data, placebo_in_space
-from smaakmaker.monitoring.effects._fit import EXCHANGE_OUTER_SOLVER, treated_inside_hull
+from smaakmaker.monitoring.effects._fit import (
+    CAPPED_OUTER_SOLVER,
+    EXCHANGE_OUTER_SOLVER,
+    FACE_OUTER_SOLVER,
+    POWELL_OUTER_SOLVER,
+    exchange_applies,
+    treated_inside_hull,
+)
 from smaakmaker.monitoring.effects._solver import exchange_exact_matches, solve_simplex_lsq
 
 from .test_effects_support import factor_panel, factor_spec
 
 QUICK = FitOptions(n_starts=2, n_random_screen=0)
 EXCHANGE = replace(QUICK, inside_hull_search="exchange")
+FACES = replace(QUICK, inside_hull_search="exchange_faces")
 
 
 @pytest.fixture(scope="module")
@@ -102,5 +110,67 @@ def test_refit_placebo_fits_the_treated_unit_by_the_placebos_procedure(pool) -> 
     before = placebo_in_space(pool, result=main, variant="refit_v", options=QUICK, inside_hull_search="v")
     assert not before.treated_refitted
     assert before.treated_ratio == main.rmspe_ratio
-    # Each placebo's pre-period fit is at least as good as with the V search.
-    assert (test.pre_rmspe <= before.pre_rmspe * (1 + 1e-9)).all()
+    # Inside the hull each placebo's pre-period fit is at least as good as with the V search.
+    inside = placebo_in_space(
+        pool, result=main, variant="refit_v", options=QUICK, inside_hull_search="exchange"
+    )
+    assert (inside.pre_rmspe <= before.pre_rmspe * (1 + 1e-9)).all()
+
+
+def test_faces_fit_units_just_outside_the_hull_by_exchange_without_one_predictor(pool) -> None:
+    """ADR 0028: outside the hull, the better of a capped V search and the exchange on every face
+    V_m = 0 where the unit lies inside the other predictors' hull; the full V search elsewhere."""
+    seen = {POWELL_OUTER_SOLVER: 0, FACE_OUTER_SOLVER: 0, CAPPED_OUTER_SOLVER: 0, EXCHANGE_OUTER_SOLVER: 0}
+    k = len(pool.predictor_names)
+    for j in range(pool.n_donors):
+        placebo = pool.with_treated_donor(j)
+        fitted = fit_data(placebo, FACES, check_hull=False)
+        outer = fitted.solver.outer_solver
+        seen[outer] += 1
+        if outer == EXCHANGE_OUTER_SOLVER:
+            assert treated_inside_hull(placebo)
+            continue
+        assert not treated_inside_hull(placebo)
+        searched = fit_data(placebo, QUICK, check_hull=False)
+        if outer == POWELL_OUTER_SOLVER:  # no face: the full V search, unchanged
+            assert not exchange_applies(placebo, "exchange_faces")
+            np.testing.assert_array_equal(fitted.weights.to_numpy(), searched.weights.to_numpy())
+            continue
+        assert exchange_applies(placebo, "exchange_faces")
+        capped = fit_data(
+            placebo, replace(QUICK, max_evaluations_per_start=FACES.face_search_evaluations), check_hull=False
+        )
+        assert fitted.loss <= capped.loss * (1 + 1e-12)  # never worse than the capped search alone
+        if outer == FACE_OUTER_SOLVER:
+            assert fitted.loss < capped.loss
+            v = fitted.v.to_numpy()
+            dropped = int(np.flatnonzero(v == 0)[0])
+            assert v.sum() == pytest.approx(1.0) and (v == 0).sum() == 1
+            w = fitted.weights.to_numpy()
+            assert w.min() >= 0 and w.sum() == pytest.approx(1.0) and (w > 0).sum() <= k
+            balance = fitted.predictor_balance.drop(index=placebo.predictor_names[dropped])
+            np.testing.assert_allclose(balance["synthetic"], balance["treated"], rtol=1e-8, atol=1e-8)
+            assert not balance.empty and not fitted.solver.weights_unique
+            assert any(
+                f"Voorspeller {placebo.predictor_names[dropped]} telt niet mee" in n for n in fitted.notes
+            )
+    # Every kind occurs on this pool, so none of the branches above is vacuous.
+    assert all(seen.values()), seen
+
+
+def test_faces_refit_the_treated_unit_just_outside_the_hull_for_the_statistic(pool) -> None:
+    for j in range(pool.n_donors):
+        placebo = pool.with_treated_donor(j)
+        if not treated_inside_hull(placebo) and exchange_applies(placebo, "exchange_faces"):
+            break
+    else:  # pragma: no cover - the pool has such units (see the test above)
+        pytest.fail("no unit just outside the hull")
+    main = fit_data(placebo, QUICK, check_hull=False)
+    assert main.solver.outer_solver == POWELL_OUTER_SOLVER
+    test = placebo_in_space(placebo, result=main, variant="refit_v", options=QUICK)
+    same = fit_data(placebo, FACES, check_hull=False)
+    assert test.treated_refitted and test.treated_ratio == same.rmspe_ratio
+    old = placebo_in_space(
+        placebo, result=main, variant="refit_v", options=QUICK, inside_hull_search="exchange"
+    )
+    assert not old.treated_refitted and old.treated_ratio == main.rmspe_ratio
