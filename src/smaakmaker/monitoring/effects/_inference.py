@@ -206,7 +206,7 @@ def placebo_in_space(
             with ProcessPoolExecutor(
                 max_workers=n_jobs, initializer=_init_worker, initargs=(problem, options)
             ) as pool:
-                for j, gap in enumerate(pool.map(_refit_one, range(n), chunksize=max(1, n // (8 * n_jobs)))):
+                for j, gap in enumerate(pool.map(_refit_one, range(n), chunksize=max(1, n // (64 * n_jobs)))):
                     gaps[:, j] = gap
         else:
             for j in range(n):
