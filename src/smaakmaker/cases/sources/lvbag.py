@@ -40,6 +40,8 @@ from typing import IO, NamedTuple
 
 from lxml import etree
 
+from smaakmaker.cases.sources import lvbag_scan
+
 #: object types in the order they must be read
 TYPES = ("WPL", "OPR", "NUM", "VBO", "LIG", "STA")
 _MEMBER_RE = re.compile(
@@ -407,7 +409,7 @@ class _Part(NamedTuple):
     problems: list[tuple[str, str]]
 
 
-def _scan_part(kind: str, name: str, path: str, entry: str | None, on: str) -> _Part:
+def _scan_part(kind: str, name: str, path: str, entry: str | None, on: str, fast: bool = True) -> _Part:
     """Parse one part file: only the elements the import reads raise an event (lxml filters the
     others in C), and each object is cleared when it ends. Current voorkomens on ``on`` (the extract's
     date; the file's own header date when not known yet) become rows:
@@ -428,6 +430,20 @@ def _scan_part(kind: str, name: str, path: str, entry: str | None, on: str) -> _
     uses: list[str] = []
     tags = [f"{{*}}{wanted}", *(f"{{*}}{f}" for f in _FIELDS), *(f"{{*}}{h}" for h in _HEADER)]
     number_object = kind == "NUM"
+    if fast and kind in ("NUM", "VBO"):
+        with _open_source(path, entry) as stream:
+            scanned = lvbag_scan.scan(
+                stream,
+                element=wanted,
+                fields=_FIELDS,
+                header=_HEADER,
+                on=on,
+                name=name,
+                object_row=_object_row,
+                number_object=number_object,
+            )
+        if scanned is not None:
+            return _Part(name, *scanned)
     with _open_source(path, entry) as stream:
         try:
             for _event, element in etree.iterparse(stream, events=("end",), tag=tags, huge_tree=True):
@@ -541,10 +557,12 @@ def read_extract(
     progress: Callable[[str, int], None] | None = None,
     report: Report | None = None,
     workers: int | None = None,
+    fast: bool = True,
 ) -> Iterator[AddressRecord]:
     """Stream the addresses of the delivery (current voorkomens only), optionally of some gemeenten
     (four-digit codes, through the GEM-WPL-RELATIE or the nummeraanduiding's own id prefix when it
-    is missing). ``report`` collects counts and warnings; it is complete when the iterator ends."""
+    is missing). ``report`` collects counts and warnings; it is complete when the iterator ends.
+    ``fast=False`` parses every part file with lxml (the scanner of ADR 0026 is then not tried)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     report = report if report is not None else Report()
@@ -611,7 +629,7 @@ def read_extract(
         numbers_checked = False
         kinds = ("NUM", "VBO", "LIG", "STA")
         todo = [member for kind in kinds for member in members[kind]]
-        with _PartReader(workers if workers is not None else _default_workers(todo)) as parts:
+        with _PartReader(workers if workers is not None else _default_workers(todo), fast) as parts:
             for member, part in zip(todo, parts.scan(todo, lambda: on), strict=True):
                 for name, value in part.headers:
                     on_header(name, value)
@@ -694,8 +712,9 @@ class _PartReader:
 
     AHEAD = 2  # parts in flight per worker
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, fast: bool = True):
         self.workers = workers
+        self.fast = fast
         self.pool = None
 
     def __enter__(self):
@@ -714,7 +733,7 @@ class _PartReader:
     def scan(self, members: list[_Member], on: Callable[[], str]) -> Iterator[_Part]:
         if self.pool is None:
             for member in members:
-                yield _scan_part(member.type, member.name, member.path, member.entry, on())
+                yield _scan_part(member.type, member.name, member.path, member.entry, on(), self.fast)
             return
         from collections import deque
 
@@ -723,7 +742,9 @@ class _PartReader:
         limit = self.workers * self.AHEAD
         for member in queued:
             window.append(
-                self.pool.submit(_scan_part, member.type, member.name, member.path, member.entry, on())
+                self.pool.submit(
+                    _scan_part, member.type, member.name, member.path, member.entry, on(), self.fast
+                )
             )
             if len(window) >= limit:
                 break
@@ -732,7 +753,9 @@ class _PartReader:
             member = next(queued, None)
             if member is not None:
                 window.append(
-                    self.pool.submit(_scan_part, member.type, member.name, member.path, member.entry, on())
+                    self.pool.submit(
+                        _scan_part, member.type, member.name, member.path, member.entry, on(), self.fast
+                    )
                 )
             yield part
 
