@@ -17,6 +17,7 @@ import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -117,26 +118,47 @@ def boundary_years() -> list[_Year]:
 
     The polygons are read one at a time as GeoJSON text and parsed by shapely (GEOS), never as Python
     lists of coordinates: a national set of buurten stays a few hundred MB smaller that way."""
+    return _boundary_build(*_boundary_texts())
+
+
+def _boundary_texts() -> tuple[list[tuple], list[tuple[str, str]], list[tuple]]:
+    """What :func:`boundary_years` reads from the database: the buurten, their GeoJSON texts, and the
+    earlier shapes of redrawn ones (read in the caller's thread and transaction)."""
     buurten = Area.objects.filter(level=AreaLevel.BUURT, geometry__isnull=False).order_by("code")
     rows = list(
         buurten.values_list(
             "code", "classification_year", "last_year", "gemeente_code", "parent__code", "parent__level"
         )
     )
+    if not rows:
+        return [], [], []
+    texts = list(
+        buurten.annotate(text=Cast("geometry", output_field=TextField()))
+        .values_list("code", "text")
+        .iterator(chunk_size=500)
+    )
+    return rows, texts, area_selectors.earlier_shapes(level=AreaLevel.BUURT)
+
+
+def _boundary_build(
+    rows: list[tuple], texts: list[tuple[str, str]], earlier_shapes: list[tuple]
+) -> list[_Year]:
+    """The polygon indexes of :func:`boundary_years` from what it read; no database, so that an
+    import builds them in a thread while its part files are being parsed."""
     years = sorted({y for _c, first, last, *_rest in rows for y in (first, last) if y})
     if not years:
         return []
     shapes: dict[str, shapely.Geometry] = {}
-    texts = buurten.annotate(text=Cast("geometry", output_field=TextField())).values_list("code", "text")
-    for code, text in texts.iterator(chunk_size=500):
+    for code, text in texts:
         shapes[code] = polygon_from_geojson_text(text)
+    texts.clear()
     invalid = [code for code, shape in shapes.items() if not shapely.is_valid(shape)]
     for code in invalid:
         shapes[code] = shapely.make_valid(shapes[code])
     # A buurt that kept its code while CBS redrew it has its shape of those years on record.
     earlier = [
         (code, first, last, shape if shapely.is_valid(shape) else shapely.make_valid(shape))
-        for code, first, last, shape in area_selectors.earlier_shapes(level=AreaLevel.BUURT)
+        for code, first, last, shape in earlier_shapes
     ]
     result = []
     for year in years:
@@ -328,11 +350,17 @@ def _apply(
     """Write the records that are new or changed; mark those in scope but absent as withdrawn.
     ``withdraw_scope()`` gives the gemeente codes the input covers completely (None: all)."""
     existing = _existing(source)
-    years = boundary_years()
-    result.years = [y.year for y in years]
+    # The polygons are built in a thread while the first part files are parsed (the import waits on
+    # the parse workers then); read from the database here, in this transaction.
+    builder = ThreadPoolExecutor(1, thread_name_prefix="boundaries")
+    building = builder.submit(_boundary_build, *_boundary_texts())
+    years: list[_Year] | None = None
     stage = _Stage()
     try:
         for chunk in _chunks(records, CHUNK):
+            if years is None:
+                years = building.result()
+                result.years = [y.year for y in years]
             result.read += len(chunk)
             today = stand_date() or timezone.localdate()
             picked: list[tuple[str, AddressRecord, int]] = []
@@ -368,7 +396,10 @@ def _apply(
                 if scope is not None:
                     absent = absent.filter(bag_gemeente_code__in=sorted(scope))
                 result.withdrawn += absent.update(withdrawn_on=day, content_hash=None, updated=stage.now)
+        if years is None:
+            result.years = [y.year for y in building.result()]
     finally:
+        builder.shutdown(wait=True, cancel_futures=True)
         stage.drop()
 
 
