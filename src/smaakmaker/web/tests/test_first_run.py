@@ -279,6 +279,20 @@ def test_setup_with_the_demo_on_refuses_a_first_beheerder_and_loads_nothing(sett
     assert not get_user_model().objects.exists()
 
 
+def test_the_demo_is_never_loaded_into_an_instance_started_without_it(settings, monkeypatch):
+    """`scripts/run` without --zonder-demo on a data folder that was started empty must not mix the
+    fictional demo into the gemeente's own data."""
+    settings.DEMO = False
+    monkeypatch.setitem(os.environ, "EERSTE_WACHTWOORD", PASSWORD)
+    call_command("setup", beheerder="eerste", password_from_env="EERSTE_WACHTWOORD", stdout=io.StringIO())
+    settings.DEMO = True
+    for command in ("setup", "demo"):
+        with pytest.raises(CommandError, match="zonder demo begonnen"):
+            call_command(command, stdout=io.StringIO())
+    assert list(get_user_model().objects.values_list("username", flat=True)) == ["eerste"]
+    assert not Area.objects.exists()
+
+
 def test_the_usual_signal_kinds_come_with_the_covenants_activities(admin, empty, demo_users):
     from datetime import date
 

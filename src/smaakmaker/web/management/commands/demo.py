@@ -11,6 +11,7 @@ import importlib
 import importlib.util
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
@@ -20,12 +21,25 @@ from smaakmaker.access.demo import DEMO_PASSWORD, DEMO_USERS
 DOMAINS = ("access", "areas", "cases", "plans", "monitoring")
 
 
+def started_without_demo() -> bool:
+    """Whether the database holds users but none of the demo's: an instance started from nothing
+    (``SMAAKMAKER_DEMO=0``), whose real data the fictional demo must never be mixed into."""
+    users = get_user_model().objects
+    return users.exists() and not users.filter(username__in=[u.username for u in DEMO_USERS]).exists()
+
+
 class Command(BaseCommand):
     help = "Load the bundled open data and the demo partners, users and data (all fictional)."
 
     def handle(self, *args, **options):
         if not settings.DEMO:
             raise CommandError("Demo data can only be loaded with SMAAKMAKER_DEMO on (never in production).")
+        if started_without_demo():
+            raise CommandError(
+                "Deze database is zonder demo begonnen (er zijn gebruikers, maar geen demogebruikers): de "
+                "fictieve demo wordt er niet in geladen. Start deze instantie met scripts/run --zonder-demo "
+                "of SMAAKMAKER_DEMO=0. Er is niets geladen."
+            )
         console = Console(file=self.stdout._out, width=120)
         for domain in DOMAINS:
             name = f"smaakmaker.{domain}.demo"
