@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import math
+import os
 import re
 from dataclasses import dataclass
 
@@ -43,6 +44,18 @@ DEFAULT_OPTIONS = {
     "lagged_outcomes": False,
     "hull_check": "raise",
 }
+
+
+#: The refitted placebo test uses two processes from this many donors on (below, starting them costs
+#: more than it saves).
+PARALLEL_PLACEBOS_FROM = 100
+
+
+def _placebo_jobs(variant: str, n_donors: int) -> int:
+    """Worker processes for the placebo test: two for the refitted test of a large pool, else one."""
+    if variant != "refit_v" or n_donors < PARALLEL_PLACEBOS_FROM:
+        return 1
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 class MonitoringError(ValueError):
@@ -222,8 +235,9 @@ def _evaluate(evaluation: EffectEvaluation) -> tuple[dict, dict]:
     data = fx.build_matrices(prepared.long, prepared.spec)
     fit = fx.fit_data(data, fit_options)
     step(0.45, "placebotoets over de donorpool")
+    variant = options.get("placebo_variant", "fixed_v")
     placebo = fx.placebo_in_space(
-        data, result=fit, options=fit_options, variant=options.get("placebo_variant", "fixed_v")
+        data, result=fit, options=fit_options, variant=variant, n_jobs=_placebo_jobs(variant, data.n_donors)
     )
     step(0.7, "robuustheid: zonder één donor")
     loo_block: dict = {}

@@ -27,6 +27,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Hashable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -203,8 +204,13 @@ def placebo_in_space(
             gaps[:, j] = problem.y_donors[:, j] - problem.y_donors[:, others[nz]] @ sol.weights[nz]
     elif variant == "refit_v":
         if n_jobs > 1:
+            # spawn, never fork: the calling process may hold a database connection and threads
+            # (the background worker, ADR 0024).
             with ProcessPoolExecutor(
-                max_workers=n_jobs, initializer=_init_worker, initargs=(problem, options)
+                max_workers=n_jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker,
+                initargs=(problem, options),
             ) as pool:
                 for j, gap in enumerate(pool.map(_refit_one, range(n), chunksize=max(1, n // (64 * n_jobs)))):
                     gaps[:, j] = gap

@@ -174,3 +174,15 @@ def test_faces_refit_the_treated_unit_just_outside_the_hull_for_the_statistic(po
         placebo, result=main, variant="refit_v", options=QUICK, inside_hull_search="exchange"
     )
     assert not old.treated_refitted and old.treated_ratio == main.rmspe_ratio
+
+
+def test_refit_placebos_in_two_spawned_processes_equal_one_process() -> None:
+    """The service runs the refitted test of a large pool in two processes (spawned: the background
+    worker holds a database connection); the answers are those of one process."""
+    frame, treated, t0 = factor_panel(24, seed=5, n_predictors=3)
+    data = build_matrices(frame, factor_spec(treated, t0, n_predictors=3))
+    main = fit_data(data, QUICK)
+    one = placebo_in_space(data, result=main, variant="refit_v", options=QUICK)
+    two = placebo_in_space(data, result=main, variant="refit_v", options=QUICK, n_jobs=2)
+    np.testing.assert_array_equal(one.gaps.to_numpy(), two.gaps.to_numpy())
+    assert (one.p_value, one.rank) == (two.p_value, two.rank)

@@ -271,3 +271,14 @@ def test_demo_evaluation_is_stored_and_idempotent(nieuw_west):
     evaluation = EffectEvaluation.objects.get(approach=None)
     assert evaluation.status == "finished"
     assert "drie gemeten jaren" in evaluation.note
+
+
+def test_the_refitted_placebo_test_of_a_large_pool_uses_two_processes(monkeypatch) -> None:
+    from smaakmaker.monitoring import services
+
+    monkeypatch.setattr(services.os, "cpu_count", lambda: 2)
+    assert services._placebo_jobs("refit_v", services.PARALLEL_PLACEBOS_FROM) == 2
+    assert services._placebo_jobs("refit_v", services.PARALLEL_PLACEBOS_FROM - 1) == 1
+    assert services._placebo_jobs("fixed_v", 1000) == 1
+    monkeypatch.setattr(services.os, "cpu_count", lambda: 1)
+    assert services._placebo_jobs("refit_v", 1000) == 1
