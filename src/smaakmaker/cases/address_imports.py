@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -149,9 +149,9 @@ def _boundary_build(
     if not years:
         return []
     shapes: dict[str, shapely.Geometry] = {}
-    for code, text in texts:
+    while texts:  # each text let go once parsed: memory holds the texts or the shapes, not both
+        code, text = texts.pop()
         shapes[code] = polygon_from_geojson_text(text)
-    texts.clear()
     invalid = [code for code, shape in shapes.items() if not shapely.is_valid(shape)]
     for code in invalid:
         shapes[code] = shapely.make_valid(shapes[code])
@@ -210,10 +210,13 @@ class _Stage:
     """Temporary tables for one import; rows are staged per chunk and written set-based."""
 
     def __init__(self):
-        self.vendor = connection.vendor
+        # This thread's connection itself (not the thread-local proxy): the writes run in a thread
+        # of their own (see _apply), in this connection's transaction.
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        self.vendor = self.connection.vendor
         self.now = timezone.now()
         self.cache_size = None
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 # A page cache of 128 MiB for this import's connection (SQLite's default is 2 MiB):
                 # the address table's indexes (uuid, nummeraanduiding id, buurt) take random inserts.
@@ -254,7 +257,7 @@ class _Stage:
     def _load(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             if self.vendor == "postgresql":
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:
@@ -285,7 +288,7 @@ class _Stage:
             for c in _COLUMNS
             if c not in ("bag_nummeraanduiding_id", "buurt_code", "withdrawn_on")
         )
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (uuid, created, updated, {columns}) "  # noqa: S608 - constant table and column names
                 f"SELECT uuid, %s, %s, {columns} FROM {_STAGE} WHERE kind = 'n'",
@@ -312,7 +315,7 @@ class _Stage:
             cursor.execute(f"DELETE FROM {_STAGE_AREA}")  # noqa: S608 - constant table and column names
 
     def drop(self) -> None:
-        with connection.cursor() as cursor:
+        with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE_AREA}")
             if self.cache_size is not None:
@@ -356,6 +359,12 @@ def _apply(
     building = builder.submit(_boundary_build, *_boundary_texts())
     years: list[_Year] | None = None
     stage = _Stage()
+    # Each chunk is written in a thread of its own, on this connection and in its transaction, while
+    # the next chunk is joined, hashed and assigned here (the database's work releases the GIL); one
+    # chunk at a time and in order, and nothing else uses the connection meanwhile.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="address-writes")
+    writing = None
+    stage.connection.inc_thread_sharing()
     try:
         for chunk in _chunks(records, CHUNK):
             if years is None:
@@ -376,11 +385,16 @@ def _apply(
                     result.unchanged += 1
             if picked:
                 addresses, areas = _rows(picked, years, source=source, today=today, result=result)
-                stage.write(addresses, [(addresses[area[0]][1], *area[1:]) for area in areas])
+                areas = [(addresses[area[0]][1], *area[1:]) for area in areas]
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(stage.write, addresses, areas)
                 created = sum(1 for kind, *_ in picked if kind == "n")
                 result.created += created
                 result.updated += len(picked) - created
             progress(_("Addresses"), result.read, 0)
+        if writing is not None:
+            writing.result()
         if withdraw_scope is not None:
             # Absent from an input that covers its gemeente: withdrawn, never deleted. Its hash is
             # cleared so that it is rewritten (and no longer withdrawn) when a later input has it again.
@@ -399,6 +413,8 @@ def _apply(
         if years is None:
             result.years = [y.year for y in building.result()]
     finally:
+        writer.shutdown(wait=True, cancel_futures=True)  # before anything else (or a rollback) runs
+        stage.connection.dec_thread_sharing()
         builder.shutdown(wait=True, cancel_futures=True)
         stage.drop()
 
