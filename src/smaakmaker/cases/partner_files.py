@@ -21,8 +21,9 @@ The audit records name a file by its SHA-256 and size, never by its name (a file
 person; the audit log is read by the privacy officer).
 
 Covenant: every row is checked like a signal recorded by hand (``services.signal_record``): the
-uploading user and organisation need a write grant for the kind's processing activity in the
-address's buurt, and free text under an activity without names is checked for residents' names.
+uploading user and organisation need a write grant for the kind's processing activity covering the
+address (its buurt, or a custom area its point lies in: ``services.BulkWriteCheck``, one query for the
+whole file), and free text under an activity without names is checked for residents' names.
 No existence oracle beyond ADR 0008's residue: an address that is not in the register and one outside
 the area where the partner may record signals of that kind are reported alike ("not found here").
 """
@@ -44,7 +45,7 @@ from django.utils.translation import gettext as _
 
 from smaakmaker.access.audit import Origin, Processing, audit_record
 from smaakmaker.access.models import Organisation
-from smaakmaker.access.policies import LEVEL_WRITE, grant_to_write, grants_for, organisation_ids_of
+from smaakmaker.access.policies import LEVEL_WRITE, grants_for, organisation_ids_of
 from smaakmaker.cases import names
 from smaakmaker.cases.errors import NotPermitted, RegisterError
 from smaakmaker.cases.models import (
@@ -55,7 +56,7 @@ from smaakmaker.cases.models import (
     Signal,
     SignalKind,
 )
-from smaakmaker.cases.services import resident_names_index
+from smaakmaker.cases.services import BulkWriteCheck, resident_names_index
 from smaakmaker.cases.sources import partner_file, tables
 from smaakmaker.common.background import enqueue, requeue_or_fail
 from smaakmaker.common.bulk import insert_values
@@ -388,18 +389,7 @@ def _evaluate(*, actor, file_import: PartnerFileImport, progress: Progress = _no
         g for g in grants_for(actor) if g.level == LEVEL_WRITE and organisation.pk in g.organisation_ids
     ]
     writable = {g.activity_id for g in grants}
-    grant_cache: dict[tuple[int, str], bool] = {}
-
-    def may_write(activity_id: int, buurt: str) -> bool:
-        key = (activity_id, buurt)
-        if key not in grant_cache:
-            grant_cache[key] = (
-                grant_to_write(
-                    actor, activity_id=activity_id, buurt_code=buurt, organisation_id=organisation.pk
-                )
-                is not None
-            )
-        return grant_cache[key]
+    check = BulkWriteCheck(actor, organisation_id=organisation.pk)
 
     columns = parsed.columns
     address_column = columns.get("nummeraanduiding_id") or columns.get("postcode", "")
@@ -420,7 +410,7 @@ def _evaluate(*, actor, file_import: PartnerFileImport, progress: Progress = _no
             )
             continue
         ref = addresses.get(row.address_key)
-        if ref is None or not may_write(kind.activity_id, ref.buurt_code):
+        if ref is None or not check.may_write(kind.activity_id, ref.buurt_code, address_id=ref.pk):
             report.not_found += 1
             problems.append(partner_file.Problem(row.line, address_column, NOT_FOUND))
             continue

@@ -33,6 +33,7 @@ from smaakmaker.cases.models import (
     ADDRESS_FIELDS,
     BAG_ID_RE,
     Address,
+    AddressCustomArea,
     Case,
     CaseEvent,
     CaseParticipant,
@@ -77,6 +78,61 @@ def _write_grant(
             code="no_processing_activity",
         )
     return grant
+
+
+class BulkWriteCheck:
+    """``grant_to_write`` for the many rows of a bulk ingestion (an API batch, a partner file), by the
+    same rule as a signal recorded by hand: the uploading organisation's write grant for the kind's
+    activity covers the address's buurt, or a custom area whose boundary holds the address's point
+    (``AddressCustomArea``). The custom areas are read once, in one query on their index, for the
+    areas the organisation's write grants name (none: no query); the answer is kept per activity,
+    buurt and set of custom areas."""
+
+    def __init__(self, actor, *, organisation_id: int):
+        self.actor = actor
+        self.organisation_id = organisation_id
+        codes = sorted(
+            {
+                code
+                for grant in grants_for(actor)
+                if grant.level == LEVEL_WRITE and organisation_id in grant.organisation_ids
+                for code in grant.custom_areas
+            }
+        )
+        self.by_address: dict[int, tuple[str, ...]] = {}
+        self.by_bag_id: dict[str, tuple[str, ...]] = {}
+        if codes:
+            rows = AddressCustomArea.objects.filter(area_code__in=codes).values_list(
+                "address_id", "address__bag_nummeraanduiding_id", "area_code"
+            )
+            for address_id, bag_id, code in rows.order_by("address_id", "area_code"):
+                self.by_address[address_id] = (*self.by_address.get(address_id, ()), code)
+                if bag_id:
+                    self.by_bag_id[bag_id] = self.by_address[address_id]
+        self._answers: dict[tuple[int, str, tuple[str, ...]], bool] = {}
+
+    def may_write(
+        self, activity_id: int, buurt_code: str, *, address_id: int | None = None, bag_id: str = ""
+    ) -> bool:
+        """Whether a signal of this activity may be stored at the address (by its register id, or its
+        BAG id when it is not looked up yet: an address the register does not hold lies in no area)."""
+        if address_id is not None:
+            areas = self.by_address.get(address_id, ())
+        else:
+            areas = self.by_bag_id.get(bag_id, ()) if bag_id else ()
+        key = (activity_id, buurt_code, areas)
+        if key not in self._answers:
+            self._answers[key] = (
+                grant_to_write(
+                    self.actor,
+                    activity_id=activity_id,
+                    buurt_code=buurt_code,
+                    organisation_id=self.organisation_id,
+                    custom_areas=areas,
+                )
+                is not None
+            )
+        return self._answers[key]
 
 
 def _writes_in_area(actor, buurt_code: str) -> bool:
@@ -392,8 +448,9 @@ def signals_ingest(
     with the same items returns the earlier answer; with other items it is refused.
 
     No existence oracle: whether an item may be stored is decided on what the item says (the kind's
-    activity and the buurt it gives) and the caller's grants, never on whether the register knew the
-    address. An address not yet registered is registered from the item's data; a registered one is used
+    activity and the buurt it gives, or, under a covenant naming a custom area, whether the BAG id's
+    point lies inside that area: public BAG data, ``BulkWriteCheck``) and the caller's grants, never on
+    whether the register holds personal data at the address. An address not yet registered is registered from the item's data; a registered one is used
     as it is. The answer is the same in both cases. (One residue: an item whose buurt code contradicts
     the register's for the same BAG id is refused when the caller may not write in the registered buurt;
     see docs/adr/0008-no-existence-oracles-in-the-register.md.)
@@ -422,19 +479,7 @@ def signals_ingest(
     kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
     errors: list[tuple[str, str, str]] = []
     today = timezone.localdate()
-    grant_cache: dict[tuple[int, str], bool] = {}
-
-    def may_write(activity_id: int, buurt: str) -> bool:
-        key = (activity_id, buurt)
-        if key not in grant_cache:
-            grant_cache[key] = (
-                grant_to_write(
-                    actor, activity_id=activity_id, buurt_code=buurt, organisation_id=organisation.pk
-                )
-                is not None
-            )
-        return grant_cache[key]
-
+    check = BulkWriteCheck(actor, organisation_id=organisation.pk)
     address_data: dict[str, dict] = {}  # BAG id -> the address data of its first item
     accepted: list[tuple[int, dict, SignalKind]] = []
     confirmed: list[int] = []
@@ -471,7 +516,7 @@ def signals_ingest(
             continue
         if kind is None:
             continue
-        if not may_write(kind.activity_id, data["buurt_code"]):
+        if not check.may_write(kind.activity_id, data["buurt_code"], bag_id=bag_id):
             errors.append(_no_grant_error(prefix))
             continue
         description = item.get("description") or ""
@@ -502,8 +547,8 @@ def signals_ingest(
             processing = []
             for index, item, kind in accepted:
                 address = addresses[item["bag_nummeraanduiding_id"]]
-                if address.buurt_code != item["address"]["buurt_code"] and not may_write(
-                    kind.activity_id, address.buurt_code
+                if address.buurt_code != item["address"]["buurt_code"] and not check.may_write(
+                    kind.activity_id, address.buurt_code, address_id=address.pk
                 ):
                     errors.append(_no_grant_error(f"signals.{index}"))
                     continue
