@@ -64,6 +64,9 @@ QUERY_NUMBER_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]
 QUERY_BOOLEANS = {"true": True, "false": False}
 #: The pattern that documents "not blank": at least one character that is not white space.
 NOT_BLANK_PATTERN = r"\S"
+#: White space as that pattern means it (ECMAScript's ``\s``, the OpenAPI document's regex dialect):
+#: narrower than Python's ``str.isspace`` (which also counts U+0085, U+001C-U+001F as white space).
+ECMA_WHITE_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 def in_query(field: serializers.Field) -> bool:
@@ -152,13 +155,13 @@ def _strict(cls, check, *, converts: bool = False) -> None:
 
 def _text_run_validation(self, data=serializers.empty):
     """``CharField.run_validation``, checking the text as sent (see above) and trimming it afterwards."""
-    if isinstance(data, str) and not data.strip():  # "" or white space only
+    if isinstance(data, str) and not data.strip(ECMA_WHITE_SPACE):  # "" or white space only
         if not self.allow_blank:
             self.fail("blank")
         return ""
     value = serializers.Field.run_validation(self, data)
     if self.trim_whitespace and isinstance(value, str):
-        value = value.strip()
+        value = value.strip(ECMA_WHITE_SPACE)
     return value
 
 
