@@ -509,6 +509,7 @@ def custom_area_figures(*, area: Area) -> CustomFigures:
                 "code": o.code,
                 "name": names.get(o.code, o.code),
                 "share": format_nl(100 * o.share, 0 if o.share >= 0.1 else 1),
+                "fraction": float(o.share),
                 "inside": int(o.inside) if basis == apportion.BY_ADDRESSES else None,
             }
             for o in overlaps

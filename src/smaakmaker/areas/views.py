@@ -590,6 +590,13 @@ def _custom_csv(area: Area) -> HttpResponse:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def report(request: HttpRequest, code: str) -> HttpResponse:
+    area = _get_area(code)
+    if area.level == AreaLevel.CUSTOM:
+        # A custom area: its estimated figures with their caveat, never a score or a rank (ADR 0020).
+        context = {"area": area, "members": area.members.order_by("name"), "in_report": True}
+        context.update(custom_figures_context(area))
+        context["year"] = context["figures"].latest_year or "–"
+        return render(request, "areas/report.html", context)
     return render(request, "areas/report.html", _profile_or_404(request, code))
 
 

@@ -519,6 +519,14 @@ def addresses_search(
     return addresses_search_page(user=user, purpose=purpose, origin=origin, limit=limit, **filters)[0]
 
 
+def _area_lookup(code: str, address_path: str) -> dict:
+    """The filter on an address's area: its buurt code, or a custom area (``EG0001``) whose boundary
+    holds its point."""
+    if is_custom_area_code(code):
+        return {f"{address_path}custom_areas__area_code": code}
+    return {f"{address_path}buurt_code": code}
+
+
 def addresses_search_page(
     *, user, purpose: str | None, origin: Origin | None = None, limit: int = 50, offset: int = 0, **filters
 ) -> tuple[list[Address], int]:
@@ -530,7 +538,7 @@ def addresses_search_page(
     for key in ("bag_nummeraanduiding_id", "postcode", "house_number", "buurt_code"):
         value = filters.get(key)
         if value not in (None, ""):
-            qs = qs.filter(**{key: value})
+            qs = qs.filter(**_area_lookup(value, "") if key == "buurt_code" else {key: value})
     for key in ("house_letter", "house_number_addition"):  # 5A, 12-2 (BAG keeps them apart)
         value = filters.get(key)
         if value:
@@ -583,8 +591,8 @@ def _agenda_address_ids(*, user, buurt_code: str, today: date):
         .select_related("address", "regie_organisation")
     )
     if buurt_code:
-        signals = signals.filter(address__buurt_code=buurt_code)
-        cases = cases.filter(address__buurt_code=buurt_code)
+        signals = signals.filter(**_area_lookup(buurt_code, "address__"))
+        cases = cases.filter(**_area_lookup(buurt_code, "address__"))
     by_address: dict[int, list[Signal]] = {}
     for signal in signals.select_related("kind", "activity", "source_organisation"):
         by_address.setdefault(signal.address_id, []).append(signal)

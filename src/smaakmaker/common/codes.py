@@ -29,6 +29,8 @@ GEMEENTE_RE = re.compile(r"GM\d{4}", re.ASCII)
 WIJK_RE = re.compile(r"WK\d{4}[0-9A-Z]{2}", re.ASCII)
 BUURT_RE = re.compile(r"BU\d{4}[0-9A-Z]{4}", re.ASCII)
 LAND_RE = re.compile(r"NL0{1,2}")
+#: A gemeente's own area (a custom area: a holiday park, a drawn area), not a CBS code: ``EG0001``.
+CUSTOM_AREA_RE = re.compile(r"EG\d{4,8}", re.ASCII)
 #: One pattern for any CBS region code (used to recognise a code column by its content).
 ANY_CODE_PATTERN = r"(?:NL0{1,2}|GM\d{4}|WK\d{4}[0-9A-Z]{2}|BU\d{4}[0-9A-Z]{4})"
 ANY_CODE_RE = re.compile(ANY_CODE_PATTERN)

@@ -115,6 +115,17 @@ class FlavourSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class OverlapSerializer(serializers.Serializer):
+    buurt = serializers.CharField()
+    share = serializers.FloatField(
+        help_text="The share of the buurt inside the custom area (of its addresses, or of its surface "
+        "when the area holds no addresses), 0-1."
+    )
+    addresses_inside = serializers.IntegerField(
+        allow_null=True, help_text="The area's addresses in this buurt (null when apportioned by surface)."
+    )
+
+
 class ProfileSerializer(serializers.Serializer):
     area = serializers.CharField()
     year = serializers.IntegerField()
@@ -128,8 +139,8 @@ class ProfileSerializer(serializers.Serializer):
     rank = serializers.IntegerField(allow_null=True)
     ranked_of = serializers.IntegerField()
     not_ranked = serializers.ChoiceField(
-        choices=["", "no_data", "incomplete", "too_small", "population_unknown"],
-        help_text="Why the area has no rank (empty when ranked).",
+        choices=["", "no_data", "incomplete", "too_small", "population_unknown", "custom_area"],
+        help_text="Why the area has no rank (empty when ranked; custom_area: a custom area is never ranked).",
     )
     not_ranked_reason = serializers.CharField()
     inhabitants = serializers.FloatField(allow_null=True)
@@ -146,3 +157,14 @@ class ProfileSerializer(serializers.Serializer):
     flavours = FlavourSerializer(many=True)
     peers = serializers.ListField(child=serializers.CharField())
     notes = serializers.ListField(child=serializers.CharField())
+    estimated = serializers.BooleanField(
+        help_text="True for a custom area (EG0001): CBS publishes no figures for it; each indicator's value "
+        "is estimated from the buurten it overlaps (see caveat and overlaps), there are no scores, "
+        "themes, flavours or rank."
+    )
+    caveat = serializers.CharField(
+        allow_blank=True,
+        help_text="How the figures of a custom area were estimated (always shown with them); empty for a "
+        "CBS area.",
+    )
+    overlaps = OverlapSerializer(many=True, help_text="A custom area's buurten (empty for a CBS area).")

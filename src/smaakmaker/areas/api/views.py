@@ -23,7 +23,7 @@ from smaakmaker.areas.api.serializers import (
     ProfileSerializer,
     ValueFilterSerializer,
 )
-from smaakmaker.areas.models import Area, IndicatorValue
+from smaakmaker.areas.models import Area, AreaLevel, IndicatorValue
 
 
 def _clean(value):
@@ -114,6 +114,8 @@ class AreaProfileView(APIView):
             area = selectors.area_get(code=code)
         except Area.DoesNotExist as exc:
             raise NotFound() from exc
+        if area.level == AreaLevel.CUSTOM:
+            return Response(ProfileSerializer(_custom_profile(area, params.validated_data.get("year"))).data)
         default_reference = "gemeente" if area.level in {"wijk", "buurt"} else "group"
         try:
             context = area_profile_context(
@@ -170,5 +172,80 @@ class AreaProfileView(APIView):
             "flavours": context["flavours"],
             "peers": [peer["code"] for peer in context["peers"]],
             "notes": context["notes"],
+            "estimated": False,
+            "caveat": "",
+            "overlaps": [],
         }
         return Response(ProfileSerializer(data).data)
+
+
+#: why a custom area has no rank (the page's words)
+CUSTOM_NOT_RANKED = (
+    "Een eigen gebied wordt niet gerangschikt: CBS publiceert er geen cijfers voor; de cijfers zijn geschat "
+    "en zouden ongemerkt tussen gepubliceerde staan."
+)
+
+
+def _custom_profile(area: Area, year: int | None) -> dict:
+    """A custom area's profile: its apportioned figures in one year (the latest by default) with their
+    caveat, the buurten they come from; no scores, themes, flavours or rank (ADR 0020)."""
+    figures = selectors.custom_area_figures(area=area)
+    if year is None:
+        year = figures.latest_year
+    if year is None or year not in figures.years:
+        raise NotFound(f"No estimated figures for {area.code} in {year or 'any year'}.")
+    indicators = []
+    for row in figures.rows:
+        value = dict(row["series"]).get(year)
+        indicators.append(
+            {
+                "indicator": row["key"],
+                "value": _clean(value),
+                "estimate": None,
+                "estimate_low": None,
+                "estimate_high": None,
+                "parent_weight": None,
+                "expected": True,
+                "reference": _clean(row["reference"]) if row["latest_year"] == year else None,
+                "score": None,
+                "band": None,
+                "trend": "",
+                "kentering": "",
+            }
+        )
+    present = sum(1 for i in indicators if i["value"] is not None)
+    expected = selectors.indicators_active().count()
+    inhabitants = next((i["value"] for i in indicators if i["indicator"] == "inwoners"), None)
+    return {
+        "area": area.code,
+        "year": year,
+        "base_year": year,
+        "reference": "gemeente",
+        "composite": None,
+        "composite_low": None,
+        "composite_high": None,
+        "composite_raw": None,
+        "band": None,
+        "rank": None,
+        "ranked_of": 0,
+        "not_ranked": "custom_area",
+        "not_ranked_reason": CUSTOM_NOT_RANKED,
+        "inhabitants": inhabitants,
+        "coverage": present / expected if expected else 0.0,
+        "indicators_present": present,
+        "indicators_expected": expected,
+        "incomplete": present < expected,
+        "diagnosis_complete": False,
+        "missing_themes": [],
+        "themes": [],
+        "indicators": indicators,
+        "flavours": [],
+        "peers": [],
+        "notes": [f"Geschatte cijfers: {figures.caveat}."],
+        "estimated": True,
+        "caveat": figures.caveat,
+        "overlaps": [
+            {"buurt": o["code"], "share": o["fraction"], "addresses_inside": o["inside"]}
+            for o in figures.overlaps
+        ],
+    }

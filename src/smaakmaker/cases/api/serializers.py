@@ -24,7 +24,7 @@ from smaakmaker.cases.models import (
     SignalKind,
     normalise_postcode,
 )
-from smaakmaker.common.codes import BUURT_RE
+from smaakmaker.common.codes import BUURT_RE, CUSTOM_AREA_RE
 
 
 @extend_schema_field({"type": "string", "enum": list(workflow.STATUSES)})
@@ -59,6 +59,14 @@ def _buurt(value: str) -> str:
     return value
 
 
+def _buurt_or_custom_area(value: str) -> str:
+    if not (BUURT_RE.fullmatch(value) or CUSTOM_AREA_RE.fullmatch(value)):
+        raise serializers.ValidationError(
+            "A buurt code looks like BU0363FD04, a custom area's code like EG0001.", code="invalid_buurt_code"
+        )
+    return value
+
+
 # Request fields with the formats the validators above enforce, in the OpenAPI document as patterns.
 @extend_schema_field({"type": "string", "pattern": "^[0-9]{16}$", "minLength": 16, "maxLength": 16})
 class BagIdField(serializers.CharField):
@@ -87,6 +95,22 @@ class BuurtCodeField(serializers.CharField):
 
     def __init__(self, **kwargs):
         super().__init__(max_length=10, validators=[_buurt], **kwargs)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^(BU[0-9]{4}[0-9A-Z]{4}|EG[0-9]{4,8})$",
+        "maxLength": 10,
+        "description": "A CBS buurt code (BU0363FD04), or the code of a custom area drawn as a boundary "
+        "(EG0001): the addresses whose point lies inside it.",
+    }
+)
+class AreaFilterField(serializers.CharField):
+    """A filter on an area: a CBS buurt code, or a custom area's code (``EG0001``)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=10, validators=[_buurt_or_custom_area], **kwargs)
 
 
 class AddressSerializer(serializers.ModelSerializer):
@@ -144,7 +168,7 @@ class AddressSearchSerializer(serializers.Serializer):
     bag_nummeraanduiding_id = BagIdField(required=False)
     postcode = PostcodeField(required=False)
     house_number = serializers.IntegerField(min_value=1, max_value=99999, required=False)
-    buurt_code = BuurtCodeField(required=False)
+    buurt_code = AreaFilterField(required=False)
 
     def validate(self, attrs):
         if self.required_any and not any(name in attrs for name in self.required_any):
@@ -166,12 +190,12 @@ class CaseSearchSerializer(AddressSearchSerializer):
 
 
 class CaseListQuerySerializer(QuerySerializer):
-    buurt_code = BuurtCodeField(required=False)
+    buurt_code = AreaFilterField(required=False)
     status = CaseStatusField(required=False)
 
 
 class AgendaQuerySerializer(QuerySerializer):
-    buurt_code = BuurtCodeField(required=False)
+    buurt_code = AreaFilterField(required=False)
 
 
 class SignalSerializer(serializers.Serializer):
