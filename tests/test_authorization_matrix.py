@@ -713,7 +713,7 @@ def test_matrix_every_endpoint_every_role(full_world, client, username):
 #: A custom area drawn as a boundary (ADR 0020, 0027): its code where a buurt code is taken, under the same
 #: policy. The register's filters list exactly what the role sees of the addresses inside (A1 lies
 #: inside, so the case of A1 for who sees it, nothing else; a police user nothing of care); the area's
-#: profile (no figures in this world: 404 as the buurt's), printable page and monitoring are aggregates.
+#: profile (no figures in this world: 404 as the buurt's), printable page, PDF and monitoring are aggregates.
 K_CUSTOM = lambda w: {"code": CUSTOM_AREA}  # noqa: E731
 CUSTOM_AREA = "EG0001"
 CUSTOM_ROUTES: list[tuple[str, str, Route]] = [
@@ -736,6 +736,7 @@ CUSTOM_ROUTES: list[tuple[str, str, Route]] = [
     ("areas:detail EG", "areas:detail", Route(kwargs=K_CUSTOM, markers=lambda u: set())),
     ("areas:report EG", "areas:report", Route(kwargs=K_CUSTOM, markers=lambda u: set())),
     ("areas:detail_csv EG", "areas:detail_csv", Route(kwargs=K_CUSTOM, markers=lambda u: set())),
+    ("areas:report_pdf EG", "areas:report_pdf", Route(kwargs=K_CUSTOM, markers=lambda u: set())),
     ("monitoring:area EG", "monitoring:area", Route(kwargs=K_CUSTOM, status=perm(VIEW_MONITORING))),
     (
         "cases:index?buurt_code=EG",

@@ -140,3 +140,83 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
     ]
     document.build(story)
     return buffer.getvalue()
+
+
+def custom_area_pdf(context: dict[str, Any]) -> bytes:
+    """A custom area's wijkanalyse as an A4 PDF: its estimated figures with their caveat and the buurten
+    they come from (``views.custom_figures_context``), never a score or a rank (ADR 0020, 0027)."""
+    buffer = io.BytesIO()
+    area, figures = context["area"], context["figures"]
+    document, styles = a4_document(buffer, title=f"Wijkanalyse {area.name}")
+    small = styles.small
+    inside = f" Er liggen {figures.addresses} adressen binnen de grens." if figures.drawn else ""
+    story: list[Any] = [
+        para(f"Wijkanalyse: {area.name} ({area.code})", styles.title),
+        para(
+            f"Eigen gebied ({area.get_custom_kind_display()}), jaar {context['year']}. CBS publiceert er geen "
+            f"cijfers voor.{inside}",
+            styles.body,
+        ),
+        para(
+            f"Schatting: de cijfers hieronder zijn {figures.caveat}. Ze gaan ervan uit dat een cijfer binnen "
+            "elke buurt gelijk verdeeld is; het gebied heeft geen scores en geen rang in de scan.",
+            styles.body,
+        ),
+        Spacer(1, 0.3 * cm),
+        para(
+            "Buurten die het gebied overlapt" if figures.drawn else "Buurten waaruit het bestaat",
+            styles.heading,
+        ),
+    ]
+    by_addresses = figures.basis == "adressen"
+    overlaps = [["Buurt", "Adressen van het gebied erin" if by_addresses else "Oppervlakte", "Deel binnen"]]
+    overlaps += [
+        [
+            para(f"{o['name']} ({o['code']})", small),
+            o["inside"] if o["inside"] is not None else "–",
+            f"{o['share']}%",
+        ]
+        for o in figures.overlaps
+    ]
+    story.append(_grid(overlaps, [9 * cm, 4 * cm, 3 * cm]))
+    story += [Spacer(1, 0.3 * cm), para("Cijfers (geschat)", styles.heading)]
+    rows = [["Indicator", "Thema", "Jaar", "Schatting", "Gemeente"]]
+    rows += [
+        [
+            para(f"{row['label']} ({row['unit']})", small),
+            para(str(row["theme_label"]), small),
+            row["latest_year"],
+            f"ca. {row['latest_text']}",
+            row["reference_text"],
+        ]
+        for row in context["figure_rows"]
+    ]
+    if len(rows) == 1:
+        rows.append(["Geen cijfers voor de buurten die het gebied overlapt.", "", "", "", ""])
+    story.append(_grid(rows, [6.6 * cm, 3.4 * cm, 1.4 * cm, 2.3 * cm, 2.3 * cm]))
+    story += [
+        Spacer(1, 0.3 * cm),
+        para(
+            "Alleen gebiedsstatistiek, geen gegevens over personen. Bron: CBS, Kerncijfers wijken en buurten "
+            f"(CC BY 4.0); berekening: Smaakmaker ({figures.caveat}).",
+            small,
+        ),
+    ]
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTSIZE", (0, 0), (-1, -1), 8),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+            ]
+        )
+    )
+    return table

@@ -592,19 +592,31 @@ def _custom_csv(area: Area) -> HttpResponse:
 def report(request: HttpRequest, code: str) -> HttpResponse:
     area = _get_area(code)
     if area.level == AreaLevel.CUSTOM:
-        # A custom area: its estimated figures with their caveat, never a score or a rank (ADR 0020).
-        context = {"area": area, "members": area.members.order_by("name"), "in_report": True}
-        context.update(custom_figures_context(area))
-        context["year"] = context["figures"].latest_year or "–"
-        return render(request, "areas/report.html", context)
+        return render(request, "areas/report.html", _custom_report_context(area))
     return render(request, "areas/report.html", _profile_or_404(request, code))
+
+
+def _custom_report_context(area: Area) -> dict[str, Any]:
+    """A custom area's wijkanalyse: its estimated figures with their caveat, never a score or a rank
+    (ADR 0020, 0027)."""
+    context = {"area": area, "members": area.members.order_by("name"), "in_report": True}
+    context.update(custom_figures_context(area))
+    context["year"] = context["figures"].latest_year or "–"
+    return context
 
 
 @login_required
 @permission_required(VIEW, raise_exception=True)
 def report_pdf(request: HttpRequest, code: str) -> HttpResponse:
-    from smaakmaker.areas.report_pdf import wijkanalyse_pdf
+    from smaakmaker.areas.report_pdf import custom_area_pdf, wijkanalyse_pdf
 
+    custom = _get_area(code)
+    if custom.level == AreaLevel.CUSTOM:
+        response = HttpResponse(
+            custom_area_pdf(_custom_report_context(custom)), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="wijkanalyse_{custom.code}.pdf"'
+        return response
     context = _profile_or_404(request, code)
     area = context["area"]
     response = HttpResponse(wijkanalyse_pdf(context), content_type="application/pdf")

@@ -241,7 +241,7 @@ def _custom_profile(area: Area, year: int | None) -> dict:
         "indicators": indicators,
         "flavours": [],
         "peers": [],
-        "notes": [f"Geschatte cijfers: {figures.caveat}."],
+        "notes": [f"Schatting: de cijfers zijn {figures.caveat}."],
         "estimated": True,
         "caveat": figures.caveat,
         "overlaps": [

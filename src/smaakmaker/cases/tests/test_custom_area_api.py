@@ -82,8 +82,53 @@ def test_profile_and_printable_wijkanalyse_of_a_custom_area_with_the_caveat(park
     assert apportion.CAVEAT in text and 'data-testid="custom-figures"' in text
     assert "geen scores en geen rang" in text and "Kwetsbaarheidsindex" not in text
     detail = client.get(f"/gebieden/{area.code}/").content.decode()
-    assert f"/gebieden/{area.code}/wijkanalyse/" in detail
+    assert (
+        f"/gebieden/{area.code}/wijkanalyse/" in detail and f"/gebieden/{area.code}/wijkanalyse.pdf" in detail
+    )
     assert client.get("/gebieden/EG9999/wijkanalyse/").status_code == 404
+    pdf = client.get(f"/gebieden/{area.code}/wijkanalyse.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and len(pdf.content) > 3000
+    assert client.get("/gebieden/EG9999/wijkanalyse.pdf").status_code == 404
+
+
+def test_the_pdf_of_a_custom_area_says_the_caveat():
+    """The PDF's text (reportlab, not compressed here) holds the caveat and no rank or score."""
+    from types import SimpleNamespace
+
+    from smaakmaker.areas.report_pdf import custom_area_pdf
+
+    figures = SimpleNamespace(
+        addresses=71,
+        drawn=True,
+        caveat=apportion.CAVEAT,
+        basis=apportion.BY_ADDRESSES,
+        overlaps=[{"name": "Binnenstad-Noord", "code": "BU00140000", "inside": 30, "share": "100"}],
+    )
+    area = SimpleNamespace(name="Park", code="EG0001", get_custom_kind_display=lambda: "Vakantiepark")
+    rows = [
+        {
+            "label": "Aantal inwoners",
+            "unit": "aantal",
+            "theme_label": "Bevolking",
+            "latest_year": 2017,
+            "latest_text": "120",
+            "reference_text": "–",
+        }
+    ]
+    from reportlab import rl_config
+
+    compression, rl_config.pageCompression = rl_config.pageCompression, 0
+    try:
+        pdf = custom_area_pdf({"area": area, "figures": figures, "figure_rows": rows, "year": 2017})
+    finally:
+        rl_config.pageCompression = compression
+    assert (
+        b"naar aandeel adressen" in pdf
+        and b"Aantal inwoners" in pdf
+        and b"geen rang" in pdf
+        and b"ca. 120" in pdf
+    )
 
 
 @pytest.mark.django_db
