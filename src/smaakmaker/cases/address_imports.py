@@ -210,8 +210,6 @@ class _Stage:
     """Temporary tables for one import; rows are staged per chunk and written set-based."""
 
     def __init__(self):
-        # This thread's connection itself (not the thread-local proxy): the writes run in a thread
-        # of their own (see _apply), in this connection's transaction.
         self.connection = connections[DEFAULT_DB_ALIAS]
         self.vendor = self.connection.vendor
         self.now = timezone.now()
@@ -359,12 +357,6 @@ def _apply(
     building = builder.submit(_boundary_build, *_boundary_texts())
     years: list[_Year] | None = None
     stage = _Stage()
-    # Each chunk is written in a thread of its own, on this connection and in its transaction, while
-    # the next chunk is joined, hashed and assigned here (the database's work releases the GIL); one
-    # chunk at a time and in order, and nothing else uses the connection meanwhile.
-    writer = ThreadPoolExecutor(1, thread_name_prefix="address-writes")
-    writing = None
-    stage.connection.inc_thread_sharing()
     try:
         for chunk in _chunks(records, CHUNK):
             if years is None:
@@ -385,16 +377,11 @@ def _apply(
                     result.unchanged += 1
             if picked:
                 addresses, areas = _rows(picked, years, source=source, today=today, result=result)
-                areas = [(addresses[area[0]][1], *area[1:]) for area in areas]
-                if writing is not None:
-                    writing.result()
-                writing = writer.submit(stage.write, addresses, areas)
+                stage.write(addresses, [(addresses[area[0]][1], *area[1:]) for area in areas])
                 created = sum(1 for kind, *_ in picked if kind == "n")
                 result.created += created
                 result.updated += len(picked) - created
             progress(_("Addresses"), result.read, 0)
-        if writing is not None:
-            writing.result()
         if withdraw_scope is not None:
             # Absent from an input that covers its gemeente: withdrawn, never deleted. Its hash is
             # cleared so that it is rewritten (and no longer withdrawn) when a later input has it again.
@@ -413,8 +400,6 @@ def _apply(
         if years is None:
             result.years = [y.year for y in building.result()]
     finally:
-        writer.shutdown(wait=True, cancel_futures=True)  # before anything else (or a rollback) runs
-        stage.connection.dec_thread_sharing()
         builder.shutdown(wait=True, cancel_futures=True)
         stage.drop()
 
