@@ -40,6 +40,11 @@ def test_the_case_filters_take_a_custom_area_code_under_the_same_visibility(park
     # The buurt code of the same address gives the buurt's visible cases: the outside one is not visible.
     by_buurt = client.get(f"/api/v1/cases?buurtCode={inside.buurt_code}").json()["results"]
     assert [c["uuid"] for c in by_buurt] == [str(case.uuid)]
+    found = client.post(
+        "/api/v1/addresses/search", {"buurt_code": park["code"]}, content_type="application/json"
+    )
+    assert found.status_code == 200, found.content
+    assert [a["uuid"] for a in found.json()["results"]] == [str(inside.uuid)]
     services.signal_record(actor=regisseur, address=inside, kind=kind, observed_on=timezone.localdate())
     agenda = client.get(f"/api/v1/agenda?buurtCode={park['code']}")
     assert agenda.status_code == 200, agenda.content
