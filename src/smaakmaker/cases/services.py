@@ -85,10 +85,11 @@ class BulkWriteCheck:
     same rule as a signal recorded by hand: the uploading organisation's write grant for the kind's
     activity covers the address's buurt, or a custom area whose boundary holds the address's point
     (``AddressCustomArea``). The custom areas are read once, in one query on their index, for the
-    areas the organisation's write grants name (none: no query); the answer is kept per activity,
-    buurt and set of custom areas."""
+    areas the organisation's write grants name (none: no query), for the batch's BAG ids when given
+    (an API batch) or for every address inside (a partner file: one query however long the file); the
+    answer is kept per activity, buurt and set of custom areas."""
 
-    def __init__(self, actor, *, organisation_id: int):
+    def __init__(self, actor, *, organisation_id: int, bag_ids: list[str] | None = None):
         self.actor = actor
         self.organisation_id = organisation_id
         codes = sorted(
@@ -102,9 +103,10 @@ class BulkWriteCheck:
         self.by_address: dict[int, tuple[str, ...]] = {}
         self.by_bag_id: dict[str, tuple[str, ...]] = {}
         if codes:
-            rows = AddressCustomArea.objects.filter(area_code__in=codes).values_list(
-                "address_id", "address__bag_nummeraanduiding_id", "area_code"
-            )
+            rows = AddressCustomArea.objects.filter(area_code__in=codes)
+            if bag_ids is not None:  # an API batch (at most MAX_BATCH ids): only its addresses
+                rows = rows.filter(address__bag_nummeraanduiding_id__in=sorted(set(bag_ids)))
+            rows = rows.values_list("address_id", "address__bag_nummeraanduiding_id", "area_code")
             for address_id, bag_id, code in rows.order_by("address_id", "area_code"):
                 self.by_address[address_id] = (*self.by_address.get(address_id, ()), code)
                 if bag_id:
@@ -479,7 +481,15 @@ def signals_ingest(
     kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
     errors: list[tuple[str, str, str]] = []
     today = timezone.localdate()
-    check = BulkWriteCheck(actor, organisation_id=organisation.pk)
+    check = BulkWriteCheck(
+        actor,
+        organisation_id=organisation.pk,
+        bag_ids=[
+            i.get("bag_nummeraanduiding_id")
+            for i in items
+            if isinstance(i.get("bag_nummeraanduiding_id"), str)
+        ],
+    )
     address_data: dict[str, dict] = {}  # BAG id -> the address data of its first item
     accepted: list[tuple[int, dict, SignalKind]] = []
     confirmed: list[int] = []
