@@ -510,8 +510,8 @@ def bbga_import(*, directory: str | Path, actor=None, progress: Progress = _noop
     return batch
 
 
-#: Set by the cases app, which owns the addresses: called with ``[code]`` after a custom area was saved,
-#: in the same transaction (it stores the addresses inside the boundary, or in its buurten).
+#: Set by the cases app, which owns the addresses: called with ``[code]`` after a custom area with a
+#: boundary was saved, in the same transaction (it stores the addresses inside the boundary).
 after_custom_area_saved: list[Callable[[list[str]], Any]] = []
 #: Set by the cases app: ``code -> (the area's addresses per buurt, all addresses of those buurten)``,
 #: ``None`` when the area holds no addresses (its figures are then apportioned by surface).
@@ -597,8 +597,9 @@ def custom_area_create(
         gemeente_code=gemeente,
     )
     area.members.set(members)
-    for hook in after_custom_area_saved:
-        hook([area.code])
+    if shape is not None:
+        for hook in after_custom_area_saved:
+            hook([area.code])
     if actor is not None:
         audit_record(
             actor=actor,

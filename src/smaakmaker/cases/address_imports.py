@@ -802,61 +802,26 @@ def _custom_polygons(codes: Iterable[str] | None) -> tuple[list[str], list[shape
     return found_codes, shapes
 
 
-def _custom_unions(codes: Iterable[str] | None) -> dict[str, Q]:
-    """Custom areas made of whole buurten (no boundary): ``code -> filter on the addresses' buurt``
-    (a member buurt by its code, a member wijk or gemeente by the buurt codes that continue its digits)."""
-    areas = Area.objects.filter(level=AreaLevel.CUSTOM, geometry__isnull=True)
-    if codes is not None:
-        areas = areas.filter(code__in=list(codes))
-    unions: dict[str, Q] = {}
-    rows = areas.order_by("code", "members__code").values_list("code", "members__code", "members__level")
-    for code, member, level in rows:
-        q = unions.setdefault(code, Q(pk__in=[]))
-        if level == AreaLevel.BUURT:
-            unions[code] = q | Q(buurt_code=member)
-        elif level in (AreaLevel.WIJK, AreaLevel.GEMEENTE):
-            unions[code] = q | Q(buurt_code__startswith="BU" + member[2:])
-    return unions
-
-
-def _custom_unions_assign(unions: dict[str, Q]) -> dict[str, int]:
-    """The addresses of unions of whole buurten: those whose (latest) buurt is one of them, exactly the
-    addresses a covenant naming those buurten covers."""
-    counts = {}
-    for code, in_union in unions.items():
-        ids = Address.objects.filter(in_union).values_list("id", flat=True)
-        counts[code] = 0
-        for chunk in _chunks(ids.iterator(chunk_size=CHUNK), CHUNK):
-            AddressCustomArea.objects.bulk_create(
-                [AddressCustomArea(address_id=pk, area_code=code) for pk in chunk], batch_size=5000
-            )
-            counts[code] += len(chunk)
-    return counts
-
-
 def custom_areas_assign(codes: Iterable[str] | None = None) -> dict[str, int]:
-    """The addresses of custom areas (all, or those of ``codes``). Drawn as polygons: every address
+    """The addresses of custom areas drawn as polygons (all, or those of ``codes``): every address
     whose point lies inside (or on the edge of) the polygon, by the same point-in-polygon index as the
-    buurten (:class:`~smaakmaker.areas.pointinpolygon.PolygonIndex`); only the addresses within the
-    polygons' bounding box are read. A union of whole buurten: every address whose buurt is one of
-    them. Replaces the stored membership of those areas, in the caller's transaction; returns the
-    number of addresses per area. BAG data, no personal data."""
+    buurten (:class:`~smaakmaker.areas.pointinpolygon.PolygonIndex`). Replaces the stored membership
+    of those areas, in the caller's transaction; returns the number of addresses per area. Only the
+    addresses within the polygons' bounding box are read. BAG data, no personal data."""
     wanted, shapes = _custom_polygons(codes)
-    unions = _custom_unions(codes)
     if codes is not None:
         AddressCustomArea.objects.filter(area_code__in=list(codes)).delete()
     else:
-        AddressCustomArea.objects.exclude(area_code__in=[*wanted, *unions]).delete()
-        AddressCustomArea.objects.filter(area_code__in=[*wanted, *unions]).delete()
-    counts = _custom_unions_assign(unions)
+        AddressCustomArea.objects.exclude(area_code__in=wanted).delete()
+        AddressCustomArea.objects.filter(area_code__in=wanted).delete()
     if not wanted:
-        return counts
+        return {}
     index = PolygonIndex(wanted, shapes)
     min_lon, min_lat, max_lon, max_lat = shapely.total_bounds(shapes)
     rows = Address.objects.filter(
         longitude__gte=min_lon, longitude__lte=max_lon, latitude__gte=min_lat, latitude__lte=max_lat
     ).values_list("id", "longitude", "latitude")
-    counts.update(dict.fromkeys(wanted, 0))
+    counts = dict.fromkeys(wanted, 0)
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
         lon = np.fromiter((row[1] for row in chunk), dtype=float, count=len(chunk))
         lat = np.fromiter((row[2] for row in chunk), dtype=float, count=len(chunk))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from smaakmaker.access.models import Membership, Organisation
 from smaakmaker.access.services import api_token_create
 from smaakmaker.areas import services as area_services
-from smaakmaker.cases import address_imports, partner_files, services
+from smaakmaker.cases import partner_files, services
 from smaakmaker.cases.demo import covenant_setup
 from smaakmaker.cases.errors import RegisterError
 from smaakmaker.cases.models import Address, AddressCustomArea, Signal, SignalKind
@@ -177,36 +177,3 @@ def test_a_partner_file_under_an_area_only_covenant(park):
         .filter(pk__in=stored.values("pk"))
         .exists()
     )
-
-
-@pytest.mark.django_db
-def test_a_union_of_whole_buurten_covers_their_addresses_like_naming_the_buurten(demo_users):
-    """A custom area made of whole buurten (no boundary) holds the addresses of its buurten: a covenant
-    naming only its code grants those, for reading and recording, and nothing outside them (it covered
-    nothing before)."""
-    _groningen()
-    buurten = list(
-        Address.objects.exclude(buurt_code="")
-        .values_list("buurt_code", flat=True)
-        .distinct()
-        .order_by("buurt_code")
-    )
-    members, other = buurten[:2], buurten[2]
-    area = area_services.custom_area_create(name="Twee buurten", kind="overig", buurt_codes=members)
-    held = set(AddressCustomArea.objects.filter(area_code=area.code).values_list("address_id", flat=True))
-    assert held == set(Address.objects.filter(buurt_code__in=members).values_list("pk", flat=True))
-    covenant_setup(area_codes=[area.code], name="Convenant twee buurten (demo)")
-    professional = demo_users["professional"]
-    kind = SignalKind.objects.get(code="overlast")
-    inside = Address.objects.filter(buurt_code=members[0]).order_by("pk").first()
-    outside = Address.objects.filter(buurt_code=other).order_by("pk").first()
-    services.signal_record(actor=professional, address=inside, kind=kind, observed_on=timezone.localdate())
-    with pytest.raises(RegisterError):
-        services.signal_record(
-            actor=professional, address=outside, kind=kind, observed_on=timezone.localdate()
-        )
-    visible = set(Address.objects.visible_to(professional).values_list("pk", flat=True))
-    assert inside.pk in visible and outside.pk not in visible
-    # After an address import the membership is made again from the buurten.
-    AddressCustomArea.objects.filter(area_code=area.code).delete()
-    assert address_imports.custom_areas_assign()[area.code] == len(held)
