@@ -8,6 +8,7 @@ name. ``roles_sync`` (run after every migrate) makes the groups in the database 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -249,6 +250,26 @@ def is_custom_area_code(code: str) -> bool:
     return len(code) > 2 and code[:2] == "EG" and code[2:].isdigit()
 
 
+#: Set by the areas app (``areas.selectors.custom_area_unions``): for the custom-area codes given, those
+#: made of whole CBS areas (no boundary) with their members' codes. A covenant naming such an area covers
+#: exactly what naming its members covers, decided by the address's buurt like any named buurt; a drawn
+#: area is decided by the addresses stored inside its boundary.
+custom_area_unions: Callable[[list[str]], dict[str, list[str]]] | None = None
+
+
+def covenant_areas(area_codes: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A covenant's areas as ``(buurt-code prefixes, drawn custom areas)``: CBS codes by their prefix, a
+    union of whole CBS areas by its members' prefixes, a drawn area by its code. An unknown custom code
+    covers nothing."""
+    codes = list(area_codes)
+    custom = [code for code in codes if is_custom_area_code(code)]
+    unions = custom_area_unions(custom) if custom and custom_area_unions is not None else {}
+    prefixes = [area_prefix(code) for code in codes if not is_custom_area_code(code)]
+    for code in custom:
+        prefixes.extend(area_prefix(member) for member in unions.get(code, ()))
+    return tuple(dict.fromkeys(prefixes)), tuple(code for code in custom if code not in unions)
+
+
 def area_prefix(cbs_code: str) -> str:
     """``GM0363`` → ``0363``, ``WK0363FD`` → ``0363FD``, ``BU0363FD04`` → ``0363FD04``."""
     return cbs_code[2:]
@@ -383,11 +404,13 @@ def _snapshot_build(user, day, acting: int | None = None) -> PolicySnapshot:
             reuse.setdefault(target_id, set()).add(source_id)
             codes[source_id] = source_code
     partner_ids: dict[int, set[int]] = {}
+    areas: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     grants = []
     for row in rows:
         covenant = row.activity.covenant
         if covenant.pk not in partner_ids:
             partner_ids[covenant.pk] = set(covenant.partners.values_list("pk", flat=True))
+            areas[covenant.pk] = covenant_areas(covenant.area_codes)
         organisations = org_by_kind[row.organisation_kind] & partner_ids[covenant.pk]
         if not organisations:
             continue
@@ -400,10 +423,8 @@ def _snapshot_build(user, day, acting: int | None = None) -> PolicySnapshot:
                 compartment=row.activity.compartment,
                 readable_activity_ids=readable,
                 readable_activity_codes=frozenset(codes[pk] for pk in readable),
-                area_prefixes=tuple(
-                    area_prefix(code) for code in covenant.area_codes if not is_custom_area_code(code)
-                ),
-                custom_areas=tuple(code for code in covenant.area_codes if is_custom_area_code(code)),
+                area_prefixes=areas[covenant.pk][0],
+                custom_areas=areas[covenant.pk][1],
                 scope=row.scope,
                 level=row.level,
                 organisation_ids=frozenset(organisations),

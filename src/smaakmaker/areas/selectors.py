@@ -568,3 +568,19 @@ def custom_area_figures(*, area: Area) -> CustomFigures:
         )
     figures.years = sorted({year for row in figures.rows for year, v in row["series"] if v is not None})
     return figures
+
+
+def custom_area_unions(codes: Sequence[str]) -> dict[str, list[str]]:
+    """Of these custom-area codes, those made of whole CBS areas (no boundary), with the codes of their
+    member buurten, wijken or gemeenten (``access.policies.covenant_areas`` reads them)."""
+    rows = (
+        Area.objects.filter(code__in=list(codes), level=AreaLevel.CUSTOM, geometry__isnull=True)
+        .order_by("code", "members__code")
+        .values_list("code", "members__code", "members__level")
+    )
+    unions: dict[str, list[str]] = {}
+    for code, member, level in rows:
+        members = unions.setdefault(code, [])
+        if level in (AreaLevel.BUURT, AreaLevel.WIJK, AreaLevel.GEMEENTE):
+            members.append(member)
+    return unions

@@ -35,6 +35,22 @@ class WorkerBeat(models.Model):
         return f"{self.worker_id} ({self.hostname}:{self.pid})"
 
 
+class InstanceStart(models.Model):
+    """How this installation was started: ``without_demo`` when ``smaakmaker setup`` ran with
+    ``SMAAKMAKER_DEMO=0`` (the gemeente's own data). The fictional demo is never loaded into such a
+    database (``smaakmaker demo`` refuses), whatever the user names in it."""
+
+    without_demo = models.BooleanField(_("started without the demo"), default=False)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("start of the installation")
+        verbose_name_plural = _("start of the installation")
+
+    def __str__(self) -> str:
+        return f"zonder demo sinds {self.created:%Y-%m-%d}" if self.without_demo else "met demo"
+
+
 class RunStatus(models.TextChoices):
     QUEUED = "queued", _("queued")
     RUNNING = "running", _("running")

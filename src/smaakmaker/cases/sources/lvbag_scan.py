@@ -7,11 +7,16 @@ their URIs, whatever prefix the file gives them), the fields as elements holding
 references as containers holding only ``…Ref`` elements, a point as ``gml:pos``. It returns ``None``
 — and the caller parses the file with lxml ``iterparse`` as before — for anything else it meets:
 another encoding, a DOCTYPE (entities), a comment, CDATA or processing instruction, an entity or
-character reference, a namespace declared below the root, a default namespace, one of the names read
-in another namespace or without prefix, a field or reference container of another shape, a polygon
-(``posList``), something read outside an object, tags that do not balance (by count: a truncated or
-broken file), or text that is not UTF-8. Every value then reaches the same ``object_row`` as the
-lxml reader's, so rows, headers and problems are the same (tested against the lxml reader).
+character reference, a namespace declared below the root, a default namespace, a field or reference
+container of another shape, a polygon (``posList``), an object that does not end, something after the
+last object or a file that does not end with the root's end tag (truncated), or text that is not
+UTF-8. Every value then reaches the same ``object_row`` as the lxml reader's, so rows, headers and
+problems are the same for files as Kadaster's XSDs define them (tested against the lxml reader).
+
+Not checked, unlike libxml2 (ADR 0026): the well-formedness of elements it skips (a missing end tag of
+an element it does not read), a field it reads written in another namespace or without a prefix (it is
+not seen; lxml's ``{*}`` would take it), a field between two objects, and headers in another selecties
+namespace. Kadaster's XSDs allow none of these; a file that has them may read differently than lxml.
 
 The file is read in blocks of ``BLOCK`` bytes, cut after the last complete object: never whole.
 """

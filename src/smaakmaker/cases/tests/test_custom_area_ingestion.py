@@ -177,3 +177,51 @@ def test_a_partner_file_under_an_area_only_covenant(park):
         .filter(pk__in=stored.values("pk"))
         .exists()
     )
+
+
+@pytest.mark.django_db
+def test_a_union_of_whole_buurten_in_a_covenant_grants_what_naming_its_buurten_grants(demo_users):
+    """A custom area made of whole buurten (no boundary) is decided by the address's buurt, like its
+    buurten named one by one: by hand, in the register's visibility, through the API batch (a registered
+    and an unregistered BAG id answered alike), and at once when an address moves to another buurt."""
+    _groningen()
+    buurten = list(
+        Address.objects.exclude(buurt_code="")
+        .values_list("buurt_code", flat=True)
+        .distinct()
+        .order_by("buurt_code")
+    )
+    members, other = buurten[:2], buurten[2]
+    area = area_services.custom_area_create(name="Twee buurten", kind="overig", buurt_codes=members)
+    covenant_setup(area_codes=[area.code], name="Convenant twee buurten (demo)")
+    professional = demo_users["professional"]
+    kind = SignalKind.objects.get(code="overlast")
+    inside = Address.objects.filter(buurt_code=members[1]).order_by("pk").first()
+    outside = Address.objects.filter(buurt_code=other).order_by("pk").first()
+    services.signal_record(actor=professional, address=inside, kind=kind, observed_on=timezone.localdate())
+    with pytest.raises(RegisterError):
+        services.signal_record(
+            actor=professional, address=outside, kind=kind, observed_on=timezone.localdate()
+        )
+    visible = set(Address.objects.visible_to(professional).values_list("pk", flat=True))
+    assert inside.pk in visible and outside.pk not in visible
+    assert visible <= set(Address.objects.filter(buurt_code__in=members).values_list("pk", flat=True))
+
+    # The API batch: a BAG id another partner registered in a member buurt, and one nobody registered.
+    registered = Address.objects.filter(buurt_code=members[0]).exclude(pk=inside.pk).order_by("pk").first()
+    registered.bag_nummeraanduiding_id = "0014200000912345"
+    registered.save(update_fields=["bag_nummeraanduiding_id"])
+    _hidden_signal(registered)
+    client = _api(professional)
+    known = _ingest(client, [_item(registered)], "unie-bekend")
+    unknown = _ingest(client, [_item(registered, bag_id=UNKNOWN_BAG)], "unie-onbekend")
+    assert known.status_code == unknown.status_code, (known.content, unknown.content)
+
+    # The address moves to a buurt outside the union (a new year's boundaries): access follows at once.
+    Address.objects.filter(pk=inside.pk).update(buurt_code=other)
+    inside.refresh_from_db()
+    assert not Address.objects.visible_to(professional).filter(pk=inside.pk).exists()
+    with pytest.raises(RegisterError):
+        services.signal_record(
+            actor=professional, address=inside, kind=kind, observed_on=timezone.localdate()
+        )

@@ -40,6 +40,9 @@ import pandas as pd
 from ._data import SyntheticControlData, SyntheticControlSpec, build_matrices
 from ._errors import EffectEvaluationError
 from ._fit import (
+    CAPPED_OUTER_SOLVER,
+    EXCHANGE_OUTER_SOLVER,
+    FACE_OUTER_SOLVER,
     POWELL_OUTER_SOLVER,
     FitOptions,
     InsideHullSearch,
@@ -47,6 +50,7 @@ from ._fit import (
     as_data,
     exchange_applies,
     fit_data,
+    treated_inside_hull,
 )
 from ._solver import scale_predictors, solve_simplex_lsq
 
@@ -149,6 +153,24 @@ def _ratios(gaps: np.ndarray, pre: np.ndarray, post: np.ndarray) -> tuple[np.nda
     return pre_r, post_r, ratio
 
 
+def _procedure_of(result: SyntheticControlResult) -> str:
+    """How ``result``'s weights were found: ``"exchange"`` (inside the hull), ``"faces"`` (on a face of
+    the V simplex, or the capped V search beside it), ``"v"`` (the V search) or ``"given"`` (V given)."""
+    outer = result.solver.outer_solver
+    if outer == EXCHANGE_OUTER_SOLVER:
+        return "exchange"
+    if outer in (FACE_OUTER_SOLVER, CAPPED_OUTER_SOLVER):
+        return "faces"
+    return "v" if outer == POWELL_OUTER_SOLVER else "given"
+
+
+def _procedure_for(data: SyntheticControlData, search: InsideHullSearch) -> str:
+    """How the placebos' procedure ``search`` fits the treated unit of ``data`` (see :func:`_procedure_of`)."""
+    if not exchange_applies(data, search):
+        return "v"
+    return "exchange" if treated_inside_hull(data) else "faces"
+
+
 def placebo_in_space(
     data: pd.DataFrame | SyntheticControlData,
     spec: SyntheticControlSpec | None = None,
@@ -181,9 +203,7 @@ def placebo_in_space(
     treated_refitted = False
     if variant == "refit_v":
         options = replace(options, inside_hull_search=inside_hull_search)
-        if result.solver.outer_solver == POWELL_OUTER_SOLVER and exchange_applies(
-            problem, inside_hull_search
-        ):
+        if _procedure_of(result) != _procedure_for(problem, inside_hull_search):
             result, treated_refitted = fit_data(problem, options, check_hull=False), True
     if problem.n_donors < 2:
         raise EffectEvaluationError(

@@ -186,3 +186,14 @@ def test_refit_placebos_in_two_spawned_processes_equal_one_process() -> None:
     two = placebo_in_space(data, result=main, variant="refit_v", options=QUICK, n_jobs=2)
     np.testing.assert_array_equal(one.gaps.to_numpy(), two.gaps.to_numpy())
     assert (one.p_value, one.rank) == (two.p_value, two.rank)
+
+
+def test_a_main_fit_with_a_given_v_is_refitted_for_the_statistic_like_the_placebos(pool) -> None:
+    """Whatever produced the main fit (here V given), the treated unit's statistic comes from the
+    placebos' procedure whenever that procedure would fit it otherwise."""
+    assert treated_inside_hull(pool)
+    k = len(pool.predictor_names)
+    given = fit_data(pool, QUICK, v=np.full(k, 1.0 / k))
+    test = placebo_in_space(pool, result=given, variant="refit_v", options=QUICK)
+    assert test.treated_refitted
+    assert test.treated_ratio == fit_data(pool, FACES, check_hull=False).rmspe_ratio

@@ -293,6 +293,30 @@ def test_the_demo_is_never_loaded_into_an_instance_started_without_it(settings, 
     assert not Area.objects.exists()
 
 
+@pytest.mark.parametrize("username", ["beheerder", None])
+def test_the_demo_is_refused_after_a_start_without_it_whatever_the_user_names(
+    settings, monkeypatch, username
+):
+    """The first beheerder may well be called "beheerder" (a demo user name), or not be made yet: the
+    start without the demo is recorded, and the demo is refused on it."""
+    from smaakmaker.common.models import InstanceStart
+
+    settings.DEMO = False
+    monkeypatch.setitem(os.environ, "EERSTE_WACHTWOORD", PASSWORD)
+    extra = {"beheerder": username, "password_from_env": "EERSTE_WACHTWOORD"} if username else {}
+    call_command("setup", stdout=io.StringIO(), **extra)
+    assert InstanceStart.objects.filter(without_demo=True).count() == 1
+    call_command("setup", stdout=io.StringIO(), **({"beheerder": username} if username else {}))
+    assert InstanceStart.objects.count() == 1  # marked once
+    settings.DEMO = True
+    with pytest.raises(CommandError, match="zonder demo begonnen"):
+        call_command("setup", stdout=io.StringIO())
+    assert list(get_user_model().objects.values_list("username", flat=True)) == (
+        [username] if username else []
+    )
+    assert not Area.objects.exists()
+
+
 def test_the_usual_signal_kinds_come_with_the_covenants_activities(admin, empty, demo_users):
     from datetime import date
 

@@ -17,13 +17,18 @@ from rich.console import Console
 from rich.table import Table
 
 from smaakmaker.access.demo import DEMO_PASSWORD, DEMO_USERS
+from smaakmaker.common.models import InstanceStart
 
 DOMAINS = ("access", "areas", "cases", "plans", "monitoring")
 
 
 def started_without_demo() -> bool:
-    """Whether the database holds users but none of the demo's: an instance started from nothing
-    (``SMAAKMAKER_DEMO=0``), whose real data the fictional demo must never be mixed into."""
+    """Whether this database was started without the demo (``smaakmaker setup`` with
+    ``SMAAKMAKER_DEMO=0`` leaves :class:`~smaakmaker.common.models.InstanceStart`), or, for a database
+    started before that mark existed, holds users but none of the demo's: the gemeente's own data, which
+    the fictional demo must never be mixed into."""
+    if InstanceStart.objects.filter(without_demo=True).exists():
+        return True
     users = get_user_model().objects
     return users.exists() and not users.filter(username__in=[u.username for u in DEMO_USERS]).exists()
 
@@ -36,7 +41,7 @@ class Command(BaseCommand):
             raise CommandError("Demo data can only be loaded with SMAAKMAKER_DEMO on (never in production).")
         if started_without_demo():
             raise CommandError(
-                "Deze database is zonder demo begonnen (er zijn gebruikers, maar geen demogebruikers): de "
+                "Deze database is zonder demo begonnen (smaakmaker setup met SMAAKMAKER_DEMO=0): de "
                 "fictieve demo wordt er niet in geladen. Start deze instantie met scripts/run --zonder-demo "
                 "of SMAAKMAKER_DEMO=0. Er is niets geladen."
             )

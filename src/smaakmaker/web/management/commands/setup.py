@@ -20,6 +20,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from smaakmaker.common.models import InstanceStart
+
 
 def first_admin_exists() -> bool:
     return get_user_model().objects.filter(is_superuser=True, is_active=True).exists()
@@ -48,6 +50,9 @@ class Command(BaseCommand):
                 )
             call_command("demo", stdout=self.stdout, stderr=self.stderr)
             return
+        # Marked before anything else: from now on the demo is refused in this database (smaakmaker demo).
+        if not InstanceStart.objects.filter(without_demo=True).exists():
+            InstanceStart.objects.create(without_demo=True)
         url = "de pagina Eerste start (/eerste-start/)"
         if first_admin_exists():
             self.stdout.write(f"Zonder demo. Een beheerder bestaat al; na het inloggen volgt {url}.")
