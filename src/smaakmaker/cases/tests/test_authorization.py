@@ -306,3 +306,36 @@ def test_api_token_acts_for_its_organisation_only(world):
 
     assert seen(police) == {"overlast_pol_A1", "hennep_A1"}
     assert seen(wijkteam) == {"overlast_pol_A1", "zorg_R1_A1", "zorg_R2_A1"}
+
+
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_api_searches_by_a_custom_area_code_every_role(world, api, username):
+    """The searches take a drawn custom area's code (ADR 0027) under the same policy: every role finds
+    exactly what it sees of the addresses inside (A1 here), nothing of the others."""
+    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
+    from smaakmaker.cases.models import AddressCustomArea
+
+    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
+    Area.objects.create(
+        code="EG0001",
+        level=AreaLevel.CUSTOM,
+        name="Getekend gebied",
+        gemeente_code="GM0363",
+        custom_kind=CustomKind.values[0],
+        geometry={"type": "Polygon", "coordinates": [ring]},
+    )
+    AddressCustomArea.objects.create(address=world.addresses["A1"], area_code="EG0001")
+    client = api(username)
+    register = username not in NO_REGISTER
+    body = {"buurt_code": "EG0001"}
+    cases = client.post("/api/v1/cases/search", body, content_type="application/json")
+    found = client.post("/api/v1/addresses/search", body, content_type="application/json")
+    assert cases.status_code == found.status_code == (200 if register else 403)
+    if not register:
+        return
+    expected_case = {str(world.case.uuid)} if EXPECTED_CASES.get(username) else set()
+    assert {c["uuid"] for c in cases.json()["results"]} == expected_case
+    keys = {
+        k for k, a in world.addresses.items() if str(a.uuid) in {x["uuid"] for x in found.json()["results"]}
+    }
+    assert keys == EXPECTED_ADDRESSES.get(username, set()) & {"A1"}
