@@ -207,13 +207,22 @@ _STAGE_AREA = "smaakmaker_address_area_stage"
 
 
 class _Stage:
-    """Temporary tables for one import; rows are staged per chunk and written set-based."""
+    """Temporary tables for one import; rows are staged per chunk and written set-based.
 
-    def __init__(self):
+    ``bulk``: the register holds no address yet (a gemeente's first import). Then the tables are
+    locked, their non-unique indexes dropped (the database's own definitions are kept and run again
+    at the end, in the same transaction), and the rows go straight into the address and area tables
+    with ids taken from the table's own sequence: no staging, no join, no index kept up row by row.
+    Every row is new, so nothing can conflict; the unique indexes stay and still check."""
+
+    def __init__(self, *, bulk: bool = False):
         self.connection = connections[DEFAULT_DB_ALIAS]
         self.vendor = self.connection.vendor
         self.now = timezone.now()
         self.cache_size = None
+        self.bulk = bulk
+        self.restore: list[str] = []  # statements that put back what ``bulk`` dropped
+        self.next_id = 0
         with self.connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 # A page cache of 128 MiB for this import's connection (SQLite's default is 2 MiB):
@@ -238,6 +247,63 @@ class _Stage:
                 f"CREATE {temp} TABLE {_STAGE_AREA} (bag_nummeraanduiding_id varchar(16), year integer, "
                 "buurt_code varchar(10), wijk_code varchar(8), gemeente_code varchar(6))"
             )
+        if bulk:
+            self._bulk_begin()
+
+    def _bulk_begin(self) -> None:
+        tables = [Address._meta.db_table, AddressArea._meta.db_table]
+        with self.connection.cursor() as cursor:
+            if self.vendor == "postgresql":
+                # Checks an enclosing transaction left pending would forbid the DDL: run them now.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+                cursor.execute(f"LOCK TABLE {tables[0]}, {tables[1]} IN ACCESS EXCLUSIVE MODE")
+                cursor.execute(
+                    "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                    "JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+                    "WHERE t.relname = ANY(%s) AND NOT x.indisunique AND NOT x.indisprimary "
+                    "AND t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema()) "
+                    "ORDER BY c.relname",
+                    [tables],
+                )
+                indexes = cursor.fetchall()
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [tables[0]])
+                self.sequence = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s)", [self.sequence])
+                self.next_id = cursor.fetchone()[0]
+                # The area table's foreign key too: checked once for all rows when it is added again,
+                # not row by row at the commit (whose pending checks would also forbid the indexes).
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f' ORDER BY conname",
+                    [tables[1]],
+                )
+                for name, definition in cursor.fetchall():
+                    quoted = self.connection.ops.quote_name(name)
+                    cursor.execute(f"ALTER TABLE {tables[1]} DROP CONSTRAINT {quoted}")
+                    self.restore.append(f"ALTER TABLE {tables[1]} ADD CONSTRAINT {quoted} {definition}")
+            else:
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN (%s, %s) "
+                    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name",
+                    tables,
+                )
+                indexes = cursor.fetchall()
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [tables[0]])
+                found = cursor.fetchone()
+                self.next_id = (found[0] if found else 0) + 1
+            for name, definition in indexes:
+                cursor.execute(f"DROP INDEX {self.connection.ops.quote_name(name)}")
+                self.restore.insert(0, definition)
+
+    def finish(self) -> None:
+        """After the last chunk: the dropped indexes (and foreign key) back, the id sequence moved on."""
+        with self.connection.cursor() as cursor:
+            for statement in self.restore:
+                cursor.execute(statement)
+            self.restore = []
+            if self.bulk and self.vendor == "postgresql":
+                cursor.execute("SELECT setval(%s, %s, false)", [self.sequence, self.next_id])
 
     def _uuid_type(self) -> str:
         return "uuid" if self.vendor == "postgresql" else "char(32)"
@@ -252,9 +318,7 @@ class _Stage:
         text = raw.tobytes().hex()
         return [text[i : i + 32] for i in range(0, 32 * count, 32)]
 
-    def _load(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        if not rows:
-            return
+    def _load(self, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
         with self.connection.cursor() as cursor:
             if self.vendor == "postgresql":
                 with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -264,19 +328,35 @@ class _Stage:
                 marks = ", ".join(["%s"] * len(columns))
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608 - constant table and column names
 
-    def write(self, addresses: list[tuple], areas: list[tuple]) -> None:
-        """``addresses``: (kind, *_COLUMNS) with kind "n" (new) or "c" (changed); ``areas``:
-        (nummeraanduiding id, year, buurt, wijk, gemeente)."""
-        uuids = self._uuids(len(addresses))
-        self._load(
-            _STAGE,
-            ("kind", "uuid", *_COLUMNS),
-            [(row[0], key, *row[1:]) for row, key in zip(addresses, uuids, strict=True)],
-        )
+    def write(self, addresses: list[list], areas: list[list]) -> None:
+        """``addresses``: the columns (kind, *_COLUMNS), kind "n" (new) or "c" (changed); ``areas``:
+        the columns (position in ``addresses``, year, buurt, wijk, gemeente). See ``_rows``."""
+        kinds, *columns = addresses
+        positions, *area_values = areas
+        count = len(kinds)
+        uuids = self._uuids(count)
+        area_columns = ("year", "buurt_code", "wijk_code", "gemeente_code")
+        if self.bulk and self.vendor == "postgresql":
+            first = self.next_id
+            self.next_id += count
+            now = [self.now] * count
+            self._load(
+                Address._meta.db_table,
+                ("id", "uuid", "created", "updated", *_COLUMNS),
+                zip(range(first, self.next_id), uuids, now, now, *columns, strict=True),
+            )
+            self._load(
+                AddressArea._meta.db_table,
+                ("address_id", *area_columns),
+                zip([first + position for position in positions], *area_values, strict=True),
+            )
+            return
+        self._load(_STAGE, ("kind", "uuid", *_COLUMNS), zip(kinds, uuids, *columns, strict=True))
+        ids = columns[0]
         self._load(
             _STAGE_AREA,
-            ("bag_nummeraanduiding_id", "year", "buurt_code", "wijk_code", "gemeente_code"),
-            areas,
+            ("bag_nummeraanduiding_id", *area_columns),
+            zip([ids[position] for position in positions], *area_values, strict=True),
         )
         table = Address._meta.db_table
         area_table = AddressArea._meta.db_table
@@ -301,7 +381,7 @@ class _Stage:
                 f"AND {table}.bag_nummeraanduiding_id = s.bag_nummeraanduiding_id",
                 [self.now],
             )
-            if areas:
+            if positions:
                 cursor.execute(
                     f"INSERT INTO {area_table} (address_id, year, buurt_code, wijk_code, gemeente_code) "  # noqa: S608 - constant table and column names
                     f"SELECT a.id, t.year, t.buurt_code, t.wijk_code, t.gemeente_code FROM {_STAGE_AREA} t "
@@ -351,12 +431,14 @@ def _apply(
     """Write the records that are new or changed; mark those in scope but absent as withdrawn.
     ``withdraw_scope()`` gives the gemeente codes the input covers completely (None: all)."""
     existing = _existing(source)
+    # An empty register (a gemeente's first import): written in bulk, see ``_Stage``.
+    bulk = not existing and not Address.objects.exists()
     # The polygons are built in a thread while the first part files are parsed (the import waits on
     # the parse workers then); read from the database here, in this transaction.
     builder = ThreadPoolExecutor(1, thread_name_prefix="boundaries")
     building = builder.submit(_boundary_build, *_boundary_texts())
     years: list[_Year] | None = None
-    stage = _Stage()
+    stage = _Stage(bulk=bulk)
     try:
         for chunk in _chunks(records, CHUNK):
             if years is None:
@@ -377,11 +459,12 @@ def _apply(
                     result.unchanged += 1
             if picked:
                 addresses, areas = _rows(picked, years, source=source, today=today, result=result)
-                stage.write(addresses, [(addresses[area[0]][1], *area[1:]) for area in areas])
+                stage.write(addresses, areas)
                 created = sum(1 for kind, *_ in picked if kind == "n")
                 result.created += created
                 result.updated += len(picked) - created
             progress(_("Addresses"), result.read, 0)
+        stage.finish()
         if withdraw_scope is not None:
             # Absent from an input that covers its gemeente: withdrawn, never deleted. Its hash is
             # cleared so that it is rewritten (and no longer withdrawn) when a later input has it again.
@@ -412,9 +495,10 @@ def _cut(values: tuple | list, limit: int) -> tuple | list:
 
 
 def _rows(picked, years: list[_Year], *, source: str, today: date, result: AddressImportResult):
-    """The rows to stage for ``picked`` (kind, record, hash): addresses as (kind, *_COLUMNS) and
-    their areas as (position in ``picked``, year, buurt, wijk, gemeente). Column by column: the
-    records are transposed once, the points transformed and assigned as arrays."""
+    """The rows to stage for ``picked`` (kind, record, hash), column by column (the records are
+    transposed once, the points transformed and assigned as arrays): the addresses as the columns
+    (kind, *_COLUMNS), and their areas as the columns (position in ``picked``, year, buurt, wijk,
+    gemeente). ``zip(*columns)`` gives the rows; a writer zips what it needs once."""
     count = len(picked)
     kinds, records, hashes = zip(*picked, strict=True)
     (ids, objects, _types, streets, numbers, letters, additions, postcodes, cities, uses, statuses) = list(
@@ -426,10 +510,13 @@ def _rows(picked, years: list[_Year], *, source: str, today: date, result: Addre
     y = np.fromiter((r.y for r in records), dtype=float, count=count)
     lon, lat = rd_to_wgs84(x, y)
     latest = [""] * count
-    areas: list[tuple] = []
+    positions: list[int] = []
+    area_years: list[int] = []
+    buurten: list[str] = []
+    wijken: list[str] = []
+    area_gemeenten: list[str] = []
     for boundary in years:
         assignment = boundary.index.assign(lon, lat)
-        codes, wijken, gemeente_of = boundary.index.codes, boundary.wijk, boundary.gemeente
         found = assignment.index >= 0
         result.in_buurt[boundary.year] = result.in_buurt.get(boundary.year, 0) + int(found.sum())
         result.ambiguous[boundary.year] = result.ambiguous.get(boundary.year, 0) + int(
@@ -437,44 +524,44 @@ def _rows(picked, years: list[_Year], *, source: str, today: date, result: Addre
         )
         outside = result.outside.setdefault(boundary.year, Counter())
         outside.update(cities[position] for position in np.flatnonzero(~found).tolist())
-        year = boundary.year
-        for position, polygon in enumerate(assignment.index.tolist()):
-            if polygon < 0:
-                areas.append((position, year, "", "", ""))
-            else:
-                areas.append((position, year, codes[polygon], wijken[polygon], gemeente_of[polygon]))
-                latest[position] = codes[polygon]
+        # position -1 (no buurt) reads the blank appended at the end of each list
+        polygons = assignment.index.tolist()
+        codes = [*boundary.index.codes, ""]
+        these = [codes[polygon] for polygon in polygons]
+        buurten.extend(these)
+        wijken.extend(map([*boundary.wijk, ""].__getitem__, polygons))
+        area_gemeenten.extend(map([*boundary.gemeente, ""].__getitem__, polygons))
+        positions.extend(range(count))
+        area_years.extend([boundary.year] * count)
+        latest = [code or earlier for code, earlier in zip(these, latest, strict=True)]
 
     def floats(values: np.ndarray) -> list[float | None]:
         return [value if value == value else None for value in values.tolist()]  # NaN → None
 
     has_point = np.isfinite(x)
-    addresses = list(
-        zip(
-            kinds,
-            ids,
-            objects,
-            _cut(streets, 120),
-            numbers,
-            _cut(letters, 1),
-            _cut(additions, 4),
-            _cut(postcodes, 6),
-            _cut(cities, 80),
-            latest,
-            [source] * count,
-            _cut(uses, 200),
-            _cut(statuses, 60),
-            _cut(gemeenten, 4),
-            floats(np.where(has_point, x, np.nan)),
-            floats(np.where(has_point, y, np.nan)),
-            floats(np.where(has_point, lon, np.nan)),
-            floats(np.where(has_point, lat, np.nan)),
-            [today if gone else None for gone in withdrawn],
-            hashes,
-            strict=True,
-        )
-    )
-    return addresses, areas
+    addresses = [
+        kinds,
+        ids,
+        objects,
+        _cut(streets, 120),
+        numbers,
+        _cut(letters, 1),
+        _cut(additions, 4),
+        _cut(postcodes, 6),
+        _cut(cities, 80),
+        latest,
+        [source] * count,
+        _cut(uses, 200),
+        _cut(statuses, 60),
+        _cut(gemeenten, 4),
+        floats(np.where(has_point, x, np.nan)),
+        floats(np.where(has_point, y, np.nan)),
+        floats(np.where(has_point, lon, np.nan)),
+        floats(np.where(has_point, lat, np.nan)),
+        [today if gone else None for gone in withdrawn],
+        hashes,
+    ]
+    return addresses, [positions, area_years, buurten, wijken, area_gemeenten]
 
 
 def _finish(result: AddressImportResult, *, actor, origin: Origin | None, source_name: str, notes: list[str]):
@@ -640,9 +727,10 @@ def _list_rows_without_id(rows: list[AddressRecord], result: AddressImportResult
     years = boundary_years()
     result.years = [y.year for y in years]
     picked = [("n", row, row.content_hash()) for row in rows]
-    addresses, areas = _rows(
+    columns, area_columns = _rows(
         picked, years, source=AddressSource.LIST, today=timezone.localdate(), result=result
     )
+    addresses, areas = list(zip(*columns, strict=True)), list(zip(*area_columns, strict=True))
     by_position: dict[int, list[tuple]] = {}
     for position, *rest in areas:
         by_position.setdefault(position, []).append(rest)

@@ -135,6 +135,49 @@ def test_reimport_changes_nothing_and_a_newer_extract_applies_changes(tmp_path, 
     assert leaving.withdrawn_on is None and (back.created, back.updated, back.withdrawn) == (0, 2, 0)
 
 
+def _schema() -> dict:
+    """The address and area tables' indexes and constraints as the database describes them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return {
+            table: connection.introspection.get_constraints(cursor, table)
+            for table in (Address._meta.db_table, AddressArea._meta.db_table)
+        }
+
+
+@pytest.mark.django_db
+def test_first_import_into_an_empty_register_is_written_in_bulk_and_puts_everything_back(monkeypatch):
+    """An empty register is filled in bulk (non-unique indexes, and on PostgreSQL the area table's
+    foreign key, dropped and made again at the end; ids from the table's sequence): afterwards the
+    tables' indexes and constraints are what they were, the ids follow on, and a later import is the
+    ordinary set-based one."""
+    modes = []
+    stage = address_imports._Stage
+
+    def spy(*, bulk=False):
+        modes.append(bulk)
+        return stage(bulk=bulk)
+
+    monkeypatch.setattr(address_imports, "_Stage", spy)
+    before = _schema()
+    earlier = Address.objects.create(street="Weg", house_number=1, city="Elders", postcode="1234AB")
+    used = earlier.id
+    earlier.delete()  # the register is empty again, but this id was used
+    result = address_imports.bag_extract_import(paths=[DOESBURG])
+    assert modes == [True] and result.created == 8
+    assert _schema() == before
+    ids = sorted(Address.objects.values_list("id", flat=True))
+    assert ids[0] > used and ids == list(range(ids[0], ids[0] + 8))
+    assert AddressArea.objects.filter(address_id__in=ids).count() == AddressArea.objects.count()
+    later = Address.objects.create(street="Weg", house_number=2, city="Elders", postcode="1234AB")
+    assert later.id > ids[-1]
+    # Not empty any more: the next import stages and writes set-based, and changes nothing.
+    again = address_imports.bag_extract_import(paths=[DOESBURG])
+    assert modes == [True, False] and (again.created, again.updated, again.unchanged) == (0, 0, 8)
+    assert _schema() == before
+
+
 @pytest.mark.django_db
 def test_import_needs_the_permission(demo_users):
     with pytest.raises(NotPermitted):
