@@ -18,7 +18,11 @@ from smaakmaker.access.policies import SCOPE_AREA, policy_snapshot
 NOTHING = Q(pk__in=[])
 
 
-def _area_q(prefixes: tuple[str, ...], buurt_field: str, custom_areas=(), address_field: str = "") -> Q:
+def area_q(prefixes: tuple[str, ...], buurt_field: str, custom_areas=(), address_field: str = "") -> Q:
+    """The rows whose address lies in these areas: its buurt code (``buurt_field``) starts with one of
+    the prefixes, or its point lies in one of the drawn custom areas (``address_field``: the address's
+    id). Covenant grants (``grant_filter``) and the register's area filters
+    (``cases.selectors._area_filter``) both cover an area through this."""
     q = NOTHING
     for prefix in prefixes:
         q |= Q(**{f"{buurt_field}__startswith": "BU" + prefix})
@@ -114,7 +118,7 @@ def grant_filter(
         )
     result = None
     for (area_prefixes, custom_areas, scope, organisation_ids, case_activity), activity_ids in terms.items():
-        q = Q(**{f"{activity_field}__in": sorted(activity_ids)}) & _area_q(
+        q = Q(**{f"{activity_field}__in": sorted(activity_ids)}) & area_q(
             area_prefixes, buurt_field, custom_areas, address_field
         )
         if scope != SCOPE_AREA:

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from smaakmaker.access.audit import Origin, Processing, Result, audit_record, records_for_subject
 from smaakmaker.access.models import Compartment
-from smaakmaker.access.policies import is_custom_area_code, policy_snapshot
+from smaakmaker.access.policies import area_covers, covenant_areas, is_custom_area_code, policy_snapshot
+from smaakmaker.areas.models import Area, AreaLevel
 from smaakmaker.cases import alerts, workflow
 from smaakmaker.cases.errors import NotPermitted, NotVisible, PurposeMissing
 from smaakmaker.cases.models import (
@@ -39,6 +40,7 @@ from smaakmaker.cases.models import (
     Signal,
     SignalKind,
 )
+from smaakmaker.cases.querysets import area_q
 from smaakmaker.common.compiled import CompiledQuery, Slot, plans
 from smaakmaker.common.snapshots import SnapshotCache
 
@@ -376,8 +378,6 @@ _CASE_FILTER_SLOTS = {
     # buurt, whatever the copy says.
     "buurt": ("buurt", Slot("~buurt~", Address._meta.get_field("buurt_code"))),
     "status": ("status", Slot("~status~", Case._meta.get_field("status"))),
-    # A custom area drawn as a polygon: the addresses whose point lies inside it.
-    "eigen": ("address__in", Slot("~eigen~", AddressCustomArea._meta.get_field("area_code"))),
 }
 
 
@@ -398,18 +398,20 @@ _LISTED = (
 )
 
 
-def _case_list_queries(user, names: list[str], limit: int, offset: int) -> dict[str, CompiledQuery]:
-    """One page of the visible cases filtered on ``names`` (``_CASE_FILTER_SLOTS`` or an address field),
-    with the number of matches, and the participants of the page's cases."""
+def _case_list_queries(
+    user, names: list[str], limit: int, offset: int, custom_area: tuple | None = None
+) -> dict[str, CompiledQuery]:
+    """One page of the visible cases filtered on ``names`` (``_CASE_FILTER_SLOTS`` or an address field)
+    and on a custom area (``_custom_area_terms``, part of the SQL: no slot), with the number of matches,
+    and the participants of the page's cases."""
     qs = Case.objects.visible_to(user)
+    if custom_area is not None:
+        qs = qs.filter(_custom_area_q(custom_area, "address__"))
     slots = {}
     for name in names:
         lookup, slot = _CASE_FILTER_SLOTS.get(name) or (f"address__{name}", _address_slot(name, name))
         if lookup == "buurt":
             qs = qs.filter(buurt_code=slot.sentinel, address__buurt_code=slot.sentinel)
-        elif lookup == "address__in":
-            inside = AddressCustomArea.objects.filter(area_code=slot.sentinel).values("address_id")
-            qs = qs.filter(address__in=inside)
         else:
             qs = qs.filter(**{lookup: slot.sentinel})
         slots[name] = slot
@@ -440,12 +442,16 @@ def cases_list(
     register_required(user, "cases.view_case")
     purpose = purpose_check(purpose)
     started = timezone.now()
-    values = {("eigen" if is_custom_area_code(buurt_code) else "buurt"): buurt_code} if buurt_code else {}
+    custom_area = _custom_area_terms(buurt_code) if is_custom_area_code(buurt_code) else None
+    values = {"buurt": buurt_code} if buurt_code and custom_area is None else {}
     if status:
         values["status"] = status
     values.update({key: value for key, value in (address_filter or {}).items() if value not in (None, "")})
-    shape = ("case.list", tuple(sorted(values)), limit, offset)
-    queries = _compiled(user, shape, lambda: _case_list_queries(user, sorted(values), limit, offset))
+    # a custom area's terms are in the SQL, so in the shape (a union whose members change compiles anew)
+    shape = ("case.list", tuple(sorted(values)), custom_area, limit, offset)
+    queries = _compiled(
+        user, shape, lambda: _case_list_queries(user, sorted(values), limit, offset, custom_area)
+    )
     with transaction.atomic():
         plans("generic")  # one buurt: the same plan whichever (common.compiled.plans)
         page = queries["page"].run(**values)
@@ -519,12 +525,28 @@ def addresses_search(
     return addresses_search_page(user=user, purpose=purpose, origin=origin, limit=limit, **filters)[0]
 
 
-def _area_lookup(code: str, address_path: str) -> dict:
-    """The filter on an address's area: its buurt code, or a custom area (``EG0001``) whose boundary
-    holds its point."""
+def _custom_area_terms(code: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a custom area's code (``EG0001``) covers as a filter, exactly what a covenant naming it covers
+    (``access.policies.covenant_areas``): ``(buurt-code prefixes, drawn custom areas)``. A union of whole
+    buurten (wijken, gemeenten) gives its members' prefixes, so it finds what naming them finds; a drawn
+    area gives its code (the addresses stored inside its boundary); an unknown one finds nothing."""
+    return covenant_areas([code])
+
+
+def _custom_area_q(terms: tuple[tuple[str, ...], tuple[str, ...]], address_path: str) -> Q:
+    """``_custom_area_terms`` as a filter on the rows whose address (``address_path``: "" for addresses,
+    "address__" for rows with an address) lies in the area."""
+    prefixes, drawn = terms
+    address_field = f"{address_path.removesuffix('__')}_id" if address_path else "pk"
+    return area_q(prefixes, f"{address_path}buurt_code", drawn, address_field)
+
+
+def _area_filter(code: str, address_path: str) -> Q:
+    """The filter on an address's area: its buurt code, or a custom area's code (``EG0001``,
+    ``_custom_area_terms``). Every area filter of the register (case list, agenda, searches) takes this."""
     if is_custom_area_code(code):
-        return {f"{address_path}custom_areas__area_code": code}
-    return {f"{address_path}buurt_code": code}
+        return _custom_area_q(_custom_area_terms(code), address_path)
+    return Q(**{f"{address_path}buurt_code": code})
 
 
 def addresses_search_page(
@@ -538,7 +560,7 @@ def addresses_search_page(
     for key in ("bag_nummeraanduiding_id", "postcode", "house_number", "buurt_code"):
         value = filters.get(key)
         if value not in (None, ""):
-            qs = qs.filter(**_area_lookup(value, "") if key == "buurt_code" else {key: value})
+            qs = qs.filter(_area_filter(value, "") if key == "buurt_code" else Q(**{key: value}))
     for key in ("house_letter", "house_number_addition"):  # 5A, 12-2 (BAG keeps them apart)
         value = filters.get(key)
         if value:
@@ -591,8 +613,9 @@ def _agenda_address_ids(*, user, buurt_code: str, today: date):
         .select_related("address", "regie_organisation")
     )
     if buurt_code:
-        signals = signals.filter(**_area_lookup(buurt_code, "address__"))
-        cases = cases.filter(**_area_lookup(buurt_code, "address__"))
+        in_area = _area_filter(buurt_code, "address__")  # signals and cases both name their address
+        signals = signals.filter(in_area)
+        cases = cases.filter(in_area)
     by_address: dict[int, list[Signal]] = {}
     for signal in signals.select_related("kind", "activity", "source_organisation"):
         by_address.setdefault(signal.address_id, []).append(signal)
@@ -671,15 +694,25 @@ def buurt_codes_visible(*, user) -> list[str]:
 
 
 def custom_area_codes_visible(*, user) -> list[str]:
-    """The custom areas drawn as polygons that hold an address of a visible case (the case list's
-    filter offers them beside the buurten)."""
-    return sorted(
-        set(
-            AddressCustomArea.objects.filter(
-                address_id__in=Case.objects.visible_to(user).values("address_id")
-            ).values_list("area_code", flat=True)
+    """The custom areas that hold an address of a visible case (the case list's filter offers them beside
+    the buurten): a drawn one by the addresses stored inside its boundary, a union of whole buurten by its
+    members' buurten (``_custom_area_terms``)."""
+    visible = Case.objects.visible_to(user)
+    codes = set(
+        AddressCustomArea.objects.filter(address_id__in=visible.values("address_id")).values_list(
+            "area_code", flat=True
         )
     )
+    unions = list(
+        Area.objects.filter(level=AreaLevel.CUSTOM, geometry__isnull=True).values_list("code", flat=True)
+    )
+    if unions:
+        buurten = set(visible.values_list("address__buurt_code", flat=True))
+        for code in unions:
+            prefixes, _drawn = _custom_area_terms(code)
+            if any(area_covers(prefixes, buurt) for buurt in buurten):
+                codes.add(code)
+    return sorted(codes)
 
 
 # --- Inzage (AVG art. 15) -----------------------------------------------------------------------

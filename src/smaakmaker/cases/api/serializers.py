@@ -102,8 +102,9 @@ class BuurtCodeField(serializers.CharField):
         "type": "string",
         "pattern": "^(BU[0-9]{4}[0-9A-Z]{4}|EG[0-9]{4,8})$",
         "maxLength": 10,
-        "description": "A CBS buurt code (BU0363FD04), or the code of a custom area drawn as a boundary "
-        "(EG0001): the addresses whose point lies inside it.",
+        "description": "A CBS buurt code (BU0363FD04), or the code of a custom area (EG0001): one drawn as "
+        "a boundary finds the addresses whose point lies inside it, one made of whole buurten finds what "
+        "its buurten find.",
     }
 )
 class AreaFilterField(serializers.CharField):

@@ -4,6 +4,8 @@ with objects of other organisations and compartments. Exact visible sets, not on
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -339,3 +341,89 @@ def test_api_searches_by_a_custom_area_code_every_role(world, api, username):
         k for k, a in world.addresses.items() if str(a.uuid) in {x["uuid"] for x in found.json()["results"]}
     }
     assert keys == EXPECTED_ADDRESSES.get(username, set()) & {"A1"}
+
+
+def _union_of_the_worlds_buurten() -> str:
+    """A custom area made of the world's two buurten (no boundary): the covenant's BU0363FD04 (A1, A2, A4)
+    and BU0363FD03 outside the covenant area (A3)."""
+    from smaakmaker.areas import services as area_services
+    from smaakmaker.areas.models import Area, AreaLevel
+
+    for code in ("BU0363FD03", "BU0363FD04"):
+        Area.objects.get_or_create(
+            code=code, defaults={"level": AreaLevel.BUURT, "name": code, "gemeente_code": "GM0363"}
+        )
+    union = area_services.custom_area_create(
+        name="Twee buurten", kind="overig", buurt_codes=["BU0363FD03", "BU0363FD04"]
+    )
+    assert union.geometry is None
+    return union.code
+
+
+def _found_by_area(client, code: str) -> dict:
+    """What each area filter of the API answers for ``code``: status and the rows found (by uuid)."""
+    body = {"buurt_code": code}
+    answers = {
+        "GET /cases": client.get(f"/api/v1/cases?buurtCode={code}"),
+        "GET /agenda": client.get(f"/api/v1/agenda?buurtCode={code}"),
+        "POST /cases/search": client.post("/api/v1/cases/search", body, content_type="application/json"),
+        "POST /addresses/search": client.post(
+            "/api/v1/addresses/search", body, content_type="application/json"
+        ),
+    }
+    found = {}
+    for name, response in answers.items():
+        if response.status_code != 200:
+            found[name] = (response.status_code, None, "")
+            continue
+        rows = response.json()["results"]
+        key = (lambda r: r["address"]["uuid"]) if name == "GET /agenda" else (lambda r: r["uuid"])
+        found[name] = (200, sorted(json.dumps(r, sort_keys=True) for r in rows), {key(r) for r in rows})
+    return found
+
+
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_api_filters_by_a_union_of_whole_buurten_find_what_its_buurten_find_every_role(world, api, username):
+    """A custom area made of whole buurten used as a filter (ADR 0027) finds exactly what naming its
+    buurten finds, row for row, through the same visibility: never more than the role may see (the
+    police sees nothing of care, A3 outside the covenant area stays hidden from everyone)."""
+    code = _union_of_the_worlds_buurten()
+    client = api(username)
+    union = _found_by_area(client, code)
+    by_buurt = [_found_by_area(client, buurt) for buurt in ("BU0363FD04", "BU0363FD03")]
+    for name, (status, rows, keys) in union.items():
+        assert status == (403 if username in NO_REGISTER else 200), name
+        if status != 200:
+            continue
+        assert rows == sorted(r for found in by_buurt for r in found[name][1]), name
+        assert keys == set().union(*(found[name][2] for found in by_buurt)), name
+        text = " ".join(rows)
+        assert not {m for m in (f"omschrijving-{k}" for k in world.signals) if m in text} - {
+            f"omschrijving-{k}" for k in EXPECTED_SIGNALS.get(username, set())
+        }, name
+        if username == "wijkagent":
+            assert "zorg" not in text and "Bewoner" not in text, name
+    if username in NO_REGISTER:
+        return
+    uuids = {str(a.uuid): k for k, a in world.addresses.items()}
+    assert {uuids[u] for u in union["POST /addresses/search"][2]} == EXPECTED_ADDRESSES[username]
+    expected_case = {str(world.case.uuid)} if EXPECTED_CASES.get(username) else set()
+    assert union["GET /cases"][2] == union["POST /cases/search"][2] == expected_case
+
+
+@pytest.mark.parametrize("username", ["regisseur", "wijkagent"])
+def test_case_list_page_filters_by_a_union_of_whole_buurten(world, client, username):
+    """The case list page offers the union where it holds a visible case, and lists what its buurt lists."""
+    code = _union_of_the_worlds_buurten()
+    client.force_login(world.users[username])
+    union = client.get(reverse("cases:index") + f"?buurt_code={code}")
+    buurt = client.get(reverse("cases:index") + "?buurt_code=BU0363FD04")
+    assert union.status_code == buurt.status_code == 200
+    cases = [c.pk for c in union.context["cases"]]
+    assert cases == [c.pk for c in buurt.context["cases"]]
+    if EXPECTED_CASES.get(username):
+        assert cases == [world.case.pk]
+        assert code in dict(union.context["form"].fields["buurt_code"].choices)
+    else:
+        assert cases == []
+        assert code not in dict(union.context["form"].fields["buurt_code"].choices)
