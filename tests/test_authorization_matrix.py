@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -881,4 +882,182 @@ def test_matrix_writes_on_hidden_objects_answer_404_whatever_the_body(full_world
                 problems.append(f"{name} {body}: logged {_activities_logged_since(before)}")
     w.ivs["iv-zorg-A1"].refresh_from_db()
     assert w.ivs["iv-zorg-A1"].status == "concept"
+    assert not problems, f"{username}:\n" + "\n".join(problems)
+
+
+# --- a custom area's profile, with figures ----------------------------------------------------------
+
+#: The custom areas' profile, printable wijkanalyse and PDF where figures exist (apportioned from the
+#: Dobbebuurt): every role gets them, aggregates only (no marker, no street, no address's uuid).
+K_UNION = lambda w: {"code": UNION_AREA}  # noqa: E731
+UNION_AREA = "EG0002"
+PROFILE_ROUTES: list[tuple[str, str, Route]] = [
+    (f"{name} {code}", name, Route(api=name.startswith("api:"), kwargs=kwargs, markers=lambda u: set()))
+    for code, kwargs in ((CUSTOM_AREA, K_CUSTOM), (UNION_AREA, K_UNION))
+    for name in ("api:area-profile", "areas:detail", "areas:report", "areas:report_pdf")
+]
+
+
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_matrix_a_custom_areas_profile_with_figures_every_role(full_world, client, username):
+    from smaakmaker.areas.models import Area, AreaLevel, CustomKind, ImportBatch, Indicator, IndicatorValue
+    from smaakmaker.cases.models import AddressCustomArea
+
+    buurt = Area.objects.get(code="BU0363FD04")
+    indicator = Indicator.objects.create(
+        key="test_overlast", label="Overlastmeldingen (test)", unit="per 1000", theme="veiligheid"
+    )
+    batch = ImportBatch.objects.create(source="test", sha256="x", kind="test")
+    for year, value in ((2022, 12.0), (2023, 10.0)):
+        IndicatorValue.objects.create(area=buurt, indicator=indicator, year=year, value=value, batch=batch)
+    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
+    drawn = Area.objects.create(
+        code=CUSTOM_AREA,
+        level=AreaLevel.CUSTOM,
+        name="Getekend gebied",
+        gemeente_code="GM0363",
+        custom_kind=CustomKind.values[0],
+        geometry={"type": "Polygon", "coordinates": [ring]},
+    )
+    drawn.members.set([buurt])
+    AddressCustomArea.objects.create(address=full_world.addresses["A1"], area_code=CUSTOM_AREA)
+    union = Area.objects.create(
+        code=UNION_AREA,
+        level=AreaLevel.CUSTOM,
+        name="Hele buurt",
+        gemeente_code="GM0363",
+        custom_kind=CustomKind.values[0],
+    )
+    union.members.set([buurt])
+    problems = _route_problems(full_world, client, username, PROFILE_ROUTES)
+    api_client = full_world.api(username)
+    for code in (CUSTOM_AREA, UNION_AREA):
+        response = api_client.get(reverse("api:area-profile", kwargs={"code": code}))
+        body = response.json()
+        values = {i["indicator"]: i["value"] for i in body["indicators"]}
+        if not (body["estimated"] and values.get("test_overlast") == 10.0 and body["year"] == 2023):
+            problems.append(f"{code}: the profile holds no estimated figures: {body}")
+        text = response.content.decode()
+        private = ["Fictiefstraat"] + [str(a.uuid) for a in full_world.addresses.values()]
+        if any(p in text for p in private):
+            problems.append(f"{code}: the profile names an address")
+    assert not problems, f"{username}:\n" + "\n".join(problems)
+
+
+# --- POST /signals under a covenant that names only a custom area ------------------------------------
+
+#: The signal kinds each demo user's organisation may record under the demo covenant (its write grants:
+#: access/covenant_template.py), written out by hand; the other roles have no ``cases.add_signal``.
+WRITES = {
+    "regisseur": {"overlast"},
+    "professional": {"overlast", "woonfraude"},
+    "consulent": {"overlast", "woonfraude"},
+    "wijkagent": {"overlast", "hennep-drugs"},
+    "wijkteam": {"overlast", "zorgsignaal"},
+}
+SIGNAL_KINDS = ("overlast", "woonfraude", "zorgsignaal", "hennep-drugs")
+UNKNOWN_BAG = "0363200000099999"
+
+
+@pytest.fixture
+def area_only_world(demo_users):
+    """The demo covenant naming only a drawn custom area (ADR 0020, 0027): A1 lies inside it, A2 in the
+    same buurt outside it and holds the police's data; a BAG id the register does not know."""
+    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
+    from smaakmaker.cases.demo import covenant_setup
+    from smaakmaker.cases.models import Address, AddressCustomArea, Signal, SignalKind
+    from smaakmaker.cases.tests.conftest import _address
+
+    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
+    Area.objects.create(
+        code=CUSTOM_AREA,
+        level=AreaLevel.CUSTOM,
+        name="Getekend gebied",
+        gemeente_code="GM0363",
+        custom_kind=CustomKind.values[0],
+        geometry={"type": "Polygon", "coordinates": [ring]},
+    )
+    covenant_setup(area_codes=[CUSTOM_AREA], name="Convenant getekend gebied (demo)")
+    inside, outside = _address("A1", 1), _address("A2", 2)
+    AddressCustomArea.objects.create(address=inside, area_code=CUSTOM_AREA)
+    kind = SignalKind.objects.get(code="hennep-drugs")
+    Signal.objects.create(
+        address=outside,
+        kind=kind,
+        activity=kind.activity,
+        source_organisation=Organisation.objects.get(kind="politie", is_demo=True),
+        observed_on=date.today(),
+        description="omschrijving-verborgen",
+    )
+    assert not Address.objects.filter(bag_nummeraanduiding_id=UNKNOWN_BAG).exists()
+    return {"users": demo_users, "inside": inside, "outside": outside}
+
+
+def _signal_item(address, kind: str, bag_id: str = "") -> dict:
+    return {
+        "bag_nummeraanduiding_id": bag_id or address.bag_nummeraanduiding_id,
+        "address": {
+            "street": address.street,
+            "house_number": address.house_number,
+            "postcode": address.postcode,
+            "city": address.city,
+            "buurt_code": address.buurt_code,
+        },
+        "kind": kind,
+        "observed_on": date.today().isoformat(),
+        "description": "",
+    }
+
+
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_matrix_api_signals_under_a_covenant_naming_only_a_custom_area(area_only_world, username):
+    """Who may record through ``POST /signals`` under a covenant naming only a drawn area: the
+    organisations with a write grant for the kind's activity, at an address inside the boundary; every
+    refusal (a kind it may not record, an address outside with another partner's data) answers exactly
+    as the same item at a BAG id the register does not know, and stores nothing."""
+    from smaakmaker.cases.models import Address, Signal
+    from smaakmaker.cases.tests.test_custom_area_ingestion import _api
+
+    w = area_only_world
+    client = _api(w["users"][username])
+    problems = []
+
+    def post(item, key):
+        return client.post(
+            "/api/v1/signals",
+            {"signals": [item]},
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=f"{username}-{key}",
+        )
+
+    for kind in SIGNAL_KINDS:
+        before = Signal.objects.count()
+        answers = {
+            "inside": post(_signal_item(w["inside"], kind), f"{kind}-inside"),
+            "outside": post(_signal_item(w["outside"], kind), f"{kind}-outside"),
+            "unknown": post(_signal_item(w["outside"], kind, UNKNOWN_BAG), f"{kind}-unknown"),
+        }
+        if not has(username, "cases.add_signal"):
+            statuses = {name: r.status_code for name, r in answers.items()}
+            if set(statuses.values()) != {403}:
+                problems.append(f"{kind}: {statuses}, expected 403 without cases.add_signal")
+            continue
+        writes = kind in WRITES.get(username, set())
+        expected = {"inside": 201 if writes else 400, "outside": 400, "unknown": 400}
+        for name, response in answers.items():
+            if response.status_code != expected[name]:
+                problems.append(f"{kind} {name}: {response.status_code}, expected {expected[name]}")
+        unknown = answers["unknown"]
+        for name in ("outside",) + (() if writes else ("inside",)):
+            refused = answers[name]
+            if (refused.status_code, refused.json()) != (unknown.status_code, unknown.json()):
+                problems.append(f"{kind} {name}: refused unlike an unknown address: {refused.content}")
+            if sorted(refused.headers) != sorted(unknown.headers):
+                problems.append(f"{kind} {name}: headers differ from an unknown address's")
+        if Signal.objects.count() != before + (1 if writes else 0):
+            problems.append(f"{kind}: stored {Signal.objects.count() - before} signals")
+        if "omschrijving-verborgen" in b"".join(r.content for r in answers.values()).decode():
+            problems.append(f"{kind}: an answer shows the hidden signal")
+    if Address.objects.filter(bag_nummeraanduiding_id=UNKNOWN_BAG).exists():
+        problems.append("the unknown BAG id was registered")
     assert not problems, f"{username}:\n" + "\n".join(problems)
