@@ -1061,3 +1061,41 @@ def test_matrix_api_signals_under_a_covenant_naming_only_a_custom_area(area_only
     if Address.objects.filter(bag_nummeraanduiding_id=UNKNOWN_BAG).exists():
         problems.append("the unknown BAG id was registered")
     assert not problems, f"{username}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_matrix_api_address_registration_under_a_covenant_naming_only_a_custom_area(
+    area_only_world, username
+):
+    """``POST /addresses`` under a covenant naming only a drawn area: the request carries no point, so the
+    point of the address the register holds for the BAG id decides (the same areas as ``POST /signals``).
+    Inside: registered (201, the data sent) for whoever records signals; an address outside the area and a
+    BAG id the register does not know: refused alike, byte for byte, and nothing is stored."""
+    from smaakmaker.cases.models import Address
+    from smaakmaker.cases.tests.test_custom_area_ingestion import _api
+    from smaakmaker.cases.tests.test_oracles import _address_body, _same
+
+    w = area_only_world
+    client = _api(w["users"][username])
+    count = Address.objects.count()
+
+    def post(bag_id):
+        return client.post(
+            "/api/v1/addresses", _address_body(bag_id, "BU0363FD04"), content_type="application/json"
+        )
+
+    inside = post(w["inside"].bag_nummeraanduiding_id)
+    outside = post(w["outside"].bag_nummeraanduiding_id)
+    unknown = post(UNKNOWN_BAG)
+    writes = username in WRITES
+    assert has(username, "cases.add_signal") == writes
+    assert (inside.status_code, outside.status_code, unknown.status_code) == (
+        (201 if writes else 403),
+        403,
+        403,
+    ), (inside.content, outside.content)
+    if writes:
+        assert inside.json()["uuid"] == str(w["inside"].uuid) and inside.json()["street"] == "Fictiefstraat"
+    _same(outside, unknown)
+    assert Address.objects.count() == count
+    assert "omschrijving-verborgen" not in outside.content.decode()

@@ -89,14 +89,15 @@ class BulkWriteCheck:
     (an API batch) or for every address inside (a partner file: one query however long the file); the
     answer is kept per activity, buurt and set of custom areas."""
 
-    def __init__(self, actor, *, organisation_id: int, bag_ids: list[str] | None = None):
+    def __init__(self, actor, *, organisation_id: int | None, bag_ids: list[str] | None = None):
         self.actor = actor
         self.organisation_id = organisation_id
         codes = sorted(
             {
                 code
                 for grant in grants_for(actor)
-                if grant.level == LEVEL_WRITE and organisation_id in grant.organisation_ids
+                if grant.level == LEVEL_WRITE
+                and (organisation_id is None or organisation_id in grant.organisation_ids)
                 for code in grant.custom_areas
             }
         )
@@ -137,10 +138,22 @@ class BulkWriteCheck:
         return self._answers[key]
 
 
-def _writes_in_area(actor, buurt_code: str) -> bool:
-    """Whether a covenant grant lets this user record data of some activity in this buurt."""
+def _writes_in_area(actor, buurt_code: str, *, bag_id: str = "") -> bool:
+    """Whether a covenant grant lets this user record data of some activity at an address in this buurt,
+    or at the registered address with this BAG id inside a drawn custom area the grant names: the areas
+    its point lies in are read as ``BulkWriteCheck`` reads them for an API batch (a BAG id the register
+    does not hold, or holds without a point, lies in no area) and decided as ``grant_to_write`` decides
+    (``area_covers``)."""
+    areas = (
+        BulkWriteCheck(actor, organisation_id=None, bag_ids=[bag_id]).by_bag_id.get(bag_id, ())
+        if bag_id
+        else ()
+    )
     return any(
-        grant.level == LEVEL_WRITE and area_covers(grant.area_prefixes, buurt_code)
+        grant.level == LEVEL_WRITE
+        and area_covers(
+            grant.area_prefixes, buurt_code, custom_areas=grant.custom_areas, address_custom_areas=areas
+        )
         for grant in grants_for(actor)
     )
 
@@ -261,11 +274,16 @@ def address_register(
     """Register a BAG address (public data) so signals can refer to it; an address registered before is
     reused as it is (its data are not changed).
 
-    Needs ``cases.add_signal`` and a covenant grant to record data in the address's buurt (else
-    ``NotPermitted``). Whether the address was registered before changes nothing the caller can tell:
-    the register is no oracle for which addresses it knows (the audit record says it).
+    Needs ``cases.add_signal`` and a covenant grant to record data in the address's buurt, or in a drawn
+    custom area that the point of the registered address with this BAG id lies in (public BAG geography:
+    points come from address imports only, never from a request), else ``NotPermitted``, the same for an
+    address outside the area and one the register does not know. Whether the address was registered
+    before changes nothing else the caller can tell: the register is no oracle for which addresses it
+    knows (the audit record says it).
     """
-    if not actor.has_perm("cases.add_signal") or not _writes_in_area(actor, buurt_code):
+    if not actor.has_perm("cases.add_signal") or not _writes_in_area(
+        actor, buurt_code, bag_id=bag_nummeraanduiding_id
+    ):
         raise NotPermitted(
             _("No active covenant grants your organisation and role to record data in this area.")
         )

@@ -110,9 +110,11 @@ class RegisterView(APIView):
 class AddressRegisterView(RegisterView):
     @extend_schema(
         summary="Register a BAG address (or find the registered one)",
-        description="Needs a covenant grant to record data in the address's buurt (else 403). The answer "
-        "is the same whether the register knew the address or not: 201 with the address's register id and "
-        "the data you sent, never what the register held before.",
+        description="Needs a covenant grant to record data in the address's buurt, or in a custom area "
+        "drawn as a boundary that the point of the address the register holds for this BAG id lies in "
+        "(points come from BAG imports only); else 403, alike for an address outside the area and one the "
+        "register does not know. The answer is the same whether the register knew the address or not: 201 "
+        "with the address's register id and the data you sent, never what the register held before.",
         request=s.AddressRegisterSerializer,
         responses={201: s.AddressSerializer},
         tags=TAGS,
