@@ -114,18 +114,7 @@ def wijkanalyse_pdf(context: dict[str, Any]) -> bytes:
     table = Table(
         rows, colWidths=[4.6 * cm, 1.6 * cm, 1.9 * cm, 1.7 * cm, 1.3 * cm, 2.2 * cm, 2.5 * cm], repeatRows=1
     )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (1, 1), (4, -1), "RIGHT"),
-                *band_rows,
-            ]
-        )
-    )
+    table.setStyle(_table_style(right_to=4, extra=band_rows))
     story += [table, Spacer(1, 0.3 * cm), para("Vergelijkbare gebieden", styles.heading)]
     story.append(
         para(", ".join(f"{p['name']} ({p['code']})" for p in context["peers"]) or "geen", styles.body)
@@ -206,17 +195,23 @@ def custom_area_pdf(context: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def _table_style(*, right_to: int = -1, extra: list[tuple] | tuple = ()) -> TableStyle:
+    """The style of the reports' tables (the wijkanalyse's and a custom area's): small type, a grey header
+    row, a grid, and the figures (columns 1 to ``right_to``) aligned right; ``extra`` adds commands (the
+    score bands' colours)."""
+    return TableStyle(
+        [
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("ALIGN", (1, 1), (right_to, -1), "RIGHT"),
+            *extra,
+        ]
+    )
+
+
 def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=1)
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONTSIZE", (0, 0), (-1, -1), 8),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
-                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
-            ]
-        )
-    )
+    table.setStyle(_table_style())
     return table
