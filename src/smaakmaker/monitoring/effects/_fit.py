@@ -343,15 +343,24 @@ def _faces(problem: NestedProblem) -> list[tuple[int, NestedProblem]]:
     return found
 
 
+def inside_hull_procedure(data: SyntheticControlData, search: InsideHullSearch) -> str:
+    """How ``search`` fits the treated unit of ``data``: ``"exchange"`` (inside the hull: ``"exchange"``,
+    ``"exchange_faces"``), ``"faces"`` (on a face of the V simplex: ``"exchange_faces"``) or ``"v"`` (the
+    plain V search). One hull check: the scaled problem is built and solved once."""
+    if search == "v":
+        return "v"
+    problem = _scaled_problem(data)
+    if problem.n_predictors < 2:
+        return "v"
+    if inside_hull(problem):
+        return "exchange"
+    return "faces" if search == "exchange_faces" and _faces(problem) else "v"
+
+
 def exchange_applies(data: SyntheticControlData, search: InsideHullSearch) -> bool:
     """Whether ``search`` fits the treated unit of ``data`` otherwise than the plain V search: inside
     the hull (``"exchange"``, ``"exchange_faces"``), or on a face of the V simplex (``"exchange_faces"``)."""
-    if search == "v":
-        return False
-    problem = _scaled_problem(data)
-    if problem.n_predictors < 2:
-        return False
-    return inside_hull(problem) or (search == "exchange_faces" and bool(_faces(problem)))
+    return inside_hull_procedure(data, search) != "v"
 
 
 def _face_fit(

@@ -48,9 +48,8 @@ from ._fit import (
     InsideHullSearch,
     SyntheticControlResult,
     as_data,
-    exchange_applies,
     fit_data,
-    treated_inside_hull,
+    inside_hull_procedure,
 )
 from ._solver import scale_predictors, solve_simplex_lsq
 
@@ -166,9 +165,7 @@ def _procedure_of(result: SyntheticControlResult) -> str:
 
 def _procedure_for(data: SyntheticControlData, search: InsideHullSearch) -> str:
     """How the placebos' procedure ``search`` fits the treated unit of ``data`` (see :func:`_procedure_of`)."""
-    if not exchange_applies(data, search):
-        return "v"
-    return "exchange" if treated_inside_hull(data) else "faces"
+    return inside_hull_procedure(data, search)
 
 
 def placebo_in_space(
