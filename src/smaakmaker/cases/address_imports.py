@@ -434,18 +434,30 @@ def _apply(
     # An empty register (a gemeente's first import): written in bulk, see ``_Stage``.
     bulk = not existing and not Address.objects.exists()
     # The polygons are built in a thread while the first part files are parsed (the import waits on
-    # the parse workers then); read from the database here, in this transaction.
-    builder = ThreadPoolExecutor(1, thread_name_prefix="boundaries")
-    building = builder.submit(_boundary_build, *_boundary_texts())
+    # the parse workers then); read from the database here, in this transaction. The same thread then
+    # places each chunk's points (RD → WGS84, point in polygon: GEOS and PROJ let go of the GIL) while
+    # this one writes the chunk before and joins the next.
+    geo = ThreadPoolExecutor(1, thread_name_prefix="boundaries")
+    building = geo.submit(_boundary_build, *_boundary_texts())
     years: list[_Year] | None = None
     stage = _Stage(bulk=bulk)
+    waiting = None  # the chunk whose points are being placed: (picked, placing, today)
+
+    def write(picked, placing, today) -> None:
+        addresses, areas = _rows(
+            picked, years, source=source, today=today, result=result, placed=placing.result()
+        )
+        stage.write(addresses, areas)
+        created = sum(1 for kind, *_ in picked if kind == "n")
+        result.created += created
+        result.updated += len(picked) - created
+
     try:
         for chunk in _chunks(records, CHUNK):
             if years is None:
                 years = building.result()
                 result.years = [y.year for y in years]
             result.read += len(chunk)
-            today = stand_date() or timezone.localdate()
             picked: list[tuple[str, AddressRecord, int]] = []
             for record in chunk:
                 key = int(record.nummeraanduiding_id)
@@ -457,13 +469,15 @@ def _apply(
                     picked.append(("c", record, content_hash))
                 else:
                     result.unchanged += 1
+            if waiting is not None:
+                write(*waiting)
+                waiting = None
             if picked:
-                addresses, areas = _rows(picked, years, source=source, today=today, result=result)
-                stage.write(addresses, areas)
-                created = sum(1 for kind, *_ in picked if kind == "n")
-                result.created += created
-                result.updated += len(picked) - created
+                placing = geo.submit(_place, years, [record for _kind, record, _hash in picked])
+                waiting = (picked, placing, stand_date() or timezone.localdate())
             progress(_("Addresses"), result.read, 0)
+        if waiting is not None:
+            write(*waiting)
         stage.finish()
         if withdraw_scope is not None:
             # Absent from an input that covers its gemeente: withdrawn, never deleted. Its hash is
@@ -483,7 +497,7 @@ def _apply(
         if years is None:
             result.years = [y.year for y in building.result()]
     finally:
-        builder.shutdown(wait=True, cancel_futures=True)
+        geo.shutdown(wait=True, cancel_futures=True)
         stage.drop()
 
 
@@ -494,11 +508,29 @@ def _cut(values: tuple | list, limit: int) -> tuple | list:
     return [value[:limit] for value in values]
 
 
-def _rows(picked, years: list[_Year], *, source: str, today: date, result: AddressImportResult):
+def _place(years: list[_Year], records) -> tuple:
+    """The records' points: RD (x, y), WGS84 (lon, lat) and their buurt in each year (see ``_rows``)."""
+    count = len(records)
+    x = np.fromiter((r.x for r in records), dtype=float, count=count)
+    y = np.fromiter((r.y for r in records), dtype=float, count=count)
+    lon, lat = rd_to_wgs84(x, y)
+    return x, y, lon, lat, [boundary.index.assign(lon, lat) for boundary in years]
+
+
+def _rows(
+    picked,
+    years: list[_Year],
+    *,
+    source: str,
+    today: date,
+    result: AddressImportResult,
+    placed: tuple | None = None,
+):
     """The rows to stage for ``picked`` (kind, record, hash), column by column (the records are
-    transposed once, the points transformed and assigned as arrays): the addresses as the columns
-    (kind, *_COLUMNS), and their areas as the columns (position in ``picked``, year, buurt, wijk,
-    gemeente). ``zip(*columns)`` gives the rows; a writer zips what it needs once."""
+    transposed once, the points transformed and assigned as arrays, by ``_place`` unless ``placed``
+    gives its answer): the addresses as the columns (kind, *_COLUMNS), and their areas as the columns
+    (position in ``picked``, year, buurt, wijk, gemeente). ``zip(*columns)`` gives the rows; a writer
+    zips what it needs once."""
     count = len(picked)
     kinds, records, hashes = zip(*picked, strict=True)
     (ids, objects, _types, streets, numbers, letters, additions, postcodes, cities, uses, statuses) = list(
@@ -506,17 +538,14 @@ def _rows(picked, years: list[_Year], *, source: str, today: date, result: Addre
     )[:11]
     withdrawn = [record.withdrawn for record in records]
     gemeenten = [record.gemeente_code for record in records]
-    x = np.fromiter((r.x for r in records), dtype=float, count=count)
-    y = np.fromiter((r.y for r in records), dtype=float, count=count)
-    lon, lat = rd_to_wgs84(x, y)
+    x, y, lon, lat, assignments = placed if placed is not None else _place(years, records)
     latest = [""] * count
     positions: list[int] = []
     area_years: list[int] = []
     buurten: list[str] = []
     wijken: list[str] = []
     area_gemeenten: list[str] = []
-    for boundary in years:
-        assignment = boundary.index.assign(lon, lat)
+    for boundary, assignment in zip(years, assignments, strict=True):
         found = assignment.index >= 0
         result.in_buurt[boundary.year] = result.in_buurt.get(boundary.year, 0) + int(found.sum())
         result.ambiguous[boundary.year] = result.ambiguous.get(boundary.year, 0) + int(
