@@ -922,7 +922,7 @@ def bench(args) -> None:
     for name, what, seconds, cpu, workers, run, load in rows:
         if run is None:  # the baseline: CPU of its per-address loop, extrapolated
             print(
-                f"| {name} | {what} | ≈ {seconds:,.0f} | ≈ {n / seconds:,.0f} | ≈ {workers:,.0f} (loop only) | ≈ {n / workers:,.0f} | | {load or ''} |"
+                f"| {name} | {what} | ≈ {seconds:,.0f} | ≈ {n / seconds:,.0f} | ≈ {workers:,.0f} (loop only) | ≈ {n / workers:,.0f} | | {f'{load:.1f}' if load else ''} |"
             )
             continue
         total = cpu + workers
