@@ -751,13 +751,12 @@ CUSTOM_ROUTES: list[tuple[str, str, Route]] = [
 ]
 
 
-@pytest.mark.parametrize("username", ALL_USERS)
-def test_matrix_a_custom_area_where_a_buurt_code_is_taken(full_world, client, username):
+def _drawn_area():
+    """The drawn custom area CUSTOM_AREA: a small triangle in Amsterdam (A1 is placed inside it by hand)."""
     from smaakmaker.areas.models import Area, AreaLevel, CustomKind
-    from smaakmaker.cases.models import AddressCustomArea
 
     ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
-    Area.objects.create(
+    return Area.objects.create(
         code=CUSTOM_AREA,
         level=AreaLevel.CUSTOM,
         name="Getekend gebied",
@@ -765,6 +764,13 @@ def test_matrix_a_custom_area_where_a_buurt_code_is_taken(full_world, client, us
         custom_kind=CustomKind.values[0],
         geometry={"type": "Polygon", "coordinates": [ring]},
     )
+
+
+@pytest.mark.parametrize("username", ALL_USERS)
+def test_matrix_a_custom_area_where_a_buurt_code_is_taken(full_world, client, username):
+    from smaakmaker.cases.models import AddressCustomArea
+
+    _drawn_area()
     # A1 lies inside (as the point-in-polygon assignment stores it); the other addresses outside.
     AddressCustomArea.objects.create(address=full_world.addresses["A1"], area_code=CUSTOM_AREA)
     problems = _route_problems(full_world, client, username, CUSTOM_ROUTES)
@@ -910,15 +916,7 @@ def test_matrix_a_custom_areas_profile_with_figures_every_role(full_world, clien
     batch = ImportBatch.objects.create(source="test", sha256="x", kind="test")
     for year, value in ((2022, 12.0), (2023, 10.0)):
         IndicatorValue.objects.create(area=buurt, indicator=indicator, year=year, value=value, batch=batch)
-    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
-    drawn = Area.objects.create(
-        code=CUSTOM_AREA,
-        level=AreaLevel.CUSTOM,
-        name="Getekend gebied",
-        gemeente_code="GM0363",
-        custom_kind=CustomKind.values[0],
-        geometry={"type": "Polygon", "coordinates": [ring]},
-    )
+    drawn = _drawn_area()
     drawn.members.set([buurt])
     AddressCustomArea.objects.create(address=full_world.addresses["A1"], area_code=CUSTOM_AREA)
     union = Area.objects.create(
@@ -963,20 +961,11 @@ UNKNOWN_BAG = "0363200000099999"
 def area_only_world(demo_users):
     """The demo covenant naming only a drawn custom area (ADR 0020, 0027): A1 lies inside it, A2 in the
     same buurt outside it and holds the police's data; a BAG id the register does not know."""
-    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
     from smaakmaker.cases.demo import covenant_setup
     from smaakmaker.cases.models import Address, AddressCustomArea, Signal, SignalKind
     from smaakmaker.cases.tests.conftest import _address
 
-    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
-    Area.objects.create(
-        code=CUSTOM_AREA,
-        level=AreaLevel.CUSTOM,
-        name="Getekend gebied",
-        gemeente_code="GM0363",
-        custom_kind=CustomKind.values[0],
-        geometry={"type": "Polygon", "coordinates": [ring]},
-    )
+    _drawn_area()
     covenant_setup(area_codes=[CUSTOM_AREA], name="Convenant getekend gebied (demo)")
     inside, outside = _address("A1", 1), _address("A2", 2)
     AddressCustomArea.objects.create(address=inside, area_code=CUSTOM_AREA)
