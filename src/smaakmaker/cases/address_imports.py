@@ -209,11 +209,12 @@ _STAGE_AREA = "smaakmaker_address_area_stage"
 class _Stage:
     """Temporary tables for one import; rows are staged per chunk and written set-based.
 
-    ``bulk``: the register holds no address yet (a gemeente's first import). Then the tables are
-    locked, their non-unique indexes dropped (the database's own definitions are kept and run again
-    at the end, in the same transaction), and the rows go straight into the address and area tables
-    with ids taken from the table's own sequence: no staging, no join, no index kept up row by row.
-    Every row is new, so nothing can conflict; the unique indexes stay and still check."""
+    ``bulk``: the register holds no address yet (a gemeente's first import, ADR 0029). Then the
+    address and area tables' non-unique indexes are dropped (the database's own definitions are kept
+    and run again at the end, in the same transaction); on PostgreSQL the tables are locked, the area
+    table's foreign key dropped and added again at the end, and the rows ``COPY``d straight into both
+    tables with ids from the table's own sequence: no staging, no join. Every row is new, so nothing
+    can conflict; the primary keys and unique indexes stay and still check."""
 
     def __init__(self, *, bulk: bool = False):
         self.connection = connections[DEFAULT_DB_ALIAS]
