@@ -254,6 +254,16 @@ class _Stage:
     def _bulk_begin(self) -> None:
         tables = [Address._meta.db_table, AddressArea._meta.db_table]
         with self.connection.cursor() as cursor:
+            # Another import may have filled the register since the caller looked: hold the write lock
+            # first (a concurrent import commits before it is granted), then look again.
+            if self.vendor == "postgresql":
+                cursor.execute(f"LOCK TABLE {tables[0]}, {tables[1]} IN SHARE ROW EXCLUSIVE MODE")
+            else:
+                cursor.execute(f"UPDATE {tables[0]} SET id = id WHERE 0 = 1")  # noqa: S608 - constant table name
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {tables[0]})")  # noqa: S608 - constant table name
+            if cursor.fetchone()[0]:
+                self.bulk = False
+                return
             if self.vendor == "postgresql":
                 # Checks an enclosing transaction left pending would forbid the DDL: run them now.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -441,7 +451,7 @@ def _apply(
     geo = ThreadPoolExecutor(1, thread_name_prefix="boundaries")
     building = geo.submit(_boundary_build, *_boundary_texts())
     years: list[_Year] | None = None
-    stage = _Stage(bulk=bulk)
+    stage: _Stage | None = None
     waiting = None  # the chunk whose points are being placed: (picked, placing, today)
 
     def write(picked, placing, today) -> None:
@@ -454,6 +464,9 @@ def _apply(
         result.updated += len(picked) - created
 
     try:
+        stage = _Stage(bulk=bulk)
+        if bulk and not stage.bulk:  # another import filled the register meanwhile
+            existing = _existing(source)
         for chunk in _chunks(records, CHUNK):
             if years is None:
                 years = building.result()
@@ -499,7 +512,8 @@ def _apply(
             result.years = [y.year for y in building.result()]
     finally:
         geo.shutdown(wait=True, cancel_futures=True)
-        stage.drop()
+        if stage is not None:
+            stage.drop()
 
 
 def _cut(values: tuple | list, limit: int) -> tuple | list:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
 from smaakmaker.access.models import AuditRecord, Organisation
@@ -175,6 +176,115 @@ def test_first_import_into_an_empty_register_is_written_in_bulk_and_puts_everyth
     # Not empty any more: the next import stages and writes set-based, and changes nothing.
     again = address_imports.bag_extract_import(paths=[DOESBURG])
     assert modes == [True, False] and (again.created, again.updated, again.unchanged) == (0, 0, 8)
+    assert _schema() == before
+
+
+def _groningen_list_with_ids(tmp_path) -> Path:
+    """The bundled Groningen 2017 list with a nummeraanduiding id per row (made up, in Groningen's
+    range), so that it is imported by id like a BAG source: 242 addresses, 4 outside the 2017 buurten."""
+    lines = GRONINGEN.read_text(encoding="utf-8").splitlines()
+    rows = [lines[0] + ",nummeraanduiding_id"]
+    rows += [f"{line},{14200000000000 + i:016d}" for i, line in enumerate(lines[1:])]
+    path = tmp_path / "lijst-met-ids.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _addresses_with_areas() -> dict:
+    areas: dict[int, list] = {}
+    for row in AddressArea.objects.values_list(
+        "address_id", "year", "buurt_code", "wijk_code", "gemeente_code"
+    ):
+        areas.setdefault(row[0], []).append(row[1:])
+    return {
+        a.bag_nummeraanduiding_id: (
+            a.street,
+            a.house_number,
+            a.postcode,
+            a.buurt_code,
+            a.rd_x,
+            a.latitude,
+            a.withdrawn_on,
+            a.content_hash,
+            sorted(areas.get(a.id, [])),
+        )
+        for a in Address.objects.exclude(bag_nummeraanduiding_id=None)
+    }
+
+
+@pytest.mark.django_db
+def test_bulk_import_in_many_chunks_writes_what_the_staged_import_writes(tmp_path, monkeypatch):
+    """Over seven chunks (points placed one chunk ahead, the last chunk after the loop), with the 2017
+    buurten loaded: the bulk path writes every address, its buurt and its areas exactly as the ordinary
+    staged path does."""
+    _load_groningen_2017_buurten()
+    path = _groningen_list_with_ids(tmp_path)
+    monkeypatch.setattr(address_imports, "CHUNK", 37)
+    modes = []
+    stage = address_imports._Stage
+
+    def spy(*, bulk=False):
+        made = stage(bulk=bulk)
+        modes.append(made.bulk)
+        return made
+
+    monkeypatch.setattr(address_imports, "_Stage", spy)
+    with transaction.atomic():
+        address_imports.address_list_import(path=path, mapping={})
+        in_bulk = _addresses_with_areas()
+        transaction.set_rollback(True)
+    Address.objects.create(street="Weg", house_number=1, city="Elders", postcode="1234AB")  # not empty
+    result = address_imports.address_list_import(path=path, mapping={})
+    assert modes == [True, False] and result.created == 242
+    staged = _addresses_with_areas()
+    assert len(in_bulk) == 242 and sum(1 for a in in_bulk.values() if a[3]) == 238
+    assert in_bulk == staged
+    assert all(len(value[8]) == 1 for value in in_bulk.values())
+
+
+@pytest.mark.django_db
+def test_a_failing_bulk_import_leaves_the_register_and_its_indexes_as_they_were(tmp_path, monkeypatch):
+    _load_groningen_2017_buurten()
+    path = _groningen_list_with_ids(tmp_path)
+    monkeypatch.setattr(address_imports, "CHUNK", 37)
+    before = _schema()
+    place, calls = address_imports._place, []
+
+    def fails_on_the_third_chunk(years, records):
+        calls.append(len(records))
+        if len(calls) == 3:
+            raise RuntimeError("kapot")
+        return place(years, records)
+
+    monkeypatch.setattr(address_imports, "_place", fails_on_the_third_chunk)
+    with pytest.raises(RuntimeError):
+        address_imports.address_list_import(path=path, mapping={})
+    assert _schema() == before and not Address.objects.exists() and not AddressArea.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_register_filled_meanwhile_by_another_import_is_imported_the_ordinary_way(tmp_path, monkeypatch):
+    """The import saw an empty register, but another import committed one of its addresses before the
+    write lock was granted: it looks again under the lock and writes the ordinary way."""
+    _load_groningen_2017_buurten()
+    path = _groningen_list_with_ids(tmp_path)
+    modes = []
+    stage = address_imports._Stage
+
+    def spy(*, bulk=False):
+        if bulk:  # the other import, just before this one takes its lock
+            Address.objects.create(
+                bag_nummeraanduiding_id="0014200000000000", street="Elders", house_number=9, city="Groningen"
+            )
+        made = stage(bulk=bulk)
+        modes.append((bulk, made.bulk))
+        return made
+
+    monkeypatch.setattr(address_imports, "_Stage", spy)
+    before = _schema()
+    result = address_imports.address_list_import(path=path, mapping={})
+    assert modes == [(True, False)] and (result.created, result.updated) == (241, 1)
+    assert Address.objects.get(bag_nummeraanduiding_id="0014200000000000").street != "Elders"
     assert _schema() == before
 
 
