@@ -257,17 +257,33 @@ def is_custom_area_code(code: str) -> bool:
 custom_area_unions: Callable[[list[str]], dict[str, list[str]]] | None = None
 
 
+def custom_areas_each(codes: Iterable[str]) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Each of these custom-area codes on its own as ``(buurt-code prefixes, drawn custom areas)``, as
+    ``covenant_areas`` covers it: a union of whole CBS areas gives its members' prefixes, a drawn (or
+    unknown) area its code. The unions' members are read in one query for all codes."""
+    custom = list(dict.fromkeys(code for code in codes if is_custom_area_code(code)))
+    unions = custom_area_unions(custom) if custom and custom_area_unions is not None else {}
+    return {
+        code: (tuple(dict.fromkeys(area_prefix(member) for member in unions[code])), ())
+        if code in unions
+        else ((), (code,))
+        for code in custom
+    }
+
+
 def covenant_areas(area_codes: Iterable[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """A covenant's areas as ``(buurt-code prefixes, drawn custom areas)``: CBS codes by their prefix, a
     union of whole CBS areas by its members' prefixes, a drawn area by its code. An unknown custom code
     covers nothing."""
     codes = list(area_codes)
-    custom = [code for code in codes if is_custom_area_code(code)]
-    unions = custom_area_unions(custom) if custom and custom_area_unions is not None else {}
+    each = custom_areas_each(codes)
     prefixes = [area_prefix(code) for code in codes if not is_custom_area_code(code)]
-    for code in custom:
-        prefixes.extend(area_prefix(member) for member in unions.get(code, ()))
-    return tuple(dict.fromkeys(prefixes)), tuple(code for code in custom if code not in unions)
+    drawn = []
+    for code in codes:
+        if code in each:
+            prefixes.extend(each[code][0])
+            drawn.extend(each[code][1])
+    return tuple(dict.fromkeys(prefixes)), tuple(drawn)
 
 
 def area_prefix(cbs_code: str) -> str:

@@ -23,7 +23,13 @@ from django.utils.translation import gettext_noop
 
 from smaakmaker.access.audit import Origin, Processing, Result, audit_record, records_for_subject
 from smaakmaker.access.models import Compartment
-from smaakmaker.access.policies import area_covers, covenant_areas, is_custom_area_code, policy_snapshot
+from smaakmaker.access.policies import (
+    area_covers,
+    covenant_areas,
+    custom_areas_each,
+    is_custom_area_code,
+    policy_snapshot,
+)
 from smaakmaker.areas.models import Area, AreaLevel
 from smaakmaker.cases import alerts, workflow
 from smaakmaker.cases.errors import NotPermitted, NotVisible, PurposeMissing
@@ -378,6 +384,9 @@ _CASE_FILTER_SLOTS = {
     # buurt, whatever the copy says.
     "buurt": ("buurt", Slot("~buurt~", Address._meta.get_field("buurt_code"))),
     "status": ("status", Slot("~status~", Case._meta.get_field("status"))),
+    # A drawn (or unknown) custom area: its code is a parameter, so every such code shares one compiled
+    # query (a code in the cache key would let a user evict everyone's queries by naming many codes).
+    "eigen": ("eigen", Slot("~eigen~", AddressCustomArea._meta.get_field("area_code"))),
 }
 
 
@@ -399,19 +408,21 @@ _LISTED = (
 
 
 def _case_list_queries(
-    user, names: list[str], limit: int, offset: int, custom_area: tuple | None = None
+    user, names: list[str], limit: int, offset: int, union: tuple[str, ...] | None = None
 ) -> dict[str, CompiledQuery]:
     """One page of the visible cases filtered on ``names`` (``_CASE_FILTER_SLOTS`` or an address field)
-    and on a custom area (``_custom_area_terms``, part of the SQL: no slot), with the number of matches,
-    and the participants of the page's cases."""
+    and on a union of whole buurten (``union``: its members' prefixes, ``_custom_area_terms``, part of the
+    SQL: no slot), with the number of matches, and the participants of the page's cases."""
     qs = Case.objects.visible_to(user)
-    if custom_area is not None:
-        qs = qs.filter(_custom_area_q(custom_area, "address__"))
+    if union is not None:
+        qs = qs.filter(_custom_area_q((union, ()), "address__"))
     slots = {}
     for name in names:
         lookup, slot = _CASE_FILTER_SLOTS.get(name) or (f"address__{name}", _address_slot(name, name))
         if lookup == "buurt":
             qs = qs.filter(buurt_code=slot.sentinel, address__buurt_code=slot.sentinel)
+        elif lookup == "eigen":
+            qs = qs.filter(_custom_area_q(((), (slot.sentinel,)), "address__"))
         else:
             qs = qs.filter(**{lookup: slot.sentinel})
         slots[name] = slot
@@ -442,16 +453,22 @@ def cases_list(
     register_required(user, "cases.view_case")
     purpose = purpose_check(purpose)
     started = timezone.now()
-    custom_area = _custom_area_terms(buurt_code) if is_custom_area_code(buurt_code) else None
-    values = {"buurt": buurt_code} if buurt_code and custom_area is None else {}
+    values, union = {}, None
+    if is_custom_area_code(buurt_code):
+        prefixes, drawn = _custom_area_terms(buurt_code)
+        if drawn:  # drawn or unknown: the code is a parameter, one compiled query for every such code
+            values["eigen"] = buurt_code
+        else:  # a union of whole buurten: its members' prefixes are in the SQL
+            union = prefixes
+    elif buurt_code:
+        values["buurt"] = buurt_code
     if status:
         values["status"] = status
     values.update({key: value for key, value in (address_filter or {}).items() if value not in (None, "")})
-    # a custom area's terms are in the SQL, so in the shape (a union whose members change compiles anew)
-    shape = ("case.list", tuple(sorted(values)), custom_area, limit, offset)
-    queries = _compiled(
-        user, shape, lambda: _case_list_queries(user, sorted(values), limit, offset, custom_area)
-    )
+    # a union's member prefixes are in the SQL, so in the shape (a union whose members change compiles
+    # anew); the number of unions is that of the areas the register holds, not of codes a user can name
+    shape = ("case.list", tuple(sorted(values)), union, limit, offset)
+    queries = _compiled(user, shape, lambda: _case_list_queries(user, sorted(values), limit, offset, union))
     with transaction.atomic():
         plans("generic")  # one buurt: the same plan whichever (common.compiled.plans)
         page = queries["page"].run(**values)
@@ -708,8 +725,8 @@ def custom_area_codes_visible(*, user) -> list[str]:
     )
     if unions:
         buurten = set(visible.values_list("address__buurt_code", flat=True))
-        for code in unions:
-            prefixes, _drawn = _custom_area_terms(code)
+        # every union's members in one query (as ``_custom_area_terms`` resolves one code)
+        for code, (prefixes, _drawn) in custom_areas_each(unions).items():
             if any(area_covers(prefixes, buurt) for buurt in buurten):
                 codes.add(code)
     return sorted(codes)

@@ -38,6 +38,10 @@ class SnapshotCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

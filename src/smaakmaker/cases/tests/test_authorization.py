@@ -5,6 +5,7 @@ with objects of other organisations and compartments. Exact visible sets, not on
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
@@ -343,25 +344,77 @@ def test_api_searches_by_a_custom_area_code_every_role(world, api, username):
     assert keys == EXPECTED_ADDRESSES.get(username, set()) & {"A1"}
 
 
-def _union_of_the_worlds_buurten() -> str:
-    """A custom area made of the world's two buurten (no boundary): the covenant's BU0363FD04 (A1, A2, A4)
-    and BU0363FD03 outside the covenant area (A3)."""
+#: the union's members (FD03: A3, outside the covenant area; FD04: A1, A2, A4; FD05: A5) and a buurt
+#: outside it (FD06: A6); the covenant is widened to FD05 and FD06, so A5 and A6 are visible
+UNION_MEMBERS = ("BU0363FD03", "BU0363FD04", "BU0363FD05")
+OUTSIDE_THE_UNION = "BU0363FD06"
+
+
+@dataclass
+class UnionWorld:
+    code: str
+    #: per extra address (A5 in the union, A6 outside it): its address and its case
+    addresses: dict
+    cases: dict
+
+
+@pytest.fixture
+def union_world(world) -> UnionWorld:
+    """The world with a custom area made of whole buurten (no boundary, ``UNION_MEMBERS``) and the
+    covenant widened to BU0363FD05 and BU0363FD06, each with an address (A5 inside the union, A6 outside)
+    that every role of the register sees something of: a case to discuss taken part in by the gemeente,
+    corporation 1 and the wijkteam, a police signal and one of corporation 2. A filter that did not
+    filter would list A6; one that covered only BU0363FD04 would miss A5."""
+    from django.utils import timezone
+
+    from smaakmaker.access.models import Covenant, Organisation, ProcessingActivity
     from smaakmaker.areas import services as area_services
     from smaakmaker.areas.models import Area, AreaLevel
+    from smaakmaker.cases import workflow
+    from smaakmaker.cases.demo import COVENANT_NAME
+    from smaakmaker.cases.models import SignalKind
 
-    for code in ("BU0363FD03", "BU0363FD04"):
+    from .conftest import CORP1, CORP2, GEMEENTE, POLITIE, WIJKTEAM, _address
+
+    Covenant.objects.filter(name=COVENANT_NAME).update(area_codes=["BU0363FD04", "BU0363FD05", "BU0363FD06"])
+    for code in (*UNION_MEMBERS, OUTSIDE_THE_UNION):
         Area.objects.get_or_create(
             code=code, defaults={"level": AreaLevel.BUURT, "name": code, "gemeente_code": "GM0363"}
         )
     union = area_services.custom_area_create(
-        name="Twee buurten", kind="overig", buurt_codes=["BU0363FD03", "BU0363FD04"]
+        name="Drie buurten", kind="overig", buurt_codes=list(UNION_MEMBERS)
     )
     assert union.geometry is None
-    return union.code
+    org = {o.name: o for o in Organisation.objects.all()}
+    kinds = {k.code: k for k in SignalKind.objects.select_related("activity")}
+    addresses, cases = {}, {}
+    for key, number, buurt in (("A5", 5, "BU0363FD05"), ("A6", 6, OUTSIDE_THE_UNION)):
+        address = addresses[key] = _address(key, number, buurt=buurt)
+        case = cases[key] = Case.objects.create(
+            address=address,
+            activity=ProcessingActivity.objects.get(code="casusoverleg"),
+            regie_organisation=org[GEMEENTE],
+            summary=f"casus-{key}",
+            status=workflow.TO_DISCUSS,
+            opened_by=world.users["regisseur"],
+        )
+        for name in (GEMEENTE, CORP1, WIJKTEAM):
+            case.participations.create(organisation=org[name])
+        for kind, source in (("overlast", POLITIE), ("huurachterstand", CORP2)):
+            Signal.objects.create(
+                address=address,
+                kind=kinds[kind],
+                activity=kinds[kind].activity,
+                source_organisation=org[source],
+                observed_on=timezone.localdate(),
+                description=f"omschrijving-{kind}-{key}",
+            )
+    return UnionWorld(code=union.code, addresses=addresses, cases=cases)
 
 
 def _found_by_area(client, code: str) -> dict:
-    """What each area filter of the API answers for ``code``: status and the rows found (by uuid)."""
+    """What each area filter of the API answers for ``code``: status, the rows found (as JSON) and their
+    keys (the case's uuid for the case endpoints, the address's uuid for the others)."""
     body = {"buurt_code": code}
     answers = {
         "GET /cases": client.get(f"/api/v1/cases?buurtCode={code}"),
@@ -374,7 +427,7 @@ def _found_by_area(client, code: str) -> dict:
     found = {}
     for name, response in answers.items():
         if response.status_code != 200:
-            found[name] = (response.status_code, None, "")
+            found[name] = (response.status_code, None, set())
             continue
         rows = response.json()["results"]
         key = (lambda r: r["address"]["uuid"]) if name == "GET /agenda" else (lambda r: r["uuid"])
@@ -382,22 +435,40 @@ def _found_by_area(client, code: str) -> dict:
     return found
 
 
+def _key_of(union_world, name: str, key: str) -> str:
+    """The key ``_found_by_area`` gives the row of address ``key`` (A5, A6) in answer ``name``."""
+    if name in ("GET /cases", "POST /cases/search"):
+        return str(union_world.cases[key].uuid)
+    return str(union_world.addresses[key].uuid)
+
+
 @pytest.mark.parametrize("username", ALL_USERS)
-def test_api_filters_by_a_union_of_whole_buurten_find_what_its_buurten_find_every_role(world, api, username):
+def test_api_filters_by_a_union_of_whole_buurten_find_what_its_buurten_find_every_role(
+    world, union_world, api, username
+):
     """A custom area made of whole buurten used as a filter (ADR 0027) finds exactly what naming its
     buurten finds, row for row, through the same visibility: never more than the role may see (the
-    police sees nothing of care, A3 outside the covenant area stays hidden from everyone)."""
-    code = _union_of_the_worlds_buurten()
+    police sees nothing of care, A3 outside the covenant area stays hidden from everyone), the rows of
+    every member buurt (A5 in BU0363FD05 beside BU0363FD04), and nothing of a buurt outside the union
+    (A6), though the role sees it there."""
     client = api(username)
-    union = _found_by_area(client, code)
-    by_buurt = [_found_by_area(client, buurt) for buurt in ("BU0363FD04", "BU0363FD03")]
+    union = _found_by_area(client, union_world.code)
+    by_buurt = [_found_by_area(client, buurt) for buurt in UNION_MEMBERS]
+    outside = _found_by_area(client, OUTSIDE_THE_UNION)
     for name, (status, rows, keys) in union.items():
         assert status == (403 if username in NO_REGISTER else 200), name
         if status != 200:
             continue
         assert rows == sorted(r for found in by_buurt for r in found[name][1]), name
         assert keys == set().union(*(found[name][2] for found in by_buurt)), name
+        # the role sees A6 in its own buurt (so the filter is what keeps it out) and A5 through the union
+        sees = name not in ("GET /cases", "POST /cases/search", "GET /agenda") or EXPECTED_CASES.get(username)
+        a5, a6 = _key_of(union_world, name, "A5"), _key_of(union_world, name, "A6")
+        assert a6 not in keys, name
+        assert (a6 in outside[name][2]) == bool(sees), name
+        assert (a5 in keys) == bool(sees), name
         text = " ".join(rows)
+        assert "-A6" not in text, name
         assert not {m for m in (f"omschrijving-{k}" for k in world.signals) if m in text} - {
             f"omschrijving-{k}" for k in EXPECTED_SIGNALS.get(username, set())
         }, name
@@ -405,25 +476,103 @@ def test_api_filters_by_a_union_of_whole_buurten_find_what_its_buurten_find_ever
             assert "zorg" not in text and "Bewoner" not in text, name
     if username in NO_REGISTER:
         return
-    uuids = {str(a.uuid): k for k, a in world.addresses.items()}
-    assert {uuids[u] for u in union["POST /addresses/search"][2]} == EXPECTED_ADDRESSES[username]
-    expected_case = {str(world.case.uuid)} if EXPECTED_CASES.get(username) else set()
-    assert union["GET /cases"][2] == union["POST /cases/search"][2] == expected_case
+    uuids = {str(a.uuid): k for k, a in (world.addresses | union_world.addresses).items()}
+    assert {uuids[u] for u in union["POST /addresses/search"][2]} == EXPECTED_ADDRESSES[username] | {"A5"}
+    expected_cases = (
+        {str(world.case.uuid), str(union_world.cases["A5"].uuid)} if EXPECTED_CASES.get(username) else set()
+    )
+    assert union["GET /cases"][2] == union["POST /cases/search"][2] == expected_cases
 
 
 @pytest.mark.parametrize("username", ["regisseur", "wijkagent"])
-def test_case_list_page_filters_by_a_union_of_whole_buurten(world, client, username):
-    """The case list page offers the union where it holds a visible case, and lists what its buurt lists."""
-    code = _union_of_the_worlds_buurten()
+def test_case_list_page_filters_by_a_union_of_whole_buurten(world, union_world, client, username):
+    """The case list page offers the union where it holds a visible case, and lists what its buurten
+    list: the cases of both member buurten with a visible case, none of the buurt outside it."""
     client.force_login(world.users[username])
-    union = client.get(reverse("cases:index") + f"?buurt_code={code}")
-    buurt = client.get(reverse("cases:index") + "?buurt_code=BU0363FD04")
-    assert union.status_code == buurt.status_code == 200
-    cases = [c.pk for c in union.context["cases"]]
-    assert cases == [c.pk for c in buurt.context["cases"]]
+
+    def listed(code: str) -> tuple[set[int], dict]:
+        response = client.get(reverse("cases:index") + f"?buurt_code={code}")
+        assert response.status_code == 200
+        return {c.pk for c in response.context["cases"]}, dict(
+            response.context["form"].fields["buurt_code"].choices
+        )
+
+    cases, choices = listed(union_world.code)
     if EXPECTED_CASES.get(username):
-        assert cases == [world.case.pk]
-        assert code in dict(union.context["form"].fields["buurt_code"].choices)
+        # (the page offers only areas with a visible case: BU0363FD03 is none, so it is not compared)
+        assert {union_world.code, "BU0363FD04", "BU0363FD05", OUTSIDE_THE_UNION} <= set(choices)
+        assert cases == listed("BU0363FD04")[0] | listed("BU0363FD05")[0]
+        assert cases == {world.case.pk, union_world.cases["A5"].pk}
+        assert listed(OUTSIDE_THE_UNION)[0] == {union_world.cases["A6"].pk}
     else:
-        assert cases == []
-        assert code not in dict(union.context["form"].fields["buurt_code"].choices)
+        assert cases == set()
+        assert union_world.code not in choices
+
+
+def test_case_list_compiles_one_query_for_every_drawn_or_unknown_custom_area(world, union_world, monkeypatch):
+    """A drawn or unknown custom area's code is a parameter of the case list's compiled query, not part of
+    its cache key: naming many codes (``GET /cases?buurtCode=EG<n>``) compiles once and cannot evict
+    everyone's compiled queries from the shared cache; a union compiles once per union (its members are
+    in the SQL). The answers stay right for each code."""
+    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
+    from smaakmaker.cases import selectors
+    from smaakmaker.cases.models import AddressCustomArea
+    from smaakmaker.common.snapshots import SnapshotCache
+
+    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
+    Area.objects.create(
+        code="EG9001",
+        level=AreaLevel.CUSTOM,
+        name="Getekend gebied",
+        gemeente_code="GM0363",
+        custom_kind=CustomKind.values[0],
+        geometry={"type": "Polygon", "coordinates": [ring]},
+    )
+    for address in (world.addresses["A1"], union_world.addresses["A6"]):
+        AddressCustomArea.objects.create(address=address, area_code="EG9001")
+    cache = SnapshotCache(max_entries=2_000, seconds=3_600)
+    monkeypatch.setattr(selectors, "_COMPILED", cache)
+    regisseur = world.users["regisseur"]
+
+    def listed(code: str) -> set[int]:
+        page, total = selectors.cases_list(user=regisseur, purpose="toets", buurt_code=code)
+        assert total == len(page)
+        return {case.pk for case in page}
+
+    drawn = {world.case.pk, union_world.cases["A6"].pk}
+    assert listed("EG9001") == drawn
+    compiled = len(cache)
+    for number in range(100):
+        assert listed(f"EG{10_000 + number}") == set()  # unknown: nothing, as an unknown buurt
+    assert listed("EG9001") == drawn
+    assert len(cache) == compiled
+    assert listed(union_world.code) == {world.case.pk, union_world.cases["A5"].pk}
+    assert len(cache) == compiled + 1
+    assert listed(union_world.code) == {world.case.pk, union_world.cases["A5"].pk}
+    assert listed("EG10001") == set()
+    assert listed("EG9001") == drawn
+    assert len(cache) == compiled + 1
+
+
+def test_custom_area_codes_visible_reads_every_unions_members_at_once(world, union_world):
+    """The case list page's choice of custom areas costs the same number of queries however many unions
+    of whole buurten the register holds (their members are read in one query), and offers those that
+    hold a visible case."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from smaakmaker.areas import services as area_services
+    from smaakmaker.cases import selectors
+
+    regisseur = world.users["regisseur"]
+    assert selectors.custom_area_codes_visible(user=regisseur) == [union_world.code]
+    with CaptureQueriesContext(connection) as one:
+        selectors.custom_area_codes_visible(user=regisseur)
+    others = [
+        area_services.custom_area_create(name=f"Unie {buurt}", kind="overig", buurt_codes=[buurt]).code
+        for buurt in ("BU0363FD03", "BU0363FD04", "BU0363FD05", "BU0363FD06")
+    ]
+    with CaptureQueriesContext(connection) as five:
+        codes = selectors.custom_area_codes_visible(user=regisseur)
+    assert len(five) == len(one)
+    assert codes == sorted([union_world.code, *others[1:]])  # FD03 holds no visible case
