@@ -752,18 +752,10 @@ CUSTOM_ROUTES: list[tuple[str, str, Route]] = [
 
 
 def _drawn_area():
-    """The drawn custom area CUSTOM_AREA: a small triangle in Amsterdam (A1 is placed inside it by hand)."""
-    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
+    """The drawn custom area CUSTOM_AREA (A1 is placed inside it by hand)."""
+    from smaakmaker.cases.tests.conftest import drawn_area
 
-    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
-    return Area.objects.create(
-        code=CUSTOM_AREA,
-        level=AreaLevel.CUSTOM,
-        name="Getekend gebied",
-        gemeente_code="GM0363",
-        custom_kind=CustomKind.values[0],
-        geometry={"type": "Polygon", "coordinates": [ring]},
-    )
+    return drawn_area(CUSTOM_AREA)
 
 
 @pytest.mark.parametrize("username", ALL_USERS)

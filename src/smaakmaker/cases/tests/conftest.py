@@ -40,6 +40,22 @@ class World:
     decision: Decision
 
 
+def drawn_area(code: str):
+    """A drawn custom area ``code``: a small triangle in Amsterdam. Which addresses lie inside is set by
+    the test (``AddressCustomArea`` rows, as the point-in-polygon assignment stores them)."""
+    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
+
+    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
+    return Area.objects.create(
+        code=code,
+        level=AreaLevel.CUSTOM,
+        name="Getekend gebied",
+        gemeente_code="GM0363",
+        custom_kind=CustomKind.values[0],
+        geometry={"type": "Polygon", "coordinates": [ring]},
+    )
+
+
 def _address(key: str, number: int, buurt: str = "BU0363FD04") -> Address:
     return Address.objects.create(
         bag_nummeraanduiding_id=f"03632000000{number:05d}",

@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from smaakmaker.cases.models import Address, Case, Decision, Resident, Signal
+from smaakmaker.cases.tests.conftest import drawn_area
 
 pytestmark = pytest.mark.django_db
 
@@ -315,18 +316,9 @@ def test_api_token_acts_for_its_organisation_only(world):
 def test_api_searches_by_a_custom_area_code_every_role(world, api, username):
     """The searches take a drawn custom area's code (ADR 0027) under the same policy: every role finds
     exactly what it sees of the addresses inside (A1 here), nothing of the others."""
-    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
     from smaakmaker.cases.models import AddressCustomArea
 
-    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
-    Area.objects.create(
-        code="EG0001",
-        level=AreaLevel.CUSTOM,
-        name="Getekend gebied",
-        gemeente_code="GM0363",
-        custom_kind=CustomKind.values[0],
-        geometry={"type": "Polygon", "coordinates": [ring]},
-    )
+    drawn_area("EG0001")
     AddressCustomArea.objects.create(address=world.addresses["A1"], area_code="EG0001")
     client = api(username)
     register = username not in NO_REGISTER
@@ -514,20 +506,11 @@ def test_case_list_compiles_one_query_for_every_drawn_or_unknown_custom_area(wor
     its cache key: naming many codes (``GET /cases?buurtCode=EG<n>``) compiles once and cannot evict
     everyone's compiled queries from the shared cache; a union compiles once per union (its members are
     in the SQL). The answers stay right for each code."""
-    from smaakmaker.areas.models import Area, AreaLevel, CustomKind
     from smaakmaker.cases import selectors
     from smaakmaker.cases.models import AddressCustomArea
     from smaakmaker.common.snapshots import SnapshotCache
 
-    ring = [[4.90, 52.37], [4.91, 52.37], [4.91, 52.38], [4.90, 52.37]]
-    Area.objects.create(
-        code="EG9001",
-        level=AreaLevel.CUSTOM,
-        name="Getekend gebied",
-        gemeente_code="GM0363",
-        custom_kind=CustomKind.values[0],
-        geometry={"type": "Polygon", "coordinates": [ring]},
-    )
+    drawn_area("EG9001")
     for address in (world.addresses["A1"], union_world.addresses["A6"]):
         AddressCustomArea.objects.create(address=address, area_code="EG9001")
     cache = SnapshotCache(max_entries=2_000, seconds=3_600)
