@@ -202,7 +202,10 @@ def _lockout_key(request) -> str:
 
 
 def api_lockout_wait(*, request) -> float | None:
-    """Seconds left of the lock-out of this request's client address, or None when it is not locked out."""
+    """Seconds left of the lock-out of this request's client address, or None when it is not locked out
+    (or the lock-out is off: then the cache is not read at all)."""
+    if settings.API_LOCKOUT_FAILURES <= 0 or settings.API_LOCKOUT_MINUTES <= 0:
+        return None
     until = _cache().get(_lockout_key(request))
     if until is None:
         return None

@@ -238,11 +238,18 @@ def test_sign_in_lock_out_follows_the_same_client_address_rule(demo_users, setti
     assert Client().post("/inloggen/", login, HTTP_X_FORWARDED_FOR=NEIGHBOUR, **proxy).status_code == 302
 
 
-def test_limits_set_to_0_are_off(token, settings):
+def test_limits_set_to_0_are_off(token, settings, monkeypatch):
+    from smaakmaker.access import throttling
+
     settings.API_RATE_PER_TOKEN = 0
     settings.API_RATE_PER_ADDRESS = 0
     settings.API_LOCKOUT_FAILURES = 0
     right = token()
+
+    def unread():
+        raise AssertionError("the limits' cache is read although every limit is off")
+
+    monkeypatch.setattr(throttling, "_cache", unread)
     assert {_get(WRONG).status_code for _ in range(30)} == {401}
     assert {_get(right).status_code for _ in range(30)} == {200}
 
