@@ -357,12 +357,6 @@ def inside_hull_procedure(data: SyntheticControlData, search: InsideHullSearch) 
     return "faces" if search == "exchange_faces" and _faces(problem) else "v"
 
 
-def exchange_applies(data: SyntheticControlData, search: InsideHullSearch) -> bool:
-    """Whether ``search`` fits the treated unit of ``data`` otherwise than the plain V search: inside
-    the hull (``"exchange"``, ``"exchange_faces"``), or on a face of the V simplex (``"exchange_faces"``)."""
-    return inside_hull_procedure(data, search) != "v"
-
-
 def _face_fit(
     problem: NestedProblem, data: SyntheticControlData, candidates: list[tuple[str, np.ndarray]]
 ) -> tuple[float, np.ndarray, np.ndarray, str, int] | None:

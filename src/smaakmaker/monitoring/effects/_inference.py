@@ -163,11 +163,6 @@ def _procedure_of(result: SyntheticControlResult) -> str:
     return "v" if outer == POWELL_OUTER_SOLVER else "given"
 
 
-def _procedure_for(data: SyntheticControlData, search: InsideHullSearch) -> str:
-    """How the placebos' procedure ``search`` fits the treated unit of ``data`` (see :func:`_procedure_of`)."""
-    return inside_hull_procedure(data, search)
-
-
 def placebo_in_space(
     data: pd.DataFrame | SyntheticControlData,
     spec: SyntheticControlSpec | None = None,
@@ -200,7 +195,7 @@ def placebo_in_space(
     treated_refitted = False
     if variant == "refit_v":
         options = replace(options, inside_hull_search=inside_hull_search)
-        if _procedure_of(result) != _procedure_for(problem, inside_hull_search):
+        if _procedure_of(result) != inside_hull_procedure(problem, inside_hull_search):
             result, treated_refitted = fit_data(problem, options, check_hull=False), True
     if problem.n_donors < 2:
         raise EffectEvaluationError(

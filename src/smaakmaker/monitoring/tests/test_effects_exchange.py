@@ -16,7 +16,7 @@ from smaakmaker.monitoring.effects._fit import (
     EXCHANGE_OUTER_SOLVER,
     FACE_OUTER_SOLVER,
     POWELL_OUTER_SOLVER,
-    exchange_applies,
+    inside_hull_procedure,
     treated_inside_hull,
 )
 from smaakmaker.monitoring.effects._solver import exchange_exact_matches, solve_simplex_lsq
@@ -133,10 +133,10 @@ def test_faces_fit_units_just_outside_the_hull_by_exchange_without_one_predictor
         assert not treated_inside_hull(placebo)
         searched = fit_data(placebo, QUICK, check_hull=False)
         if outer == POWELL_OUTER_SOLVER:  # no face: the full V search, unchanged
-            assert not exchange_applies(placebo, "exchange_faces")
+            assert inside_hull_procedure(placebo, "exchange_faces") == "v"
             np.testing.assert_array_equal(fitted.weights.to_numpy(), searched.weights.to_numpy())
             continue
-        assert exchange_applies(placebo, "exchange_faces")
+        assert inside_hull_procedure(placebo, "exchange_faces") != "v"
         capped = fit_data(
             placebo, replace(QUICK, max_evaluations_per_start=FACES.face_search_evaluations), check_hull=False
         )
@@ -161,7 +161,7 @@ def test_faces_fit_units_just_outside_the_hull_by_exchange_without_one_predictor
 def test_faces_refit_the_treated_unit_just_outside_the_hull_for_the_statistic(pool) -> None:
     for j in range(pool.n_donors):
         placebo = pool.with_treated_donor(j)
-        if not treated_inside_hull(placebo) and exchange_applies(placebo, "exchange_faces"):
+        if not treated_inside_hull(placebo) and inside_hull_procedure(placebo, "exchange_faces") != "v":
             break
     else:  # pragma: no cover - the pool has such units (see the test above)
         pytest.fail("no unit just outside the hull")
