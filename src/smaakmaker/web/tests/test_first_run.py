@@ -264,6 +264,42 @@ def test_setup_without_the_demo_makes_the_first_beheerder_once(settings, monkeyp
     assert "Een beheerder bestaat al" in out.getvalue()
 
 
+def test_setup_on_its_own_in_a_new_data_folder_migrates_first(tmp_path):
+    """As the README shows it for an instance without the demo: ``setup`` on a data folder nothing has
+    touched yet brings the database up to date, then makes the first beheerder."""
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(
+        SMAAKMAKER_VAR_DIR=str(tmp_path),
+        SMAAKMAKER_DEMO="0",
+        EERSTE_WACHTWOORD=PASSWORD,
+        DJANGO_SETTINGS_MODULE="",
+    )
+    env.pop("DJANGO_SETTINGS_MODULE")
+    manage = Path(django_settings.PROJECT_DIR) / "manage.py"
+    command = [
+        sys.executable,
+        str(manage),
+        "setup",
+        "--beheerder",
+        "eerste",
+        "--password-from-env",
+        "EERSTE_WACHTWOORD",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Log in als eerste" in done.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "smaakmaker.sqlite3") as db:
+        assert db.execute("SELECT username, is_superuser FROM auth_user").fetchall() == [("eerste", 1)]
+        assert db.execute("SELECT without_demo FROM common_instancestart").fetchall() == [(1,)]
+
+
 def test_setup_with_the_demo_loads_it(settings):
     settings.DEMO = True
     call_command("setup", stdout=io.StringIO())

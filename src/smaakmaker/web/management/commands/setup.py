@@ -41,6 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, beheerder, password_from_env, **options):
+        _migrated()
         if settings.DEMO:
             if beheerder or password_from_env:
                 raise CommandError(
@@ -72,3 +73,14 @@ class Command(BaseCommand):
         extra = {"password_from_env": password_from_env} if password_from_env else {}
         call_command("createadmin", beheerder, stdout=self.stdout, stderr=self.stderr, **extra)
         self.stdout.write(f"Log in als {beheerder}; daarna volgt {url}.")
+
+
+def _migrated() -> None:
+    """Bring the database up to date first when it is not (a new data folder: ``setup`` run on its own,
+    as the README shows for an instance without the demo, rather than after ``scripts/run``'s migrate)."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0)
